@@ -1,0 +1,209 @@
+//! Router assembly and shared state: the one module that knows every other.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::Verifier;
+use crate::bot::{self, Bot};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::dispatch::{CommandFileError, Registry};
+use crate::handlers::Services;
+use crate::hipchat::client::HipChatClient;
+use crate::hipchat::descriptor::{Descriptor, DescriptorError, WEBHOOK_PATH};
+use crate::hipchat::install::{self, Installer};
+use crate::hipchat::tokens::Tokens;
+use crate::runtime::outbox::Outbox;
+use crate::store::{Store, StoreError};
+
+/// Largest request body any endpoint reads.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Longest a request may take before the server gives up on it.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why the add-on cannot start; each message is one line naming the setting or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data directory cannot hold the store.
+    #[error("HIPBOARD_DATA_DIR: {0}")]
+    Store(StoreError),
+    /// A commands/ file is wrong.
+    #[error(transparent)]
+    Commands(#[from] CommandFileError),
+    /// descriptor.json is wrong.
+    #[error(transparent)]
+    Descriptor(#[from] DescriptorError),
+}
+
+/// Everything request handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Settings.
+    pub config: Arc<Config>,
+    /// State.
+    pub store: Store,
+    /// Time.
+    pub clock: Clock,
+    /// The capabilities descriptor.
+    pub descriptor: Arc<Descriptor>,
+    /// Installation lifecycle.
+    pub installer: Arc<Installer>,
+    /// The message pipeline.
+    pub bot: Arc<Bot>,
+    /// Access tokens.
+    pub tokens: Arc<Tokens>,
+    /// Outgoing calls.
+    pub outbox: Outbox,
+}
+
+impl FromRef<AppState> for Verifier {
+    fn from_ref(s: &AppState) -> Verifier {
+        Verifier {
+            store: s.store.clone(),
+            clock: s.clock.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for Arc<Installer> {
+    fn from_ref(s: &AppState) -> Arc<Installer> {
+        s.installer.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Bot> {
+    fn from_ref(s: &AppState) -> Arc<Bot> {
+        s.bot.clone()
+    }
+}
+
+/// The add-on, assembled.
+pub struct App {
+    /// Shared state.
+    pub state: AppState,
+}
+
+impl App {
+    /// Opens the store, loads commands and descriptor, and wires the services.
+    pub fn build(config: Config, clock: Clock) -> Result<App, StartError> {
+        let registry = Arc::new(Registry::load(&config.resources.join("commands"))?);
+        let descriptor = Arc::new(Descriptor::load(
+            &config.resources.join("descriptor.json"),
+            &registry,
+            config.base_url.as_str(),
+        )?);
+        let store = Store::open(&config.data_dir).map_err(StartError::Store)?;
+        let client = HipChatClient::default();
+        let tokens = Arc::new(Tokens::new(
+            store.clone(),
+            client.clone(),
+            descriptor.scopes().to_vec(),
+            clock.clone(),
+        ));
+        let installer = Arc::new(Installer::new(
+            store.clone(),
+            client.clone(),
+            tokens.clone(),
+            descriptor.clone(),
+            clock.clone(),
+        ));
+        let outbox = Outbox::new(store.clone(), tokens.clone(), client, clock.clone());
+        let services = Services {
+            registry,
+            store: store.clone(),
+            clock: clock.clone(),
+        };
+        let bot = Bot::new(services, outbox.clone());
+        Ok(App {
+            state: AppState {
+                config: Arc::new(config),
+                store,
+                clock,
+                descriptor,
+                installer,
+                bot,
+                tokens,
+                outbox,
+            },
+        })
+    }
+
+    /// The HTTP interface.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/descriptor.json", get(descriptor))
+            .route("/healthz", get(healthz))
+            .route("/installed", post(install::installed))
+            .route(
+                "/installed/{oauth_id}",
+                delete(install::uninstalled_by_delete),
+            )
+            .route("/updated", post(install::updated))
+            .route("/uninstalled", get(install::uninstalled_by_redirect))
+            .route(WEBHOOK_PATH, post(bot::room_message))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ))
+            .layer(TraceLayer::new_for_http())
+            .with_state(self.state.clone())
+    }
+
+    /// Resumes stored work and starts the periodic sweeps. Call once, inside the runtime.
+    pub fn start_background(&self) -> Result<(), StoreError> {
+        let jobs = self.state.bot.resume()?;
+        let sends = self.state.outbox.resume()?;
+        if jobs + sends > 0 {
+            tracing::info!(jobs, sends, "resumed work accepted before the restart");
+        }
+        let tokens = self.state.tokens.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                tokens.sweep().await;
+            }
+        });
+        let store = self.state.store.clone();
+        let clock = self.state.clock.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(300));
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.sweep_claims(clock.unix()) {
+                    tracing::error!(error = %e, "claim sweep failed");
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Waits until accepted work is done and its calls delivered (tests, demo, shutdown).
+    pub async fn wait_idle(&self) {
+        self.state.bot.wait_idle().await;
+    }
+}
+
+async fn descriptor(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.descriptor.served(),
+    )
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.store.is_healthy() {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+    }
+}

@@ -1,0 +1,294 @@
+//! Settings from environment variables and flags (DESIGN.md "Contracts"), validated up front.
+//!
+//! Each problem is reported as one line naming the setting and the fix, so a bad start-up is
+//! obvious from the terminal alone.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+/// A setting that cannot be used, with the name of the variable or flag at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {problem}")]
+pub struct ConfigError {
+    /// Environment variable (or flag) name.
+    pub setting: &'static str,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+fn bad(setting: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        problem: problem.into(),
+    }
+}
+
+/// The deployment's default dynaBOARD connection (`DYNABOARD_URL` / `_TOKEN` / `_WEBHOOK_SECRET`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynaboardConnection {
+    /// Base URL without a trailing slash.
+    pub url: Url,
+    /// API token sent as `Authorization: Bearer`.
+    pub token: String,
+    /// Secret for `X-Dynaboard-Signature`; events are refused without one.
+    pub webhook_secret: Option<String>,
+}
+
+/// A room named by id or by name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum RoomRef {
+    /// Numeric room id.
+    Id(i64),
+    /// Room name.
+    Name(String),
+}
+
+impl RoomRef {
+    /// Reads an id when the text is all digits, a name otherwise.
+    pub fn parse(text: &str) -> Option<RoomRef> {
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        Some(match text.parse() {
+            Ok(id) => RoomRef::Id(id),
+            Err(_) => RoomRef::Name(text.to_owned()),
+        })
+    }
+}
+
+/// Validated settings of the add-on server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub addr: SocketAddr,
+    /// Public base URL, without a trailing slash.
+    pub base_url: Url,
+    /// sled directory.
+    pub data_dir: PathBuf,
+    /// Directory holding `descriptor.json`, `commands/` and `templates/`.
+    pub resources: PathBuf,
+    /// Default dynaBOARD connection.
+    pub dynaboard: Option<DynaboardConnection>,
+    /// Default notification room.
+    pub notification_room: Option<RoomRef>,
+}
+
+/// Raw settings as given by flags or the environment, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct RawConfig {
+    /// `HIPBOARD_ADDR`.
+    pub addr: Option<String>,
+    /// `HIPBOARD_BASE_URL`.
+    pub base_url: Option<String>,
+    /// `HIPBOARD_DATA_DIR`.
+    pub data_dir: Option<String>,
+    /// `HIPBOARD_RESOURCES`.
+    pub resources: Option<String>,
+    /// `DYNABOARD_URL`.
+    pub dynaboard_url: Option<String>,
+    /// `DYNABOARD_TOKEN`.
+    pub dynaboard_token: Option<String>,
+    /// `DYNABOARD_WEBHOOK_SECRET`.
+    pub dynaboard_webhook_secret: Option<String>,
+    /// `HIPBOARD_NOTIFICATION_ROOM`.
+    pub notification_room: Option<String>,
+}
+
+/// Default listen address.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
+impl RawConfig {
+    /// Validates every setting; the first problem found is returned.
+    pub fn validate(self) -> Result<Config, ConfigError> {
+        let addr_text = non_empty(self.addr).unwrap_or_else(|| DEFAULT_ADDR.to_owned());
+        let addr: SocketAddr = addr_text.parse().map_err(|_| {
+            bad(
+                "HIPBOARD_ADDR",
+                format!(
+                    "{addr_text:?} is not a socket address (expected IP:port, e.g. 127.0.0.1:3000)"
+                ),
+            )
+        })?;
+        let base_url = match non_empty(self.base_url) {
+            Some(text) => parse_base_url("HIPBOARD_BASE_URL", &text)?,
+            None => parse_base_url("HIPBOARD_ADDR", &format!("http://{addr}"))?,
+        };
+        let data_dir =
+            PathBuf::from(non_empty(self.data_dir).unwrap_or_else(|| "./data".to_owned()));
+        let resources = find_resources(non_empty(self.resources))?;
+        let dynaboard = dynaboard_connection(
+            non_empty(self.dynaboard_url),
+            self.dynaboard_token,
+            non_empty(self.dynaboard_webhook_secret),
+        )?;
+        let notification_room = non_empty(self.notification_room).and_then(|r| RoomRef::parse(&r));
+        Ok(Config {
+            addr,
+            base_url,
+            data_dir,
+            resources,
+            dynaboard,
+            notification_room,
+        })
+    }
+}
+
+impl Config {
+    /// An absolute URL on this add-on for `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+/// An http(s) URL with a host and no query or fragment; a trailing slash is dropped.
+pub fn parse_base_url(setting: &'static str, text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| bad(setting, format!("{text:?} is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad(
+            setting,
+            format!("{text:?} must be an http:// or https:// URL with a host"),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            setting,
+            format!("{text:?} must not have a query or fragment"),
+        ));
+    }
+    let trimmed = url.as_str().trim_end_matches('/').to_owned();
+    Url::parse(&trimmed).map_err(|e| bad(setting, e.to_string()))
+}
+
+fn dynaboard_connection(
+    url: Option<String>,
+    token: Option<String>,
+    secret: Option<String>,
+) -> Result<Option<DynaboardConnection>, ConfigError> {
+    let token = token.filter(|t| !t.is_empty());
+    let (url, token) = match (url, token) {
+        (None, None) => {
+            if secret.is_some() {
+                return Err(bad(
+                    "DYNABOARD_WEBHOOK_SECRET",
+                    "is set but DYNABOARD_URL is not",
+                ));
+            }
+            return Ok(None);
+        }
+        (Some(_), None) => {
+            return Err(bad(
+                "DYNABOARD_TOKEN",
+                "DYNABOARD_URL is set but its token is not",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(bad(
+                "DYNABOARD_URL",
+                "DYNABOARD_TOKEN is set but the URL is not",
+            ));
+        }
+        (Some(u), Some(t)) => (u, t),
+    };
+    if token.trim() != token {
+        return Err(bad(
+            "DYNABOARD_TOKEN",
+            "has blank space at its start or end; copy the token without it",
+        ));
+    }
+    let url = parse_base_url("DYNABOARD_URL", &url)?;
+    Ok(Some(DynaboardConnection {
+        url,
+        token,
+        webhook_secret: secret,
+    }))
+}
+
+/// Where `descriptor.json`, `commands/` and `templates/` are read from: the given directory,
+/// else the working directory when it holds them, else the source tree the binary was built from.
+fn find_resources(given: Option<String>) -> Result<PathBuf, ConfigError> {
+    let holds = |dir: &Path| dir.join("descriptor.json").is_file() && dir.join("commands").is_dir();
+    if let Some(dir) = given {
+        let dir = PathBuf::from(dir);
+        return if holds(&dir) {
+            Ok(dir)
+        } else {
+            Err(bad(
+                "HIPBOARD_RESOURCES",
+                format!("{} holds no descriptor.json and commands/", dir.display()),
+            ))
+        };
+    }
+    let candidates = [
+        std::env::current_dir().unwrap_or_default(),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    ];
+    candidates.into_iter().find(|d| holds(d)).ok_or_else(|| {
+        bad(
+            "HIPBOARD_RESOURCES",
+            "no descriptor.json and commands/ in the working directory; run from the repository or set HIPBOARD_RESOURCES",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawConfig {
+        RawConfig::default()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = raw().validate().unwrap();
+        assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(
+            c.url("/descriptor.json"),
+            "http://127.0.0.1:3000/descriptor.json"
+        );
+        assert!(c.dynaboard.is_none());
+    }
+
+    #[test]
+    fn bad_settings_name_themselves() {
+        let e = RawConfig {
+            addr: Some("nonsense".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.setting, "HIPBOARD_ADDR");
+        let e = RawConfig {
+            dynaboard_url: Some("http://db".into()),
+            dynaboard_token: Some(" tok".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.setting, "DYNABOARD_TOKEN");
+        let e = RawConfig {
+            base_url: Some("ftp://x".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.setting, "HIPBOARD_BASE_URL");
+    }
+
+    #[test]
+    fn room_refs() {
+        assert_eq!(RoomRef::parse("42"), Some(RoomRef::Id(42)));
+        assert_eq!(RoomRef::parse(" Ops "), Some(RoomRef::Name("Ops".into())));
+        assert_eq!(RoomRef::parse(""), None);
+    }
+}

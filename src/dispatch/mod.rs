@@ -1,0 +1,5 @@
+//! Commands as data: the registry loaded from `commands/` and the matcher over it.
+
+mod registry;
+
+pub use registry::{Command, CommandFileError, Dispatch, HandlerKey, Kind, Registry};

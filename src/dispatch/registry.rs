@@ -1,0 +1,328 @@
+//! The command registry: `commands/*.toml` loaded, validated and compiled into one `RegexSet`.
+//!
+//! One file declares one command or message pattern. The dispatcher, `/help` and the
+//! descriptor's `room_message` webhooks are all derived from this registry.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use regex::{Regex, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Largest compiled pattern; keeps a careless pattern from costing memory per message.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// Whether a declaration is a slash command or a free-text pattern. Commands take precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Anchored at the start of the message (`^/issue(\s|$)`); its arguments follow the match.
+    Command,
+    /// Matches anywhere (link unfurling); the whole message is its argument.
+    Pattern,
+}
+
+/// The handler a command file names. Adding a handler means adding a variant here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HandlerKey {
+    /// `/help [command]`.
+    Help,
+}
+
+impl HandlerKey {
+    /// Every key a command file may name.
+    pub const ALL: &'static [(&'static str, HandlerKey)] = &[("help", HandlerKey::Help)];
+}
+
+impl FromStr for HandlerKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        HandlerKey::ALL
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, key)| *key)
+            .ok_or_else(|| {
+                let known: Vec<&str> = HandlerKey::ALL.iter().map(|(n, _)| *n).collect();
+                format!("unknown handler {s:?} (known: {})", known.join(", "))
+            })
+    }
+}
+
+/// One validated declaration.
+#[derive(Debug, Clone)]
+pub struct Command {
+    /// Unique name, `[a-z][a-z0-9-]*`; `/help <name>` finds it.
+    pub name: String,
+    /// Command or pattern.
+    pub kind: Kind,
+    /// Regular expression HipChat and the dispatcher search for.
+    pub pattern: String,
+    /// Usage line, e.g. `/issue KEY`.
+    pub usage: String,
+    /// One-paragraph help text.
+    pub help: String,
+    /// Example invocations.
+    pub examples: Vec<String>,
+    /// Which handler runs.
+    pub handler: HandlerKey,
+    /// The file it came from.
+    pub file: PathBuf,
+}
+
+/// A commands/ file that cannot be used: the file, the line, and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}: {problem}", file.display())]
+pub struct CommandFileError {
+    /// The offending file.
+    pub file: PathBuf,
+    /// 1-based line (1 when the whole file is at fault).
+    pub line: usize,
+    /// What is wrong.
+    pub problem: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandFile {
+    name: Spanned<String>,
+    kind: Spanned<Kind>,
+    pattern: Spanned<String>,
+    usage: String,
+    help: String,
+    #[serde(default)]
+    examples: Vec<String>,
+    handler: Spanned<String>,
+}
+
+/// All commands, compiled for matching.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    /// In precedence order: commands before patterns, then by name.
+    commands: Vec<Command>,
+    set: RegexSet,
+    regexes: Vec<Regex>,
+}
+
+/// The result of matching a message: the winning command and its argument text.
+#[derive(Debug, Clone, Copy)]
+pub struct Dispatch<'a> {
+    /// Highest-precedence command whose pattern matched.
+    pub command: &'a Command,
+    /// Text after the command's match (commands), or the whole message (patterns).
+    pub args: &'a str,
+}
+
+impl Registry {
+    /// Loads every `*.toml` in `dir`.
+    pub fn load(dir: &Path) -> Result<Registry, CommandFileError> {
+        let whole = |file: &Path, problem: String| CommandFileError {
+            file: file.to_path_buf(),
+            line: 1,
+            problem,
+        };
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| whole(dir, format!("cannot read directory: {e}")))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        let mut sources = Vec::with_capacity(files.len());
+        for file in files {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| whole(&file, format!("cannot read: {e}")))?;
+            sources.push((file, text));
+        }
+        Registry::from_sources(sources)
+    }
+
+    /// Builds a registry from `(file name, TOML text)` pairs.
+    pub fn from_sources(sources: Vec<(PathBuf, String)>) -> Result<Registry, CommandFileError> {
+        let mut commands: Vec<(Command, usize)> = Vec::with_capacity(sources.len());
+        for (file, text) in &sources {
+            let err = |span: Option<std::ops::Range<usize>>, problem: String| CommandFileError {
+                file: file.clone(),
+                line: span.map_or(1, |s| line_of(text, s.start)),
+                problem,
+            };
+            let parsed: CommandFile =
+                toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_owned()))?;
+            let name = parsed.name.get_ref().clone();
+            if !valid_name(&name) {
+                return Err(err(
+                    Some(parsed.name.span()),
+                    format!("name {name:?} must match [a-z][a-z0-9-]*"),
+                ));
+            }
+            if let Some((other, _)) = commands.iter().find(|(c, _)| c.name == name) {
+                return Err(err(
+                    Some(parsed.name.span()),
+                    format!(
+                        "duplicate name {name:?}, already declared in {}",
+                        other.file.display()
+                    ),
+                ));
+            }
+            let pattern = parsed.pattern.get_ref().clone();
+            if let Err(e) = compile(&pattern) {
+                return Err(err(
+                    Some(parsed.pattern.span()),
+                    format!("pattern does not compile: {e}"),
+                ));
+            }
+            let kind = *parsed.kind.get_ref();
+            if kind == Kind::Command && !pattern.starts_with('^') {
+                // HipChat patterns are searches: an unanchored command fires mid-sentence.
+                return Err(err(
+                    Some(parsed.pattern.span()),
+                    "a command pattern must be anchored with ^ (HipChat searches, it does not full-match)".into(),
+                ));
+            }
+            let handler = parsed
+                .handler
+                .get_ref()
+                .parse::<HandlerKey>()
+                .map_err(|e| err(Some(parsed.handler.span()), e))?;
+            let command = Command {
+                name,
+                kind,
+                pattern,
+                usage: parsed.usage.trim().to_owned(),
+                help: parsed.help.trim().to_owned(),
+                examples: parsed.examples,
+                handler,
+                file: file.clone(),
+            };
+            commands.push((command, line_of(text, parsed.pattern.span().start)));
+        }
+        if commands.is_empty() {
+            return Err(CommandFileError {
+                file: PathBuf::from("commands/"),
+                line: 1,
+                problem: "no *.toml command files".into(),
+            });
+        }
+        let mut commands: Vec<Command> = commands.into_iter().map(|(c, _)| c).collect();
+        commands.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        let patterns: Vec<&str> = commands.iter().map(|c| c.pattern.as_str()).collect();
+        let set = RegexSetBuilder::new(&patterns)
+            .size_limit(PATTERN_SIZE_LIMIT * patterns.len().max(1))
+            .build()
+            .map_err(|e| CommandFileError {
+                file: PathBuf::from("commands/"),
+                line: 1,
+                problem: format!("patterns do not compile together: {e}"),
+            })?;
+        let regexes = patterns
+            .iter()
+            .map(|p| compile(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| CommandFileError {
+                file: PathBuf::from("commands/"),
+                line: 1,
+                problem: e.to_string(),
+            })?;
+        Ok(Registry {
+            commands,
+            set,
+            regexes,
+        })
+    }
+
+    /// Every command, in precedence order.
+    pub fn commands(&self) -> &[Command] {
+        &self.commands
+    }
+
+    /// A command by name.
+    pub fn find(&self, name: &str) -> Option<&Command> {
+        self.commands.iter().find(|c| c.name == name)
+    }
+
+    /// The highest-precedence command whose pattern searches successfully in `text`.
+    pub fn dispatch<'a>(&'a self, text: &'a str) -> Option<Dispatch<'a>> {
+        let index = self.set.matches(text).into_iter().next()?;
+        let command = &self.commands[index];
+        let args = match command.kind {
+            Kind::Pattern => text,
+            Kind::Command => self.regexes[index]
+                .find(text)
+                .map_or("", |m| text[m.end()..].trim()),
+        };
+        Some(Dispatch { command, args })
+    }
+}
+
+fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
+}
+
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.len() <= 32
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text.get(..byte).map_or(1, |t| t.matches('\n').count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(name: &str, body: &str) -> (PathBuf, String) {
+        (
+            PathBuf::from(format!("commands/{name}.toml")),
+            body.to_owned(),
+        )
+    }
+
+    const HELP: &str = "name = \"help\"\nkind = \"command\"\npattern = '^/help(\\s|$)'\nusage = \"/help\"\nhelp = \"Lists commands.\"\nhandler = \"help\"\n";
+
+    #[test]
+    fn loads_and_dispatches() {
+        let r = Registry::from_sources(vec![src("help", HELP)]).unwrap();
+        let d = r.dispatch("/help issue").unwrap();
+        assert_eq!(d.command.name, "help");
+        assert_eq!(d.args, "issue");
+        assert!(
+            r.dispatch("/helpme").is_none(),
+            "anchored pattern must not fire on /helpme"
+        );
+        assert!(r.dispatch("say /help").is_none());
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let bad_regex = HELP.replace("^/help(\\s|$)", "^/help(");
+        let e = Registry::from_sources(vec![src("help", &bad_regex)]).unwrap_err();
+        assert_eq!(
+            (e.line, e.file.to_str().unwrap()),
+            (3, "commands/help.toml")
+        );
+        assert!(e.problem.contains("does not compile"), "{e}");
+
+        let bad_handler = HELP.replace("handler = \"help\"", "handler = \"nope\"");
+        let e = Registry::from_sources(vec![src("help", &bad_handler)]).unwrap_err();
+        assert_eq!(e.line, 6);
+        assert!(e.problem.contains("unknown handler"), "{e}");
+
+        let e = Registry::from_sources(vec![src("a", HELP), src("b", HELP)]).unwrap_err();
+        assert_eq!(e.file.to_str().unwrap(), "commands/b.toml");
+        assert_eq!(e.line, 1);
+        assert!(e.problem.contains("duplicate name"), "{e}");
+
+        let unanchored = HELP.replace("'^/help", "'/help");
+        let e = Registry::from_sources(vec![src("help", &unanchored)]).unwrap_err();
+        assert!(e.problem.contains("anchored"), "{e}");
+
+        let unknown_field = format!("{HELP}colour = \"red\"\n");
+        let e = Registry::from_sources(vec![src("help", &unknown_field)]).unwrap_err();
+        assert_eq!(e.line, 7, "{e}");
+    }
+}

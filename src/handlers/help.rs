@@ -1,0 +1,91 @@
+//! `/help` and `/help <command>`: derived from the command declarations, never listed by hand.
+
+use crate::dispatch::{Kind, Registry};
+use crate::hipchat::message::{escape, html};
+use crate::hipchat::wire::{Color, Notification};
+
+/// `/help` takes nothing or one command name (with or without its slash).
+pub fn parse(args: &str) -> Result<Option<String>, String> {
+    let mut words = args.split_whitespace();
+    let topic = words
+        .next()
+        .map(|w| w.trim_start_matches('/').to_lowercase());
+    if words.next().is_some() {
+        return Err("/help takes at most one command name.".into());
+    }
+    Ok(topic)
+}
+
+/// The list of commands, or one command's help.
+pub fn help(registry: &Registry, topic: Option<&str>) -> Notification {
+    match topic {
+        None => overview(registry),
+        Some(name) => match registry.find(name) {
+            Some(command) => {
+                let mut text = format!(
+                    "<b>{}</b><br>{}",
+                    escape(&command.usage),
+                    escape(&command.help)
+                );
+                if !command.examples.is_empty() {
+                    let examples: Vec<String> = command
+                        .examples
+                        .iter()
+                        .map(|e| format!("<code>{}</code>", escape(e)))
+                        .collect();
+                    text.push_str(&format!("<br>Examples: {}", examples.join(", ")));
+                }
+                html(text, Color::Purple)
+            }
+            None => html(
+                format!(
+                    "There is no command called <b>{}</b>. Type <code>/help</code> for the list.",
+                    escape(name)
+                ),
+                Color::Yellow,
+            ),
+        },
+    }
+}
+
+fn overview(registry: &Registry) -> Notification {
+    let mut lines = vec!["<b>dynaBOARD commands</b>".to_owned()];
+    for command in registry
+        .commands()
+        .iter()
+        .filter(|c| c.kind == Kind::Command)
+    {
+        lines.push(format!(
+            "<code>{}</code> — {}",
+            escape(&command.usage),
+            escape(first_sentence(&command.help))
+        ));
+    }
+    let patterns: Vec<String> = registry
+        .commands()
+        .iter()
+        .filter(|c| c.kind == Kind::Pattern)
+        .map(|c| escape(first_sentence(&c.help)))
+        .collect();
+    if !patterns.is_empty() {
+        lines.push(format!("Also: {}", patterns.join(" ")));
+    }
+    lines.push("Type <code>/help &lt;command&gt;</code> for details and examples.".into());
+    html(lines.join("<br>"), Color::Purple)
+}
+
+fn first_sentence(text: &str) -> &str {
+    text.find(". ").map_or(text, |i| &text[..=i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_topics() {
+        assert_eq!(parse(""), Ok(None));
+        assert_eq!(parse(" /Issue "), Ok(Some("issue".into())));
+        assert!(parse("a b").is_err());
+    }
+}

@@ -1,0 +1,143 @@
+//! Command handlers: plain functions from a parsed call, and what they need, to an [`Outcome`].
+//!
+//! Handlers never see HTTP or sled. They get typed arguments, the conversation and the services
+//! they use; they return replies and state changes, which the caller commits in one batch.
+
+pub mod help;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::dispatch::{Command, HandlerKey, Registry};
+use crate::hipchat::message::{escape, html};
+use crate::hipchat::wire::{Color, Notification};
+use crate::store::{Batch, Store, StoreError};
+
+/// A command call with typed arguments. Serialisable: deferred calls wait in the inbox.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "handler", rename_all = "snake_case")]
+pub enum Call {
+    /// `/help [command]`.
+    Help {
+        /// The command asked about, if any.
+        topic: Option<String>,
+    },
+}
+
+/// Where a handler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Inside the webhook request (no outside I/O): may reply inline (§6.4).
+    Inline,
+    /// After the webhook is answered, from the inbox, in per-room order.
+    Deferred,
+}
+
+impl Call {
+    /// Parses the argument text for `handler`; the error says what is wrong with it.
+    pub fn parse(handler: HandlerKey, args: &str) -> Result<Call, String> {
+        match handler {
+            HandlerKey::Help => help::parse(args).map(|topic| Call::Help { topic }),
+        }
+    }
+
+    /// Where this call runs.
+    pub fn mode(&self) -> Mode {
+        match self {
+            Call::Help { .. } => Mode::Inline,
+        }
+    }
+}
+
+/// A person in the room.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Person {
+    /// HipChat user id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// @mention name.
+    pub mention_name: String,
+}
+
+/// Where and by whom a command was given.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Conversation {
+    /// The installation that received it.
+    pub oauth_id: String,
+    /// Room id.
+    pub room_id: i64,
+    /// Room name.
+    pub room_name: String,
+    /// Who typed it.
+    pub sender: Person,
+    /// HipChat message id (replies attach to it).
+    pub message_id: String,
+}
+
+/// What a handler produced; the caller commits `writes` and queues `replies` together.
+#[derive(Default)]
+pub struct Outcome {
+    /// Notifications for the conversation's room, in order.
+    pub replies: Vec<Notification>,
+    /// State changes.
+    pub writes: Batch,
+}
+
+impl Outcome {
+    /// An outcome that only replies.
+    pub fn reply(notification: Notification) -> Outcome {
+        Outcome {
+            replies: vec![notification],
+            writes: Batch::new(),
+        }
+    }
+}
+
+/// Why a handler could not run (failures a user should hear about are replies, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What handlers may use.
+#[derive(Clone)]
+pub struct Services {
+    /// The commands (for `/help`).
+    pub registry: Arc<Registry>,
+    /// Typed state.
+    pub store: Store,
+    /// Time.
+    pub clock: Clock,
+}
+
+/// Runs a call.
+pub async fn run(
+    call: &Call,
+    _conversation: &Conversation,
+    services: &Services,
+) -> Result<Outcome, HandlerError> {
+    match call {
+        Call::Help { topic } => Ok(Outcome::reply(help::help(
+            &services.registry,
+            topic.as_deref(),
+        ))),
+    }
+}
+
+/// The reply to a malformed call: what is wrong, the usage line and an example.
+pub fn usage_reply(command: &Command, problem: &str) -> Notification {
+    let mut text = format!(
+        "{} Usage: <code>{}</code>",
+        escape(problem),
+        escape(&command.usage)
+    );
+    if let Some(example) = command.examples.first() {
+        text.push_str(&format!(", for example <code>{}</code>", escape(example)));
+    }
+    html(text, Color::Yellow)
+}

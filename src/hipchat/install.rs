@@ -1,0 +1,489 @@
+//! The installation lifecycle (HIPCHAT-CONNECT.md §3; DESIGN.md "Uninstall").
+//!
+//! Install: check the payload, fetch and check HipChat's capabilities, prove the credentials with
+//! a token request, and only then store. Uninstall: the DELETE is unsigned, so it is confirmed
+//! with HipChat's token endpoint first; the redirect flow is trusted only on the installation's
+//! own HipChat origin.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::json;
+use url::Url;
+
+use super::client::{HipChatClient, HipChatError};
+use super::descriptor::Descriptor;
+use super::tokens::Tokens;
+use super::wire::{InstallPayload, ServerCapabilities, UpdatePayload};
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::store::{Batch, Installation, Store, StoreError};
+
+/// Why an installation step failed; each kind has its HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// The request body is not a valid installation payload.
+    #[error("invalid installation request: {0}")]
+    BadPayload(String),
+    /// The descriptor does not allow this kind of installation.
+    #[error("{0}")]
+    NotAllowed(&'static str),
+    /// HipChat's capabilities document could not be fetched.
+    #[error("cannot fetch HipChat's capabilities document: {0}")]
+    CapabilitiesUnreachable(HipChatError),
+    /// The capabilities document is not coherent.
+    #[error("HipChat's capabilities document is unusable: {0}")]
+    CapabilitiesInvalid(String),
+    /// HipChat's token endpoint refused the credentials.
+    #[error("HipChat's token endpoint refused the installation's credentials: {0}")]
+    CredentialsRefused(String),
+    /// HipChat could not be reached to prove or confirm something.
+    #[error("HipChat cannot be reached: {0}")]
+    HipChatUnreachable(HipChatError),
+    /// No installation with this oauthId.
+    #[error("no installation {0}")]
+    Unknown(String),
+    /// The oauthId exists for another HipChat.
+    #[error("installation {0} belongs to another HipChat; refusing to replace it")]
+    ForeignReplace(String),
+    /// The DELETE could not be confirmed: HipChat still grants the credentials.
+    #[error("HipChat still grants installation {0}'s credentials; uninstall it in HipChat first")]
+    StillGranted(String),
+    /// A redirect-flow URL is not on the installation's HipChat origin.
+    #[error("{0} is not on the HipChat origin of the installation")]
+    ForeignOrigin(String),
+    /// Storing failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl InstallError {
+    /// HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            InstallError::BadPayload(_)
+            | InstallError::NotAllowed(_)
+            | InstallError::CapabilitiesInvalid(_)
+            | InstallError::ForeignOrigin(_) => StatusCode::BAD_REQUEST,
+            InstallError::CredentialsRefused(_) => StatusCode::FORBIDDEN,
+            InstallError::CapabilitiesUnreachable(_) => StatusCode::BAD_GATEWAY,
+            InstallError::HipChatUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            InstallError::Unknown(_) => StatusCode::NOT_FOUND,
+            InstallError::ForeignReplace(_) | InstallError::StillGranted(_) => StatusCode::CONFLICT,
+            InstallError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Runs the lifecycle; shared by the HTTP endpoints.
+pub struct Installer {
+    store: Store,
+    client: HipChatClient,
+    tokens: Arc<Tokens>,
+    descriptor: Arc<Descriptor>,
+    clock: Clock,
+}
+
+/// Where a HipChat instance is, as read from its capabilities document.
+struct Endpoints {
+    token_url: String,
+    api_url: String,
+    homepage: String,
+}
+
+impl Installer {
+    /// The lifecycle service.
+    pub fn new(
+        store: Store,
+        client: HipChatClient,
+        tokens: Arc<Tokens>,
+        descriptor: Arc<Descriptor>,
+        clock: Clock,
+    ) -> Installer {
+        Installer {
+            store,
+            client,
+            tokens,
+            descriptor,
+            clock,
+        }
+    }
+
+    /// Server-side installation (§3.1).
+    pub async fn install(&self, payload: InstallPayload) -> Result<Installation, InstallError> {
+        check_payload(&payload)?;
+        match payload.room_id {
+            Some(_) if !self.descriptor.allows("allowRoom") => {
+                return Err(InstallError::NotAllowed(
+                    "this add-on cannot be installed in a single room",
+                ));
+            }
+            None if !self.descriptor.allows("allowGlobal") => {
+                return Err(InstallError::NotAllowed(
+                    "this add-on can only be installed in individual rooms",
+                ));
+            }
+            _ => {}
+        }
+        let existing = self.store.installation(&payload.oauth_id)?;
+        if let Some(old) = &existing {
+            // Only the HipChat that created an oauthId may replace it.
+            if old.capabilities_url != payload.capabilities_url {
+                return Err(InstallError::ForeignReplace(payload.oauth_id));
+            }
+        }
+        let endpoints = self.endpoints(&payload.capabilities_url).await?;
+        let token = self
+            .client
+            .request_token(
+                &endpoints.token_url,
+                &payload.oauth_id,
+                &payload.oauth_secret,
+                self.descriptor.scopes(),
+            )
+            .await
+            .map_err(proof_error)?;
+        let installation = Installation {
+            oauth_id: payload.oauth_id,
+            oauth_secret: payload.oauth_secret,
+            group_id: token.group_id.unwrap_or(payload.group_id),
+            group_name: token.group_name.clone(),
+            room_id: payload.room_id,
+            capabilities_url: payload.capabilities_url,
+            token_url: endpoints.token_url,
+            api_url: endpoints.api_url,
+            homepage: endpoints.homepage,
+            installed_at: self.clock.unix(),
+            revoked_at: None,
+        };
+        // A reinstall without updateCallbackUrl leaves the previous oauthId orphaned (§13.8):
+        // remove older installations of the same HipChat, group and room.
+        for orphan in self.store.installations()? {
+            let same_place = orphan.capabilities_url == installation.capabilities_url
+                && orphan.group_id == installation.group_id
+                && orphan.room_id == installation.room_id
+                && orphan.oauth_id != installation.oauth_id;
+            if same_place {
+                tracing::info!(oauth_id = %orphan.oauth_id, "removing installation replaced by a reinstall");
+                self.store
+                    .delete_installation_data(&orphan.oauth_id)
+                    .await?;
+            }
+        }
+        if existing.is_some() {
+            // Same oauthId again: replace the record, start from a fresh token.
+            self.tokens.invalidate(&installation.oauth_id).ok();
+        }
+        let mut batch = Batch::new();
+        self.store.put_installation(&mut batch, &installation);
+        self.store.commit(batch).await?;
+        tracing::info!(oauth_id = %installation.oauth_id, group = installation.group_id, room = ?installation.room_id, "installed");
+        Ok(installation)
+    }
+
+    /// Re-install/update (§3.2): same oauthId, capabilities re-read, credentials re-proven.
+    pub async fn update(&self, payload: UpdatePayload) -> Result<Installation, InstallError> {
+        let mut installation = self
+            .store
+            .installation(&payload.oauth_id)?
+            .ok_or_else(|| InstallError::Unknown(payload.oauth_id.clone()))?;
+        // Unsigned request: it may refresh the record, never point it at another HipChat.
+        if installation.capabilities_url != payload.capabilities_url {
+            return Err(InstallError::ForeignReplace(payload.oauth_id));
+        }
+        if payload.room_id.is_some() && payload.room_id != installation.room_id {
+            return Err(InstallError::BadPayload(
+                "roomId differs from the installation's room".into(),
+            ));
+        }
+        let endpoints = self.endpoints(&installation.capabilities_url).await?;
+        self.client
+            .request_token(
+                &endpoints.token_url,
+                &installation.oauth_id,
+                &installation.oauth_secret,
+                self.descriptor.scopes(),
+            )
+            .await
+            .map_err(proof_error)?;
+        installation.token_url = endpoints.token_url;
+        installation.api_url = endpoints.api_url;
+        installation.homepage = endpoints.homepage;
+        installation.revoked_at = None;
+        self.tokens.invalidate(&installation.oauth_id).ok();
+        let mut batch = Batch::new();
+        self.store.put_installation(&mut batch, &installation);
+        self.store.commit(batch).await?;
+        Ok(installation)
+    }
+
+    /// `DELETE {callbackUrl}/{oauthId}`: delete only once HipChat refuses the credentials.
+    pub async fn uninstall(&self, oauth_id: &str) -> Result<(), InstallError> {
+        let installation = self
+            .store
+            .installation(oauth_id)?
+            .ok_or_else(|| InstallError::Unknown(oauth_id.to_owned()))?;
+        let answer = self
+            .client
+            .request_token(
+                &installation.token_url,
+                &installation.oauth_id,
+                &installation.oauth_secret,
+                self.descriptor.scopes(),
+            )
+            .await;
+        match answer {
+            Err(HipChatError::Unauthorized(_)) => {}
+            Err(HipChatError::Rejected {
+                status: 400,
+                message,
+            }) if message.contains("invalid_client") => {}
+            Ok(_) => return Err(InstallError::StillGranted(oauth_id.to_owned())),
+            Err(e) => return Err(InstallError::HipChatUnreachable(e)),
+        }
+        self.store.delete_installation_data(oauth_id).await?;
+        tracing::info!(oauth_id, "uninstalled");
+        Ok(())
+    }
+
+    /// The `uninstalledUrl` redirect flow (§3.4): returns where to send the browser.
+    pub async fn uninstall_by_redirect(
+        &self,
+        installable_url: &str,
+        redirect_url: &str,
+    ) -> Result<String, InstallError> {
+        let installable = Url::parse(installable_url)
+            .map_err(|_| InstallError::BadPayload("installable_url is not a URL".into()))?;
+        // Only fetch from a HipChat we know: the origin of some installation.
+        let known = self.store.installations()?;
+        let home = known
+            .iter()
+            .find(|i| same_origin(&installable, &i.capabilities_url))
+            .ok_or_else(|| InstallError::ForeignOrigin("installable_url".into()))?;
+        let capabilities_url = home.capabilities_url.clone();
+        let record = self
+            .client
+            .installable(installable.as_str())
+            .await
+            .map_err(InstallError::HipChatUnreachable)?;
+        let redirect = Url::parse(redirect_url)
+            .map_err(|_| InstallError::BadPayload("redirect_url is not a URL".into()))?;
+        match self.store.installation(&record.oauth_id)? {
+            Some(i) if i.capabilities_url == capabilities_url => {
+                if !same_origin(&redirect, &i.capabilities_url)
+                    && !same_origin(&redirect, &i.homepage)
+                {
+                    return Err(InstallError::ForeignOrigin("redirect_url".into()));
+                }
+                self.store
+                    .delete_installation_data(&record.oauth_id)
+                    .await?;
+                tracing::info!(oauth_id = %record.oauth_id, "uninstalled by redirect");
+            }
+            Some(_) => return Err(InstallError::ForeignOrigin("installable_url".into())),
+            // Already gone (the DELETE came first): just send the browser back.
+            None => {
+                if !same_origin(&redirect, &capabilities_url)
+                    && !same_origin(&redirect, &home.homepage)
+                {
+                    return Err(InstallError::ForeignOrigin("redirect_url".into()));
+                }
+            }
+        }
+        Ok(redirect.to_string())
+    }
+
+    /// Fetches and checks HipChat's capabilities document.
+    async fn endpoints(&self, capabilities_url: &str) -> Result<Endpoints, InstallError> {
+        let caps = self
+            .client
+            .capabilities(capabilities_url)
+            .await
+            .map_err(|e| match e {
+                HipChatError::Decode { message, .. } => InstallError::CapabilitiesInvalid(message),
+                other => InstallError::CapabilitiesUnreachable(other),
+            })?;
+        endpoints_of(capabilities_url, &caps)
+    }
+}
+
+fn check_payload(p: &InstallPayload) -> Result<(), InstallError> {
+    let id_ok = !p.oauth_id.is_empty()
+        && p.oauth_id.len() <= 128
+        && p.oauth_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !id_ok {
+        return Err(InstallError::BadPayload(
+            "oauthId must be 1–128 characters of [A-Za-z0-9._-]".into(),
+        ));
+    }
+    if p.oauth_secret.is_empty() {
+        return Err(InstallError::BadPayload("oauthSecret is empty".into()));
+    }
+    let url = Url::parse(&p.capabilities_url)
+        .map_err(|_| InstallError::BadPayload("capabilitiesUrl is not a URL".into()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(InstallError::BadPayload(
+            "capabilitiesUrl must be http(s)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `links.self` must equal the URL fetched; the token URL and API base must be on the same host.
+fn endpoints_of(
+    capabilities_url: &str,
+    caps: &ServerCapabilities,
+) -> Result<Endpoints, InstallError> {
+    let invalid = |m: String| InstallError::CapabilitiesInvalid(m);
+    if caps.links.self_url != capabilities_url {
+        return Err(invalid(format!(
+            "links.self is {:?}, not the capabilitiesUrl {capabilities_url:?}",
+            caps.links.self_url
+        )));
+    }
+    let token_url = caps
+        .capabilities
+        .oauth2_provider
+        .as_ref()
+        .map(|p| p.token_url.clone())
+        .ok_or_else(|| invalid("capabilities.oauth2Provider.tokenUrl is missing".into()))?;
+    // Prefer the declared API base; fall back to capabilitiesUrl minus its last segment (§17).
+    let api = caps
+        .capabilities
+        .hipchat_api_provider
+        .as_ref()
+        .map(|p| p.url.clone())
+        .or_else(|| caps.links.api.clone())
+        .unwrap_or_else(|| {
+            capabilities_url
+                .rsplit_once('/')
+                .map_or(capabilities_url.to_owned(), |(head, _)| head.to_owned())
+        });
+    let api_url = format!("{}/", api.trim_end_matches('/'));
+    let cap_host = Url::parse(capabilities_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned));
+    for (name, url) in [("tokenUrl", &token_url), ("API URL", &api_url)] {
+        let parsed =
+            Url::parse(url).map_err(|_| invalid(format!("{name} {url:?} is not a URL")))?;
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.host_str().map(str::to_owned) != cap_host
+        {
+            return Err(invalid(format!(
+                "{name} {url:?} is not on the capabilities document's host"
+            )));
+        }
+    }
+    let homepage = caps.links.homepage.clone().unwrap_or_else(|| {
+        Url::parse(capabilities_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    });
+    Ok(Endpoints {
+        token_url,
+        api_url,
+        homepage,
+    })
+}
+
+fn proof_error(e: HipChatError) -> InstallError {
+    match e {
+        HipChatError::Unauthorized(m) | HipChatError::Forbidden(m) => {
+            InstallError::CredentialsRefused(m)
+        }
+        HipChatError::Rejected { message, .. } => InstallError::CredentialsRefused(message),
+        other => InstallError::HipChatUnreachable(other),
+    }
+}
+
+fn same_origin(url: &Url, other: &str) -> bool {
+    Url::parse(other).is_ok_and(|o| o.origin() == url.origin())
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP endpoints
+
+/// `POST /installed`: HipChat's installation callback. Any content type; the body must be JSON.
+pub async fn installed(
+    State(installer): State<Arc<Installer>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let payload: InstallPayload =
+        serde_json::from_slice(&body).map_err(|e| InstallError::BadPayload(e.to_string()))?;
+    let installation = installer.install(payload).await?;
+    Ok(Json(json!({
+        "oauthId": installation.oauth_id,
+        "groupId": installation.group_id,
+        "roomId": installation.room_id,
+        "installed": true,
+    }))
+    .into_response())
+}
+
+/// `POST /updated`: HipChat's update callback.
+pub async fn updated(
+    State(installer): State<Arc<Installer>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let payload: UpdatePayload =
+        serde_json::from_slice(&body).map_err(|e| InstallError::BadPayload(e.to_string()))?;
+    let installation = installer.update(payload).await?;
+    Ok(Json(json!({"oauthId": installation.oauth_id, "updated": true})).into_response())
+}
+
+/// `DELETE /installed/{oauthId}`: confirmed uninstall.
+pub async fn uninstalled_by_delete(
+    State(installer): State<Arc<Installer>>,
+    Path(oauth_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    installer.uninstall(&oauth_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Query of the redirect flows.
+#[derive(Deserialize)]
+pub struct RedirectFlow {
+    installable_url: String,
+    redirect_url: String,
+}
+
+/// `GET /uninstalled?installable_url=…&redirect_url=…`.
+pub async fn uninstalled_by_redirect(
+    State(installer): State<Arc<Installer>>,
+    Query(flow): Query<RedirectFlow>,
+) -> Result<Redirect, ApiError> {
+    let to = installer
+        .uninstall_by_redirect(&flow.installable_url, &flow.redirect_url)
+        .await?;
+    Ok(Redirect::to(&to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(self_url: &str, token: &str) -> ServerCapabilities {
+        serde_json::from_value(json!({
+            "links": {"self": self_url, "homepage": "http://h"},
+            "capabilities": {"oauth2Provider": {"tokenUrl": token},
+                             "hipchatApiProvider": {"url": "http://h/v2/"}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn capabilities_must_be_coherent() {
+        let url = "http://h/v2/capabilities";
+        let e = endpoints_of(url, &caps(url, "http://h/v2/oauth/token")).unwrap();
+        assert_eq!(e.api_url, "http://h/v2/");
+        assert!(endpoints_of(url, &caps("http://other/v2/capabilities", "http://h/t")).is_err());
+        assert!(endpoints_of(url, &caps(url, "http://evil/token")).is_err());
+    }
+}

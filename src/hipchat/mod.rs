@@ -1,0 +1,9 @@
+//! The HipChat Connect protocol: wire types, descriptor, installation, tokens, REST client.
+
+pub mod client;
+pub mod descriptor;
+pub mod install;
+pub mod message;
+pub mod retry;
+pub mod tokens;
+pub mod wire;

@@ -1,0 +1,185 @@
+//! Access tokens (HIPCHAT-CONNECT.md §4): one cached token per installation, renewed ahead of
+//! `expires_in` on demand and by a background sweep, one request at a time per installation.
+//! A 401 from the token endpoint means the client was revoked: the installation is marked so.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::client::{HipChatClient, HipChatError};
+use crate::clock::Clock;
+use crate::store::{Batch, Installation, Store, StoreError, StoredToken};
+
+/// A token is renewed on demand when less than this is left.
+const RENEW_MARGIN_SECS: i64 = 60;
+/// The background sweep renews tokens with less than this left...
+const SWEEP_MARGIN_SECS: i64 = 300;
+/// ...but only for installations used within this window.
+const ACTIVE_WINDOW_SECS: i64 = 3600;
+
+/// Why no token could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// HipChat refused the credentials; the installation is marked revoked.
+    #[error("installation {0} was revoked in HipChat")]
+    Revoked(String),
+    /// The installation is already marked revoked.
+    #[error("installation {0} is revoked")]
+    Inactive(String),
+    /// The token endpoint failed otherwise.
+    #[error(transparent)]
+    HipChat(#[from] HipChatError),
+    /// Storing failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The token cache.
+pub struct Tokens {
+    store: Store,
+    client: HipChatClient,
+    scopes: Vec<String>,
+    clock: Clock,
+    /// Per-installation locks, so concurrent callers share one token request.
+    in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Tokens {
+    /// A cache asking for `scopes` (the descriptor's).
+    pub fn new(store: Store, client: HipChatClient, scopes: Vec<String>, clock: Clock) -> Tokens {
+        Tokens {
+            store,
+            client,
+            scopes,
+            clock,
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A valid access token for the installation.
+    pub async fn get(&self, installation: &Installation) -> Result<String, TokenError> {
+        if !installation.is_active() {
+            return Err(TokenError::Inactive(installation.oauth_id.clone()));
+        }
+        let now = self.clock.unix();
+        if let Some(token) = self.fresh(&installation.oauth_id, now)? {
+            return Ok(token);
+        }
+        let lock = self.lock_for(&installation.oauth_id);
+        let _guard = lock.lock().await;
+        // Whoever held the lock before us may have fetched one already.
+        if let Some(token) = self.fresh(&installation.oauth_id, self.clock.unix())? {
+            return Ok(token);
+        }
+        self.renew(installation).await
+    }
+
+    /// Forgets the cached token (HipChat answered 401 to it).
+    pub fn invalidate(&self, oauth_id: &str) -> Result<(), TokenError> {
+        Ok(self.store.drop_token(oauth_id)?)
+    }
+
+    /// Renews tokens of recently used installations that expire soon; returns how many.
+    pub async fn sweep(&self) -> usize {
+        let now = self.clock.unix();
+        let due = match self.store.tokens() {
+            Ok(tokens) => tokens,
+            Err(e) => {
+                tracing::error!(error = %e, "token sweep cannot read tokens");
+                return 0;
+            }
+        };
+        let mut renewed = 0;
+        for (oauth_id, token) in due {
+            if token.expires_at - now > SWEEP_MARGIN_SECS
+                || now - token.last_used > ACTIVE_WINDOW_SECS
+            {
+                continue;
+            }
+            let Ok(Some(installation)) = self.store.installation(&oauth_id) else {
+                continue;
+            };
+            let lock = self.lock_for(&oauth_id);
+            let _guard = lock.lock().await;
+            match self.renew_keeping_use(&installation, token.last_used).await {
+                Ok(_) => renewed += 1,
+                Err(e) => tracing::warn!(oauth_id, error = %e, "background token renewal failed"),
+            }
+        }
+        renewed
+    }
+
+    fn fresh(&self, oauth_id: &str, now: i64) -> Result<Option<String>, TokenError> {
+        let Some(mut token) = self.store.token(oauth_id)? else {
+            return Ok(None);
+        };
+        if token.expires_at - now <= RENEW_MARGIN_SECS {
+            return Ok(None);
+        }
+        // Record use coarsely (once a minute) so the sweep knows who is active.
+        if now - token.last_used > 60 {
+            token.last_used = now;
+            self.store.put_token(oauth_id, &token)?;
+        }
+        Ok(Some(token.access_token))
+    }
+
+    async fn renew(&self, installation: &Installation) -> Result<String, TokenError> {
+        self.renew_keeping_use(installation, self.clock.unix())
+            .await
+    }
+
+    async fn renew_keeping_use(
+        &self,
+        installation: &Installation,
+        last_used: i64,
+    ) -> Result<String, TokenError> {
+        let answer = self
+            .client
+            .request_token(
+                &installation.token_url,
+                &installation.oauth_id,
+                &installation.oauth_secret,
+                &self.scopes,
+            )
+            .await;
+        match answer {
+            Ok(t) => {
+                let stored = StoredToken {
+                    access_token: t.access_token.clone(),
+                    expires_at: self.clock.unix() + t.expires_in as i64,
+                    scope: t.scope.unwrap_or_else(|| self.scopes.join(" ")),
+                    last_used,
+                };
+                self.store.put_token(&installation.oauth_id, &stored)?;
+                Ok(t.access_token)
+            }
+            Err(HipChatError::Unauthorized(reason)) => {
+                tracing::warn!(oauth_id = %installation.oauth_id, %reason, "token refused: marking installation revoked");
+                self.mark_revoked(installation).await?;
+                Err(TokenError::Revoked(installation.oauth_id.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn mark_revoked(&self, installation: &Installation) -> Result<(), StoreError> {
+        let mut revoked = installation.clone();
+        revoked.revoked_at = Some(self.clock.unix());
+        let mut batch = Batch::new();
+        self.store.put_installation(&mut batch, &revoked);
+        self.store.commit(batch).await?;
+        self.store.drop_token(&installation.oauth_id)
+    }
+
+    fn lock_for(&self, oauth_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Drop locks nobody holds so the map stays as small as the set of busy installations.
+        if map.len() > 1024 {
+            map.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        map.entry(oauth_id.to_owned()).or_default().clone()
+    }
+}

@@ -1,0 +1,19 @@
+//! hipboard: a HipChat Connect add-on that brings dynaBOARD (a customer portal in front of JIRA)
+//! into chat rooms. See DESIGN.md for the architecture and the contracts.
+
+pub mod app;
+pub mod auth;
+pub mod bot;
+pub mod check;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod dispatch;
+pub mod error;
+pub mod handlers;
+pub mod hipchat;
+pub mod net;
+pub mod runtime;
+pub mod sandbox;
+pub mod server;
+pub mod store;

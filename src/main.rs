@@ -1,0 +1,116 @@
+//! The `hipboard` binary: `serve` (the add-on), `demo` (add-on + sandbox HipChat + demo
+//! dynaBOARD, installed and ready in a browser) and `check` (validate and test connections).
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use hipboard::app::App;
+use hipboard::clock::Clock;
+use hipboard::config::RawConfig;
+use hipboard::{check, demo, server};
+
+#[derive(Parser)]
+#[command(
+    name = "hipboard",
+    version,
+    about = "dynaBOARD in HipChat rooms: a HipChat Connect add-on"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Settings shared by every command; flags override the environment.
+#[derive(Args)]
+struct Settings {
+    /// Listen address of the add-on.
+    #[arg(long, env = "HIPBOARD_ADDR", global = true)]
+    addr: Option<String>,
+    /// Public base URL of the add-on (default: http:// + the listen address).
+    #[arg(long, env = "HIPBOARD_BASE_URL", global = true)]
+    base_url: Option<String>,
+    /// Directory of the sled store.
+    #[arg(long, env = "HIPBOARD_DATA_DIR", global = true)]
+    data_dir: Option<String>,
+    /// Directory holding descriptor.json, commands/ and templates/.
+    #[arg(long, env = "HIPBOARD_RESOURCES", global = true)]
+    resources: Option<String>,
+    /// Default dynaBOARD base URL.
+    #[arg(long, env = "DYNABOARD_URL", global = true)]
+    dynaboard_url: Option<String>,
+    /// Default dynaBOARD API token.
+    #[arg(long, env = "DYNABOARD_TOKEN", global = true, hide_env_values = true)]
+    dynaboard_token: Option<String>,
+    /// Secret of X-Dynaboard-Signature for the default connection.
+    #[arg(
+        long,
+        env = "DYNABOARD_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    dynaboard_webhook_secret: Option<String>,
+    /// Default notification room (id or name).
+    #[arg(long, env = "HIPBOARD_NOTIFICATION_ROOM", global = true)]
+    notification_room: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the add-on server for a real HipChat.
+    Serve,
+    /// Run the add-on with the sandbox HipChat and a demo dynaBOARD, installed and ready.
+    Demo(demo::DemoArgs),
+    /// Validate descriptor.json and commands/, and test the dynaBOARD connection if configured.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "hipboard=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let s = cli.settings;
+    let raw = RawConfig {
+        addr: s.addr,
+        base_url: s.base_url,
+        data_dir: s.data_dir,
+        resources: s.resources,
+        dynaboard_url: s.dynaboard_url,
+        dynaboard_token: s.dynaboard_token,
+        dynaboard_webhook_secret: s.dynaboard_webhook_secret,
+        notification_room: s.notification_room,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => {
+                let config = raw.validate().map_err(|e| e.to_string())?;
+                let app = App::build(config, Clock::system()).map_err(|e| e.to_string())?;
+                server::serve(app).await
+            }
+            Command::Demo(args) => demo::run(raw, args).await,
+            Command::Check => check::run(raw).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(message),
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("hipboard: error: {message}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,228 @@
+//! The outbox: every call to HipChat that changes something (notification, glance push) is
+//! written to sled before it is attempted and removed only once HipChat accepted it.
+//!
+//! Entries of one room go out in order; rooms proceed in parallel. Transient failures (429, 5xx,
+//! timeouts) are retried with bounded backoff, honouring HipChat's reset time; a request HipChat
+//! refuses on its merits is logged and dropped, since repeating it cannot succeed.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::lanes::Lanes;
+use crate::clock::Clock;
+use crate::hipchat::client::{Api, HipChatClient, HipChatError, RoomKey};
+use crate::hipchat::retry::OUTBOX_BACKOFF;
+use crate::hipchat::tokens::{TokenError, Tokens};
+use crate::hipchat::wire::{GlanceUpdate, Notification};
+use crate::store::{Batch, Queue, QueueId, Store, StoreResult};
+
+/// Attempts before an entry is given up (at the 5-minute backoff cap, over a day of retrying).
+const MAX_ATTEMPTS: u32 = 300;
+/// Concurrent HipChat calls across rooms.
+const CONCURRENCY: usize = 32;
+
+/// A HipChat call waiting to be made.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutboxEntry {
+    /// Installation whose token is used.
+    pub oauth_id: String,
+    /// Target room (also the ordering key).
+    pub room_id: i64,
+    /// The call.
+    pub call: Outbound,
+    /// Failed attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Unix seconds when it was accepted.
+    pub created_at: i64,
+}
+
+/// The calls the outbox makes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outbound {
+    /// `POST /room/{id}/notification`.
+    Notification {
+        /// The body.
+        notification: Notification,
+    },
+    /// `POST /addon/ui/room/{id}`.
+    Glance {
+        /// The body.
+        update: GlanceUpdate,
+    },
+}
+
+type Lane = (String, i64);
+
+/// Handle to the outbox; cheap to clone.
+#[derive(Clone)]
+pub struct Outbox {
+    inner: Arc<Inner>,
+    lanes: Lanes<Lane, QueueId>,
+}
+
+struct Inner {
+    store: Store,
+    tokens: Arc<Tokens>,
+    client: HipChatClient,
+    clock: Clock,
+}
+
+/// Entries staged in a batch, to be released to delivery once the batch is durable.
+#[derive(Debug, Default)]
+#[must_use = "staged entries are only delivered once released"]
+pub struct Staged(Vec<(Lane, QueueId)>);
+
+impl Outbox {
+    /// An outbox delivering with `tokens` through `client`.
+    pub fn new(store: Store, tokens: Arc<Tokens>, client: HipChatClient, clock: Clock) -> Outbox {
+        let inner = Arc::new(Inner {
+            store,
+            tokens,
+            client,
+            clock,
+        });
+        let worker = inner.clone();
+        let lanes = Lanes::new("outbox", CONCURRENCY, move |lane: Lane, id: QueueId| {
+            let inner = worker.clone();
+            async move { inner.deliver(lane, id).await }
+        });
+        Outbox { inner, lanes }
+    }
+
+    /// Adds a call for `room_id` to `batch`; deliver it with [`Outbox::release`] after commit.
+    pub fn stage(
+        &self,
+        batch: &mut Batch,
+        staged: &mut Staged,
+        oauth_id: &str,
+        room_id: i64,
+        call: Outbound,
+    ) -> StoreResult<()> {
+        let entry = OutboxEntry {
+            oauth_id: oauth_id.to_owned(),
+            room_id,
+            call,
+            attempts: 0,
+            created_at: self.inner.clock.unix(),
+        };
+        let id = self.inner.store.enqueue(batch, Queue::Outbox, &entry)?;
+        staged.0.push(((entry.oauth_id, room_id), id));
+        Ok(())
+    }
+
+    /// Starts delivering entries whose batch has been committed.
+    pub fn release(&self, staged: Staged) {
+        for (lane, id) in staged.0 {
+            self.lanes.push(lane, id);
+        }
+    }
+
+    /// Queues every stored entry again (after a restart).
+    pub fn resume(&self) -> StoreResult<usize> {
+        let entries: Vec<(QueueId, OutboxEntry)> = self.inner.store.queued(Queue::Outbox)?;
+        let n = entries.len();
+        for (id, entry) in entries {
+            self.lanes.push((entry.oauth_id, entry.room_id), id);
+        }
+        Ok(n)
+    }
+
+    /// Calls not yet accepted by HipChat (in memory, i.e. being worked on).
+    pub fn pending(&self) -> usize {
+        self.lanes.len()
+    }
+
+    /// Waits until everything released so far has been delivered or given up.
+    pub async fn wait_idle(&self) {
+        self.lanes.wait_idle().await;
+    }
+}
+
+impl Inner {
+    async fn deliver(&self, lane: Lane, id: QueueId) {
+        if let Err(e) = self.try_deliver(&lane, id).await {
+            // Storage failed: the entry stays stored and is retried on the next start.
+            tracing::error!(oauth_id = %lane.0, room = lane.1, error = %e, "outbox storage failed");
+        }
+    }
+
+    async fn try_deliver(&self, lane: &Lane, id: QueueId) -> StoreResult<()> {
+        let mut fresh_token_tried = false;
+        loop {
+            let Some(mut entry) = self.store.queued_entry::<OutboxEntry>(Queue::Outbox, id)? else {
+                return Ok(());
+            };
+            let installation = match self.store.installation(&entry.oauth_id)? {
+                Some(i) if i.is_active() => i,
+                _ => {
+                    tracing::warn!(oauth_id = %entry.oauth_id, "dropping outbox entry of a removed or revoked installation");
+                    return self.finish(id).await;
+                }
+            };
+            let result = match self.tokens.get(&installation).await {
+                Ok(token) => {
+                    let api = Api {
+                        base: &installation.api_url,
+                        token: &token,
+                    };
+                    self.call(api, &entry).await
+                }
+                Err(TokenError::HipChat(e)) => Err(e),
+                Err(e) => {
+                    tracing::warn!(oauth_id = %entry.oauth_id, error = %e, "dropping outbox entry: no token");
+                    return self.finish(id).await;
+                }
+            };
+            let error = match result {
+                Ok(()) => return self.finish(id).await,
+                Err(e) => e,
+            };
+            if matches!(error, HipChatError::Unauthorized(_)) && !fresh_token_tried {
+                // The cached token may have been revoked early; one fresh token, then judge.
+                fresh_token_tried = true;
+                if let Err(e) = self.tokens.invalidate(&entry.oauth_id) {
+                    tracing::warn!(error = %e, "cannot drop cached token");
+                }
+                continue;
+            }
+            entry.attempts += 1;
+            let wait = OUTBOX_BACKOFF.after(&error, entry.attempts, self.clock.unix());
+            match wait {
+                Some(wait) if entry.attempts < MAX_ATTEMPTS => {
+                    tracing::info!(oauth_id = %lane.0, room = lane.1, attempt = entry.attempts, ?wait, error = %error, "HipChat call failed; will retry");
+                    let mut batch = Batch::new();
+                    self.store.requeue(&mut batch, Queue::Outbox, id, &entry);
+                    self.store.apply(batch)?;
+                    tokio::time::sleep(wait).await;
+                }
+                _ => {
+                    tracing::error!(oauth_id = %lane.0, room = lane.1, attempts = entry.attempts, error = %error, call = ?entry.call, "HipChat call given up");
+                    return self.finish(id).await;
+                }
+            }
+        }
+    }
+
+    async fn call(&self, api: Api<'_>, entry: &OutboxEntry) -> Result<(), HipChatError> {
+        match &entry.call {
+            Outbound::Notification { notification } => {
+                self.client
+                    .send_notification(api, RoomKey::Id(entry.room_id), notification)
+                    .await
+            }
+            Outbound::Glance { update } => {
+                self.client.update_glance(api, entry.room_id, update).await
+            }
+        }
+    }
+
+    /// Removes a delivered (or abandoned) entry durably, so a restart does not send it again.
+    async fn finish(&self, id: QueueId) -> StoreResult<()> {
+        let mut batch = Batch::new();
+        self.store.dequeue(&mut batch, Queue::Outbox, id);
+        self.store.commit(batch).await
+    }
+}

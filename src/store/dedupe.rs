@@ -1,0 +1,38 @@
+//! Claims on delivery ids (message ids, dynaBOARD event ids) so each is acted on once.
+//!
+//! A claim is written in the same batch as the work it guards and expires after a while
+//! (at least 15 minutes, DESIGN.md "Dedupe"); expired claims are swept in the background.
+
+use super::batch::claim_expiry;
+use super::{Batch, Store, StoreResult, TreeId};
+
+impl Store {
+    /// Adds a claim on `key` to the batch; committing fails with `Duplicate` if it is held.
+    pub fn claim(&self, batch: &mut Batch, key: &str, now: i64, ttl_secs: i64) {
+        batch.claim(TreeId::Seen, key.as_bytes().to_vec(), now, now + ttl_secs);
+    }
+
+    /// Whether an unexpired claim on `key` exists.
+    pub fn is_claimed(&self, key: &str, now: i64) -> StoreResult<bool> {
+        Ok(self
+            .tree(TreeId::Seen)
+            .get(key.as_bytes())?
+            .is_some_and(|v| claim_expiry(&v) > now))
+    }
+
+    /// Removes expired claims; returns how many.
+    pub fn sweep_claims(&self, now: i64) -> StoreResult<usize> {
+        let tree = self.tree(TreeId::Seen);
+        let mut removed = 0;
+        for kv in tree.iter() {
+            let (k, v) = kv?;
+            if claim_expiry(&v) <= now {
+                // Only remove the value we looked at; a fresh claim raced in stays.
+                if tree.compare_and_swap(&k, Some(v), None::<&[u8]>)?.is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}

@@ -1,0 +1,292 @@
+//! Persistent state in sled: the only module that imports sled (DESIGN.md "Storage").
+//!
+//! Every write that acknowledges something goes through a [`Batch`]: one transaction across the
+//! trees it touches, then a group-committed flush, so the caller may answer only once the write is
+//! durable. Other modules see typed records and accessors, never sled types, which keeps this
+//! module the seam for a second backend.
+
+mod batch;
+mod dedupe;
+mod installations;
+mod queue;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use batch::Batch;
+pub use installations::{Installation, StoredToken};
+pub use queue::{Queue, QueueId};
+
+/// Errors of the store. Callers map them to an HTTP status or a room reply in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory could not be opened.
+    #[error("cannot open the store in {path}: {reason}")]
+    Open {
+        /// The data directory.
+        path: PathBuf,
+        /// What sled or the file system said.
+        reason: String,
+    },
+    /// Reading or writing failed.
+    #[error("store I/O failed: {0}")]
+    Io(String),
+    /// A stored record does not decode: a bug or a foreign file, never silently skipped.
+    #[error("stored {tree} record {key:?} is corrupt: {reason}")]
+    Corrupt {
+        /// Tree name.
+        tree: &'static str,
+        /// Key, lossily decoded.
+        key: String,
+        /// Decoder message.
+        reason: String,
+    },
+    /// A claimed key (message id, event id) was already claimed and has not expired.
+    #[error("already handled: {0}")]
+    Duplicate(String),
+    /// A precondition of the batch no longer holds: somebody changed the record meanwhile.
+    #[error("concurrent change to {0}; retry")]
+    Conflict(String),
+}
+
+/// Result alias for the store.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Io(e.to_string())
+    }
+}
+
+/// The sled trees, one per kind of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum TreeId {
+    Installations,
+    Tokens,
+    Settings,
+    Incidents,
+    Counters,
+    IssueCache,
+    Seen,
+    Inbox,
+    Outbox,
+    Unfurls,
+    ChatRooms,
+}
+
+impl TreeId {
+    const ALL: [TreeId; 11] = [
+        TreeId::Installations,
+        TreeId::Tokens,
+        TreeId::Settings,
+        TreeId::Incidents,
+        TreeId::Counters,
+        TreeId::IssueCache,
+        TreeId::Seen,
+        TreeId::Inbox,
+        TreeId::Outbox,
+        TreeId::Unfurls,
+        TreeId::ChatRooms,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            TreeId::Installations => "installations",
+            TreeId::Tokens => "tokens",
+            TreeId::Settings => "settings",
+            TreeId::Incidents => "incidents",
+            TreeId::Counters => "counters",
+            TreeId::IssueCache => "issue_cache",
+            TreeId::Seen => "seen",
+            TreeId::Inbox => "inbox",
+            TreeId::Outbox => "outbox",
+            TreeId::Unfurls => "unfurls",
+            TreeId::ChatRooms => "chat_rooms",
+        }
+    }
+
+    /// Trees whose keys start with `{oauthId}/` and are deleted with their installation.
+    const PER_INSTALLATION: [TreeId; 6] = [
+        TreeId::Settings,
+        TreeId::Incidents,
+        TreeId::Counters,
+        TreeId::IssueCache,
+        TreeId::Unfurls,
+        TreeId::ChatRooms,
+    ];
+}
+
+/// Sled's page cache size. Its default (1 GiB) would dominate the process's memory.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    /// Group commit: flush tickets handed out, and the highest ticket known durable.
+    flush_requested: AtomicU64,
+    flush_done: AtomicU64,
+    flush_lock: tokio::sync::Mutex<()>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: &Path) -> StoreResult<Store> {
+        let open_err = |reason: String| StoreError::Open {
+            path: dir.to_path_buf(),
+            reason,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_BYTES)
+            .flush_every_ms(Some(1000))
+            .open()
+            .map_err(|e| open_err(e.to_string()))?;
+        let trees = TreeId::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| open_err(e.to_string()))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                trees,
+                flush_requested: AtomicU64::new(0),
+                flush_done: AtomicU64::new(0),
+                flush_lock: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    /// Whether the store answers reads (for `/healthz`).
+    pub fn is_healthy(&self) -> bool {
+        self.inner.db.get(b"__health").is_ok()
+    }
+
+    /// Makes every write done before this call durable. Concurrent callers share one fsync:
+    /// whoever takes the lock flushes on behalf of every ticket handed out so far.
+    pub async fn flush(&self) -> StoreResult<()> {
+        let inner = &self.inner;
+        let ticket = inner.flush_requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let _turn = inner.flush_lock.lock().await;
+        if inner.flush_done.load(Ordering::SeqCst) >= ticket {
+            return Ok(());
+        }
+        let covered = inner.flush_requested.load(Ordering::SeqCst);
+        inner.db.flush_async().await?;
+        inner.flush_done.fetch_max(covered, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Blocking flush, for shutdown paths outside the runtime.
+    pub fn flush_blocking(&self) -> StoreResult<()> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    /// Applies a batch atomically and waits until it is durable.
+    pub async fn commit(&self, batch: Batch) -> StoreResult<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.apply(batch)?;
+        self.flush().await
+    }
+
+    /// Applies a batch atomically without waiting for durability (caches, sweeps).
+    pub fn apply(&self, batch: Batch) -> StoreResult<()> {
+        batch::apply(self, batch)
+    }
+
+    /// A fresh id, increasing across restarts; used for queue keys.
+    pub(crate) fn next_id(&self) -> StoreResult<u64> {
+        Ok(self.inner.db.generate_id()?)
+    }
+
+    pub(crate) fn tree(&self, id: TreeId) -> &sled::Tree {
+        &self.inner.trees[id as usize]
+    }
+
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        tree: TreeId,
+        key: &[u8],
+    ) -> StoreResult<Option<T>> {
+        match self.tree(tree).get(key)? {
+            None => Ok(None),
+            Some(bytes) => decode(tree, key, &bytes).map(Some),
+        }
+    }
+
+    /// Every record whose key starts with `prefix`, in key order.
+    pub(crate) fn scan<T: DeserializeOwned>(
+        &self,
+        tree: TreeId,
+        prefix: &[u8],
+    ) -> StoreResult<Vec<(Vec<u8>, T)>> {
+        self.tree(tree)
+            .scan_prefix(prefix)
+            .map(|kv| {
+                let (k, v) = kv?;
+                let value = decode(tree, &k, &v)?;
+                Ok((k.to_vec(), value))
+            })
+            .collect()
+    }
+
+    /// Number of records under `prefix` (without decoding them).
+    pub(crate) fn count(&self, tree: TreeId, prefix: &[u8]) -> usize {
+        self.tree(tree).scan_prefix(prefix).count()
+    }
+
+    /// Removes everything stored for one installation: its record, token and all its data.
+    pub async fn delete_installation_data(&self, oauth_id: &str) -> StoreResult<()> {
+        let mut batch = Batch::new();
+        batch.remove(TreeId::Installations, oauth_id.as_bytes().to_vec());
+        batch.remove(TreeId::Tokens, oauth_id.as_bytes().to_vec());
+        let prefix = installation_prefix(oauth_id);
+        for tree in TreeId::PER_INSTALLATION {
+            for key in self.tree(tree).scan_prefix(&prefix).keys() {
+                batch.remove(tree, key?.to_vec());
+            }
+        }
+        self.commit(batch).await
+    }
+}
+
+/// `{oauthId}/`: the key prefix of everything an installation owns.
+pub(crate) fn installation_prefix(oauth_id: &str) -> Vec<u8> {
+    let mut p = oauth_id.as_bytes().to_vec();
+    p.push(b'/');
+    p
+}
+
+pub(crate) fn encode<T: Serialize>(tree: TreeId, value: &T) -> StoreResult<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
+        tree: tree.name(),
+        key: String::new(),
+        reason: format!("does not serialise: {e}"),
+    })
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(
+    tree: TreeId,
+    key: &[u8],
+    bytes: &[u8],
+) -> StoreResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        tree: tree.name(),
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: e.to_string(),
+    })
+}

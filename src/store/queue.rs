@@ -1,0 +1,87 @@
+//! Durable FIFO queues: the inbox (accepted work not yet done) and the outbox (calls to HipChat
+//! not yet accepted by it). Keys are increasing ids, so iteration order is arrival order.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{Batch, Store, StoreError, StoreResult, TreeId};
+
+/// Which queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// Accepted webhooks and events waiting for their handler.
+    Inbox,
+    /// Notifications, glance pushes and room changes waiting for HipChat.
+    Outbox,
+}
+
+/// Position of an entry in a queue.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+pub struct QueueId(pub u64);
+
+impl Queue {
+    fn tree(self) -> TreeId {
+        match self {
+            Queue::Inbox => TreeId::Inbox,
+            Queue::Outbox => TreeId::Outbox,
+        }
+    }
+}
+
+impl Store {
+    /// Adds an entry to the batch under a fresh id and returns that id.
+    pub fn enqueue<T: Serialize>(
+        &self,
+        batch: &mut Batch,
+        queue: Queue,
+        entry: &T,
+    ) -> StoreResult<QueueId> {
+        let id = QueueId(self.next_id()?);
+        batch.put(queue.tree(), id.0.to_be_bytes().to_vec(), entry);
+        Ok(id)
+    }
+
+    /// Overwrites an entry (e.g. its attempt count) in the batch.
+    pub fn requeue<T: Serialize>(&self, batch: &mut Batch, queue: Queue, id: QueueId, entry: &T) {
+        batch.put(queue.tree(), id.0.to_be_bytes().to_vec(), entry);
+    }
+
+    /// Removes an entry in the batch.
+    pub fn dequeue(&self, batch: &mut Batch, queue: Queue, id: QueueId) {
+        batch.remove(queue.tree(), id.0.to_be_bytes().to_vec());
+    }
+
+    /// Every entry, oldest first.
+    pub fn queued<T: DeserializeOwned>(&self, queue: Queue) -> StoreResult<Vec<(QueueId, T)>> {
+        self.scan(queue.tree(), b"")?
+            .into_iter()
+            .map(|(k, v)| Ok((QueueId(key_to_id(queue.tree(), &k)?), v)))
+            .collect()
+    }
+
+    /// One entry, if still queued.
+    pub fn queued_entry<T: DeserializeOwned>(
+        &self,
+        queue: Queue,
+        id: QueueId,
+    ) -> StoreResult<Option<T>> {
+        self.get(queue.tree(), &id.0.to_be_bytes())
+    }
+
+    /// Number of entries.
+    pub fn queue_len(&self, queue: Queue) -> usize {
+        self.tree(queue.tree()).len()
+    }
+}
+
+fn key_to_id(tree: TreeId, key: &[u8]) -> StoreResult<u64> {
+    <[u8; 8]>::try_from(key)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StoreError::Corrupt {
+            tree: tree.name(),
+            key: String::from_utf8_lossy(key).into_owned(),
+            reason: "queue key is not 8 bytes".into(),
+        })
+}
