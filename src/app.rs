@@ -89,6 +89,21 @@ impl FromRef<AppState> for Arc<Bot> {
 pub struct App {
     /// Shared state.
     pub state: AppState,
+    /// Periodic tasks, stopped when the app is dropped so the store can close.
+    background: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        for task in self
+            .background
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
+    }
 }
 
 impl App {
@@ -133,6 +148,7 @@ impl App {
                 tokens,
                 outbox,
             },
+            background: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -166,7 +182,7 @@ impl App {
             tracing::info!(jobs, sends, "resumed work accepted before the restart");
         }
         let tokens = self.state.tokens.clone();
-        tokio::spawn(async move {
+        let token_sweep = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(30));
             loop {
                 tick.tick().await;
@@ -175,7 +191,7 @@ impl App {
         });
         let store = self.state.store.clone();
         let clock = self.state.clock.clone();
-        tokio::spawn(async move {
+        let claim_sweep = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(300));
             loop {
                 tick.tick().await;
@@ -184,6 +200,10 @@ impl App {
                 }
             }
         });
+        self.background
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend([token_sweep, claim_sweep]);
         Ok(())
     }
 

@@ -1,0 +1,735 @@
+//! HipChat's REST API v2, the subset add-ons use (§7, §9.3), with scopes, limits and §7.2 rules.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::limits::Window;
+use super::model::{Author, Client, IssuedToken, Posted, Recorded, SandboxRoom};
+use super::{Sandbox, SandboxEvent};
+use crate::hipchat::wire::{CreateRoom, ErrorBody, ErrorDetail, GlanceUpdate, Notification};
+
+pub(super) fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/v2/room", post(create_room).get(list_rooms))
+        .route(
+            "/v2/room/{room}",
+            get(get_room).put(update_room).delete(delete_room),
+        )
+        .route("/v2/room/{room}/notification", post(notification))
+        .route("/v2/room/{room}/topic", put(set_topic))
+        .route("/v2/addon/ui/room/{room_id}", post(glance_room))
+        .route("/v2/addon/ui", post(glance_group))
+        .route("/v2/user/{user}", get(get_user))
+        .with_state(sandbox)
+}
+
+/// Records every `/v2` call and answers injected faults before the real handler runs.
+pub(super) async fn faults_and_record(
+    State(sandbox): State<Sandbox>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path_and_query().map_or_else(
+        || request.uri().path().to_owned(),
+        |p| p.as_str().to_owned(),
+    );
+    let fault = sandbox.world().take_fault(request.uri().path());
+    let response = match fault {
+        None => next.run(request).await,
+        Some(0) => {
+            // Stall longer than any sane client timeout.
+            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+            hipchat_error(StatusCode::GATEWAY_TIMEOUT, "stalled")
+        }
+        Some(429) => {
+            let reset = chrono::Utc::now().timestamp() + 2;
+            let mut r = hipchat_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "You have exceeded the rate limit",
+            );
+            set_window_headers(
+                r.headers_mut(),
+                "x-ratelimit",
+                Window {
+                    limit: 500,
+                    remaining: 0,
+                    reset,
+                    exceeded: true,
+                },
+            );
+            r
+        }
+        Some(status) => hipchat_error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "injected fault",
+        ),
+    };
+    sandbox.world().recorded.push(Recorded {
+        method,
+        path,
+        status: response.status().as_u16(),
+        oauth_id: None,
+    });
+    response
+}
+
+/// HipChat's error body.
+pub(super) fn hipchat_error(status: StatusCode, message: &str) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: status.as_u16(),
+            message: message.to_owned(),
+            kind: status.canonical_reason().unwrap_or_default().to_owned(),
+        },
+    };
+    (status, Json(body)).into_response()
+}
+
+/// A call authenticated with an access token, counted against its limits.
+struct Authorized {
+    client: Client,
+    headers: HeaderMap,
+}
+
+/// Bearer token (or `auth_token`), expiry, scope (any of `scopes`), then the per-token limit.
+fn authorize(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    scopes: &[&str],
+) -> Result<Authorized, Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .or(query.get("auth_token").map(String::as_str))
+        .ok_or_else(|| hipchat_error(StatusCode::UNAUTHORIZED, "Authenticated requests only."))?;
+    let (issued, client): (IssuedToken, Client) = {
+        let world = sandbox.world();
+        let issued = world
+            .tokens
+            .get(token)
+            .filter(|t| t.expires_at > chrono::Utc::now().timestamp())
+            .cloned()
+            .ok_or_else(|| hipchat_error(StatusCode::UNAUTHORIZED, "Invalid OAuth session"))?;
+        let client = world
+            .clients
+            .get(&issued.oauth_id)
+            .filter(|c| !c.revoked)
+            .cloned()
+            .ok_or_else(|| hipchat_error(StatusCode::UNAUTHORIZED, "Invalid OAuth session"))?;
+        (issued, client)
+    };
+    if !scopes.iter().any(|s| issued.scopes.iter().any(|g| g == s)) {
+        return Err(hipchat_error(
+            StatusCode::FORBIDDEN,
+            &format!("This action requires one of the following scopes: {scopes:?}"),
+        ));
+    }
+    let limits = sandbox.inner.settings.limits;
+    let window = sandbox.inner.limits.hit(
+        &format!("token:{token}"),
+        limits.per_token,
+        limits.token_window,
+        now_ms(),
+    );
+    let mut out = HeaderMap::new();
+    set_window_headers(&mut out, "x-ratelimit", window);
+    if window.exceeded {
+        let mut r = hipchat_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "You have exceeded the rate limit",
+        );
+        r.headers_mut().extend(out);
+        return Err(r);
+    }
+    if query.get("auth_test").is_some_and(|v| v == "true") {
+        let mut r = (
+            StatusCode::ACCEPTED,
+            Json(json!({"success": {"code": 202, "type": "Accepted",
+                "message": "This auth_token has access to use this method."}})),
+        )
+            .into_response();
+        r.headers_mut().extend(out);
+        return Err(r);
+    }
+    Ok(Authorized {
+        client,
+        headers: out,
+    })
+}
+
+fn set_window_headers(headers: &mut HeaderMap, prefix: &str, w: Window) {
+    for (suffix, value) in [
+        ("limit", w.limit as i64),
+        ("remaining", w.remaining as i64),
+        ("reset", w.reset),
+    ] {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::try_from(format!("{prefix}-{suffix}")),
+            HeaderValue::try_from(value.to_string()),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn with_headers(auth: Authorized, response: impl IntoResponse) -> Response {
+    let mut r = response.into_response();
+    r.headers_mut().extend(auth.headers);
+    r
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(body)
+        .map_err(|e| hipchat_error(StatusCode::BAD_REQUEST, &format!("Invalid JSON: {e}")))
+}
+
+fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Response> {
+    sandbox
+        .world()
+        .find_room(key)
+        .cloned()
+        .ok_or_else(|| hipchat_error(StatusCode::NOT_FOUND, &format!("Room not found: {key}")))
+}
+
+type Q = Query<HashMap<String, String>>;
+
+async fn notification(
+    State(sandbox): State<Sandbox>,
+    Path(room): Path<String>,
+    Query(query): Q,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["send_notification"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let room = match room_or_404(&sandbox, &room) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let notification: Notification = match parse_json(&body) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    if let Err(problem) = check_notification(&notification) {
+        return with_headers(auth, hipchat_error(StatusCode::BAD_REQUEST, &problem));
+    }
+    let limits = sandbox.inner.settings.limits;
+    let flood = sandbox.inner.limits.hit(
+        &format!("room:{}", room.id),
+        limits.per_room,
+        limits.room_window,
+        now_ms(),
+    );
+    let mut response = if flood.exceeded {
+        hipchat_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Flood control: too many messages to this room",
+        )
+    } else {
+        let label = notification
+            .from
+            .as_deref()
+            .map(|f| format!("{} · {f}", auth.client.from_name()))
+            .unwrap_or_else(|| auth.client.from_name());
+        sandbox.record_post(posted_notification(
+            room.id,
+            &auth.client.oauth_id,
+            label,
+            &notification,
+            false,
+        ));
+        StatusCode::NO_CONTENT.into_response()
+    };
+    set_window_headers(response.headers_mut(), "x-floodcontrol", flood);
+    with_headers(auth, response)
+}
+
+/// §7.2 limits.
+pub(super) fn check_notification(n: &Notification) -> Result<(), String> {
+    let len = n.message.chars().count();
+    if !(1..=10_000).contains(&len) {
+        return Err(format!("message must be 1–10000 characters, got {len}"));
+    }
+    if n.from.as_ref().is_some_and(|f| f.chars().count() > 64) {
+        return Err("from must be at most 64 characters".into());
+    }
+    if n.attach_to.as_ref().is_some_and(|a| a.chars().count() > 36) {
+        return Err("attach_to must be at most 36 characters".into());
+    }
+    if let Some(card) = &n.card {
+        if card.title.trim().is_empty() {
+            return Err("card.title is required".into());
+        }
+    }
+    Ok(())
+}
+
+/// A history item for an add-on notification.
+pub(super) fn posted_notification(
+    room_id: i64,
+    oauth_id: &str,
+    label: String,
+    n: &Notification,
+    inline: bool,
+) -> Posted {
+    Posted {
+        id: uuid::Uuid::new_v4().to_string(),
+        room_id,
+        date: chrono::Utc::now().to_rfc3339(),
+        kind: "notification".into(),
+        author: Author::Addon {
+            oauth_id: oauth_id.to_owned(),
+            label,
+        },
+        message: n.message.clone(),
+        message_format: n
+            .message_format
+            .map_or("html", |f| match f {
+                crate::hipchat::wire::MessageFormat::Html => "html",
+                crate::hipchat::wire::MessageFormat::Text => "text",
+            })
+            .into(),
+        color: Some(
+            serde_json::to_value(n.color.unwrap_or(crate::hipchat::wire::Color::Yellow))
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "yellow".into()),
+        ),
+        notify: n.notify.unwrap_or(false),
+        card: n.card.as_ref().and_then(|c| serde_json::to_value(c).ok()),
+        attach_to: n.attach_to.clone(),
+        inline_reply: inline,
+    }
+}
+
+async fn glance_room(
+    State(sandbox): State<Sandbox>,
+    Path(room_id): Path<i64>,
+    Query(query): Q,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["view_room", "view_group"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if !sandbox.world().rooms.contains_key(&room_id) {
+        return with_headers(auth, hipchat_error(StatusCode::NOT_FOUND, "Room not found"));
+    }
+    push_glances(&sandbox, auth, &[room_id], &body)
+}
+
+async fn glance_group(
+    State(sandbox): State<Sandbox>,
+    Query(query): Q,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["view_group"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let rooms: Vec<i64> = sandbox
+        .world()
+        .rooms
+        .keys()
+        .copied()
+        .filter(|r| auth.client.covers(*r))
+        .collect();
+    push_glances(&sandbox, auth, &rooms, &body)
+}
+
+fn push_glances(sandbox: &Sandbox, auth: Authorized, rooms: &[i64], body: &Bytes) -> Response {
+    let update: GlanceUpdate = match parse_json(body) {
+        Ok(u) => u,
+        Err(r) => return with_headers(auth, r),
+    };
+    let declared: Vec<String> = auth
+        .client
+        .modules("glance")
+        .iter()
+        .filter_map(|g| g["key"].as_str().map(str::to_owned))
+        .collect();
+    if let Some(bad) = update.glance.iter().find(|g| !declared.contains(&g.key)) {
+        return with_headers(
+            auth,
+            hipchat_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Unknown glance key {}", bad.key),
+            ),
+        );
+    }
+    for room_id in rooms {
+        for entry in &update.glance {
+            sandbox.world().glances.insert(
+                (*room_id, auth.client.oauth_id.clone(), entry.key.clone()),
+                entry.content.clone(),
+            );
+            sandbox.emit(SandboxEvent::Glance {
+                room_id: *room_id,
+                oauth_id: auth.client.oauth_id.clone(),
+                key: entry.key.clone(),
+                content: entry.content.clone(),
+            });
+        }
+    }
+    with_headers(auth, StatusCode::NO_CONTENT)
+}
+
+async fn create_room(
+    State(sandbox): State<Sandbox>,
+    Query(query): Q,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["manage_rooms"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let request: CreateRoom = match parse_json(&body) {
+        Ok(r) => r,
+        Err(r) => return with_headers(auth, r),
+    };
+    let name = request.name.trim().to_owned();
+    let chars = name.chars().count();
+    if !(1..=50).contains(&chars) {
+        return with_headers(
+            auth,
+            hipchat_error(
+                StatusCode::BAD_REQUEST,
+                &format!("Room name must be 1–50 characters, got {chars}"),
+            ),
+        );
+    }
+    let topic = request.topic.unwrap_or_default();
+    if topic.chars().count() > 250 {
+        return with_headers(
+            auth,
+            hipchat_error(
+                StatusCode::BAD_REQUEST,
+                "Topic must be at most 250 characters",
+            ),
+        );
+    }
+    let privacy = request.privacy.unwrap_or_else(|| "public".into());
+    if !matches!(privacy.as_str(), "public" | "private") {
+        return with_headers(
+            auth,
+            hipchat_error(StatusCode::BAD_REQUEST, "privacy must be public or private"),
+        );
+    }
+    let id = {
+        let mut world = sandbox.world();
+        if world
+            .rooms
+            .values()
+            .any(|r| r.name.eq_ignore_ascii_case(&name))
+        {
+            drop(world);
+            return with_headers(
+                auth,
+                hipchat_error(
+                    StatusCode::BAD_REQUEST,
+                    "Another room exists with that name",
+                ),
+            );
+        }
+        let id = world.next_room_id;
+        world.next_room_id += 1;
+        world.rooms.insert(
+            id,
+            SandboxRoom {
+                id,
+                name,
+                topic,
+                privacy,
+                owner_id: 1,
+                guest_access: request.guest_access,
+                guest_token: request.guest_access.then(new_guest_token),
+                archived: false,
+                created: chrono::Utc::now().timestamp(),
+            },
+        );
+        id
+    };
+    sandbox.emit(SandboxEvent::Rooms);
+    let link = format!("{}/v2/room/{id}", sandbox.base_url());
+    let mut r = (
+        StatusCode::CREATED,
+        Json(json!({"id": id, "links": {"self": link}})),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::try_from(link) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    with_headers(auth, r)
+}
+
+fn new_guest_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+async fn list_rooms(
+    State(sandbox): State<Sandbox>,
+    Query(query): Q,
+    headers: HeaderMap,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["view_group"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let items: Vec<Value> = sandbox
+        .rooms()
+        .iter()
+        .map(|r| {
+            json!({"id": r.id, "name": r.name, "privacy": r.privacy, "is_archived": r.archived,
+                        "links": {"self": format!("{}/v2/room/{}", sandbox.base_url(), r.id)}})
+        })
+        .collect();
+    let n = items.len();
+    with_headers(
+        auth,
+        Json(json!({"items": items, "startIndex": 0, "maxResults": n, "links": {}})),
+    )
+}
+
+async fn get_room(
+    State(sandbox): State<Sandbox>,
+    Path(room): Path<String>,
+    Query(query): Q,
+    headers: HeaderMap,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["view_room", "view_group"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match room_or_404(&sandbox, &room) {
+        Ok(room) => with_headers(auth, Json(room_json(&sandbox, &room))),
+        Err(r) => with_headers(auth, r),
+    }
+}
+
+/// `GET /room/{room}` body.
+pub(super) fn room_json(sandbox: &Sandbox, room: &SandboxRoom) -> Value {
+    let base = sandbox.base_url();
+    let owner = sandbox.world().users.get(&room.owner_id).cloned();
+    json!({
+        "id": room.id,
+        "name": room.name,
+        "topic": room.topic,
+        "privacy": room.privacy,
+        "is_archived": room.archived,
+        "is_guest_accessible": room.guest_access,
+        "guest_access_url": room.guest_token.as_ref().filter(|_| room.guest_access).map(|t| format!("{base}/guest/{t}")),
+        "xmpp_jid": format!("{}_{}@conf.sandbox.local", 1, room.id),
+        "created": chrono::DateTime::from_timestamp(room.created, 0).map(|d| d.to_rfc3339()),
+        "owner": owner.map(|u| json!({"id": u.id, "name": u.name, "mention_name": u.mention_name})),
+        "links": {"self": format!("{base}/v2/room/{}", room.id),
+                  "webhooks": format!("{base}/v2/room/{}/webhook", room.id),
+                  "members": format!("{base}/v2/room/{}/member", room.id),
+                  "participants": format!("{base}/v2/room/{}/participant", room.id)},
+    })
+}
+
+/// `PUT /room/{room}`: every field is required, as in HipChat.
+async fn update_room(
+    State(sandbox): State<Sandbox>,
+    Path(room): Path<String>,
+    Query(query): Q,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["admin_room"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let room = match room_or_404(&sandbox, &room) {
+        Ok(r) => r,
+        Err(r) => return with_headers(auth, r),
+    };
+    let body: Value = match parse_json(&body) {
+        Ok(b) => b,
+        Err(r) => return with_headers(auth, r),
+    };
+    let field = |name: &str| body.get(name).filter(|v| !v.is_null());
+    for required in [
+        "name",
+        "privacy",
+        "is_archived",
+        "is_guest_accessible",
+        "topic",
+        "owner",
+    ] {
+        if field(required).is_none() {
+            return with_headers(
+                auth,
+                hipchat_error(StatusCode::BAD_REQUEST, &format!("{required} is required")),
+            );
+        }
+    }
+    let name = field("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if !(1..=50).contains(&name.chars().count()) {
+        return with_headers(
+            auth,
+            hipchat_error(StatusCode::BAD_REQUEST, "Room name must be 1–50 characters"),
+        );
+    }
+    {
+        let mut world = sandbox.world();
+        if world
+            .rooms
+            .values()
+            .any(|r| r.id != room.id && r.name.eq_ignore_ascii_case(&name))
+        {
+            drop(world);
+            return with_headers(
+                auth,
+                hipchat_error(
+                    StatusCode::BAD_REQUEST,
+                    "Another room exists with that name",
+                ),
+            );
+        }
+        if let Some(r) = world.rooms.get_mut(&room.id) {
+            r.name = name;
+            r.privacy = field("privacy")
+                .and_then(Value::as_str)
+                .unwrap_or("public")
+                .to_owned();
+            r.archived = field("is_archived")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            r.topic = field("topic")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let guest = field("is_guest_accessible")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if guest && r.guest_token.is_none() {
+                r.guest_token = Some(new_guest_token());
+            }
+            r.guest_access = guest;
+        }
+    }
+    sandbox.emit(SandboxEvent::Rooms);
+    with_headers(auth, StatusCode::NO_CONTENT)
+}
+
+async fn delete_room(
+    State(sandbox): State<Sandbox>,
+    Path(room): Path<String>,
+    Query(query): Q,
+    headers: HeaderMap,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["manage_rooms"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match room_or_404(&sandbox, &room) {
+        Ok(room) => {
+            sandbox.delete_room(room.id);
+            with_headers(auth, StatusCode::NO_CONTENT)
+        }
+        Err(r) => with_headers(auth, r),
+    }
+}
+
+async fn set_topic(
+    State(sandbox): State<Sandbox>,
+    Path(room): Path<String>,
+    Query(query): Q,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["admin_room"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let room = match room_or_404(&sandbox, &room) {
+        Ok(r) => r,
+        Err(r) => return with_headers(auth, r),
+    };
+    let topic: crate::hipchat::wire::SetTopic = match parse_json(&body) {
+        Ok(t) => t,
+        Err(r) => return with_headers(auth, r),
+    };
+    if topic.topic.chars().count() > 250 {
+        return with_headers(
+            auth,
+            hipchat_error(
+                StatusCode::BAD_REQUEST,
+                "Topic must be at most 250 characters",
+            ),
+        );
+    }
+    if let Some(r) = sandbox.world().rooms.get_mut(&room.id) {
+        r.topic = topic.topic;
+    }
+    sandbox.emit(SandboxEvent::Rooms);
+    with_headers(auth, StatusCode::NO_CONTENT)
+}
+
+async fn get_user(
+    State(sandbox): State<Sandbox>,
+    Path(user): Path<String>,
+    Query(query): Q,
+    headers: HeaderMap,
+) -> Response {
+    let auth = match authorize(&sandbox, &headers, &query, &["view_group"]) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let found = {
+        let world = sandbox.world();
+        world
+            .users
+            .values()
+            .find(|u| {
+                u.id.to_string() == user
+                    || u.email == user
+                    || user.strip_prefix('@') == Some(u.mention_name.as_str())
+            })
+            .cloned()
+    };
+    match found {
+        Some(u) => with_headers(
+            auth,
+            Json(
+                json!({"id": u.id, "name": u.name, "mention_name": u.mention_name, "email": u.email,
+                        "is_group_admin": u.is_group_admin, "timezone": u.timezone}),
+            ),
+        ),
+        None => with_headers(auth, hipchat_error(StatusCode::NOT_FOUND, "User not found")),
+    }
+}
+
+/// Applies the fault/record layer to the HipChat-facing routes.
+pub(super) fn layered(sandbox: Sandbox, routes: Router) -> Router {
+    routes.layer(middleware::from_fn_with_state(sandbox, faults_and_record))
+}

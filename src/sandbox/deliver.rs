@@ -1,0 +1,266 @@
+//! Posting a user message and delivering it, as HipChat did (§6, §15): every `room_message`
+//! webhook whose pattern *searches* successfully gets the §6.2 envelope with a JWT signed by the
+//! installation's secret; a 200 JSON answer is posted to the room as the add-on's reply (§6.4).
+
+use futures::future::join_all;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::Sandbox;
+use super::api::{check_notification, posted_notification};
+use super::model::{Author, Client, Posted, SandboxUser};
+use crate::hipchat::wire::Notification;
+
+/// What happened to one posted message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    /// The message id.
+    pub message_id: String,
+    /// One entry per matching webhook.
+    pub webhooks: Vec<WebhookAttempt>,
+}
+
+/// One webhook call.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhookAttempt {
+    /// Installation.
+    pub oauth_id: String,
+    /// Webhook name (or key).
+    pub name: String,
+    /// Status the add-on answered, if it answered.
+    pub status: Option<u16>,
+    /// Transport error, if it did not.
+    pub error: Option<String>,
+    /// Whether the answer was posted as an inline reply.
+    pub replied: bool,
+}
+
+pub(super) async fn post_user_message(
+    sandbox: &Sandbox,
+    room_id: i64,
+    user_id: i64,
+    text: &str,
+) -> Result<Delivery, String> {
+    let chars = text.chars().count();
+    if !(1..=10_000).contains(&chars) {
+        return Err(format!("a message must be 1–10000 characters, got {chars}"));
+    }
+    let user = {
+        let world = sandbox.world();
+        if !world.rooms.contains_key(&room_id) {
+            return Err(format!("no room {room_id}"));
+        }
+        world
+            .users
+            .get(&user_id)
+            .cloned()
+            .ok_or(format!("no user {user_id}"))?
+    };
+    let posted = Posted {
+        id: uuid::Uuid::new_v4().to_string(),
+        room_id,
+        date: chrono::Utc::now().to_rfc3339(),
+        kind: "message".into(),
+        author: Author::User { id: user.id },
+        message: text.to_owned(),
+        message_format: "text".into(),
+        color: None,
+        notify: false,
+        card: None,
+        attach_to: None,
+        inline_reply: false,
+    };
+    sandbox.record_post(posted.clone());
+    Ok(deliver(sandbox, &posted, &user).await)
+}
+
+pub(super) async fn redeliver(
+    sandbox: &Sandbox,
+    room_id: i64,
+    message_id: &str,
+) -> Result<Delivery, String> {
+    let (posted, user) = {
+        let world = sandbox.world();
+        let posted = world
+            .history
+            .get(&room_id)
+            .and_then(|h| h.iter().find(|p| p.id == message_id))
+            .cloned()
+            .ok_or(format!("no message {message_id} in room {room_id}"))?;
+        let Author::User { id } = posted.author else {
+            return Err("only user messages are delivered to webhooks".into());
+        };
+        let user = world
+            .users
+            .get(&id)
+            .cloned()
+            .ok_or(format!("no user {id}"))?;
+        (posted, user)
+    };
+    Ok(deliver(sandbox, &posted, &user).await)
+}
+
+async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &SandboxUser) -> Delivery {
+    let (clients, room, mentions) = {
+        let world = sandbox.world();
+        let clients: Vec<Client> = world
+            .clients
+            .values()
+            .filter(|c| c.covers(posted.room_id))
+            .cloned()
+            .collect();
+        let room = world.rooms.get(&posted.room_id).cloned();
+        let mentions: Vec<Value> = world
+            .users
+            .values()
+            .filter(|u| posted.message.contains(&format!("@{}", u.mention_name)))
+            .map(|u| user_json(sandbox, u))
+            .collect();
+        (clients, room, mentions)
+    };
+    let Some(room) = room else {
+        return Delivery {
+            message_id: posted.id.clone(),
+            webhooks: Vec::new(),
+        };
+    };
+    let base = sandbox.base_url();
+    let item = json!({
+        "message": {
+            "id": posted.id, "date": posted.date, "type": posted.kind, "message": posted.message,
+            "from": user_json(sandbox, user), "mentions": mentions,
+        },
+        "room": {
+            "id": room.id, "name": room.name, "privacy": room.privacy, "is_archived": room.archived,
+            "version": "SANDBOX1",
+            "links": {"self": format!("{base}/v2/room/{}", room.id),
+                      "members": format!("{base}/v2/room/{}/member", room.id),
+                      "participants": format!("{base}/v2/room/{}/participant", room.id),
+                      "webhooks": format!("{base}/v2/room/{}/webhook", room.id)},
+        },
+    });
+    let mut calls = Vec::new();
+    for client in &clients {
+        for (i, hook) in client.modules("webhook").into_iter().enumerate() {
+            if hook["event"] != "room_message" || !pattern_matches(&hook, &posted.message) {
+                continue;
+            }
+            calls.push(call_webhook(sandbox, client, hook, i, &item, user, room.id));
+        }
+    }
+    let results = join_all(calls).await;
+    let mut webhooks = Vec::with_capacity(results.len());
+    for (attempt, reply) in results {
+        if let Some((client, notification)) = reply {
+            let label = client.from_name();
+            let mut p = posted_notification(room.id, &client.oauth_id, label, &notification, true);
+            p.attach_to = Some(posted.id.clone());
+            sandbox.record_post(p);
+        }
+        webhooks.push(attempt);
+    }
+    Delivery {
+        message_id: posted.id.clone(),
+        webhooks,
+    }
+}
+
+/// HipChat searched with the pattern (§6.3); no pattern means every message.
+fn pattern_matches(hook: &Value, text: &str) -> bool {
+    match hook["pattern"].as_str() {
+        None => true,
+        Some(p) => regex::Regex::new(p).is_ok_and(|r| r.is_match(text)),
+    }
+}
+
+fn user_json(sandbox: &Sandbox, u: &SandboxUser) -> Value {
+    json!({"id": u.id, "name": u.name, "mention_name": u.mention_name, "version": "SANDBOX1",
+           "links": {"self": format!("{}/v2/user/{}", sandbox.base_url(), u.id)}})
+}
+
+/// The JWT HipChat put on webhooks and views: HS256 with the installation secret (§15).
+pub(super) fn sign_jwt(client: &Client, user_id: i64, room_id: Option<i64>, tz: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let mut context = json!({"user_tz": tz});
+    if let Some(room) = room_id {
+        context["room_id"] = json!(room);
+    }
+    let claims = json!({
+        "iss": client.oauth_id, "sub": user_id.to_string(), "iat": now, "exp": now + 3600,
+        "jti": uuid::Uuid::new_v4().simple().to_string(), "context": context,
+    });
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(client.secret.as_bytes()),
+    )
+    .unwrap_or_default()
+}
+
+async fn call_webhook(
+    sandbox: &Sandbox,
+    client: &Client,
+    hook: Value,
+    index: usize,
+    item: &Value,
+    user: &SandboxUser,
+    room_id: i64,
+) -> (WebhookAttempt, Option<(Client, Notification)>) {
+    let name = hook["name"]
+        .as_str()
+        .or(hook["key"].as_str())
+        .map_or_else(|| format!("webhook {index}"), str::to_owned);
+    let mut attempt = WebhookAttempt {
+        oauth_id: client.oauth_id.clone(),
+        name,
+        status: None,
+        error: None,
+        replied: false,
+    };
+    let Some(url) = hook["url"].as_str() else {
+        attempt.error = Some("webhook has no url".into());
+        return (attempt, None);
+    };
+    let envelope = json!({
+        "event": "room_message", "item": item,
+        "oauth_client_id": client.oauth_id, "webhook_id": 1000 + index,
+    });
+    let mut request = sandbox.inner.http.post(url).json(&envelope);
+    if hook["authentication"] == "jwt" {
+        let token = sign_jwt(client, user.id, Some(room_id), &user.timezone);
+        request = request.header("Authorization", format!("JWT {token}"));
+    }
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            attempt.error = Some(e.to_string());
+            return (attempt, None);
+        }
+    };
+    let status = response.status();
+    attempt.status = Some(status.as_u16());
+    if status != reqwest::StatusCode::OK {
+        return (attempt, None);
+    }
+    let body = crate::net::read_body(response, 256 * 1024)
+        .await
+        .unwrap_or_default();
+    if body.is_empty() {
+        return (attempt, None);
+    }
+    match serde_json::from_slice::<Notification>(&body) {
+        Ok(n) if check_notification(&n).is_ok() => {
+            attempt.replied = true;
+            (attempt, Some((client.clone(), n)))
+        }
+        Ok(n) => {
+            attempt.error = check_notification(&n).err();
+            (attempt, None)
+        }
+        Err(e) => {
+            attempt.error = Some(format!("reply is not a notification: {e}"));
+            (attempt, None)
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Installing and removing add-ons the way HipChat did (§3): read the descriptor, create an
+//! OAuth client, POST the credentials to `callbackUrl`; on removal revoke the client, then
+//! `DELETE {callbackUrl}/{oauthId}` (or redirect the browser to `uninstalledUrl`).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use super::Sandbox;
+use super::api::hipchat_error;
+use super::model::Client;
+
+const KNOWN_SCOPES: &[&str] = &[
+    "send_notification",
+    "send_message",
+    "view_room",
+    "view_group",
+    "view_messages",
+    "admin_room",
+    "manage_rooms",
+    "admin_group",
+    "import_data",
+];
+
+/// HipChat-side routes of the redirect flow: the one-time `installable_url`.
+pub(super) fn router(sandbox: Sandbox) -> Router {
+    Router::new()
+        .route("/v2/installable/{token}", get(installable))
+        .with_state(sandbox)
+}
+
+pub(super) async fn install(
+    sandbox: &Sandbox,
+    descriptor_url: &str,
+    room_id: Option<i64>,
+) -> Result<String, String> {
+    let response = sandbox
+        .inner
+        .http
+        .get(descriptor_url)
+        .send()
+        .await
+        .map_err(|e| format!("cannot fetch the descriptor at {descriptor_url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!(
+            "descriptor at {descriptor_url} answered {}",
+            response.status()
+        ));
+    }
+    let body = crate::net::read_body(response, 1024 * 1024)
+        .await
+        .map_err(|e| e.to_string())?;
+    let descriptor: Value =
+        serde_json::from_slice(&body).map_err(|e| format!("descriptor is not JSON: {e}"))?;
+    let callback = check_descriptor(&descriptor, room_id)?;
+    if let Some(room) = room_id {
+        if !sandbox.world().rooms.contains_key(&room) {
+            return Err(format!("no room {room}"));
+        }
+    }
+    let client = Client {
+        oauth_id: uuid::Uuid::new_v4().to_string(),
+        secret: format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        ),
+        descriptor_url: descriptor_url.to_owned(),
+        descriptor,
+        room_id,
+        revoked: false,
+    };
+    let mut payload = json!({
+        "capabilitiesUrl": sandbox.capabilities_url(),
+        "oauthId": client.oauth_id,
+        "oauthSecret": client.secret,
+        "groupId": sandbox.world().group_id,
+    });
+    if let Some(room) = room_id {
+        payload["roomId"] = json!(room);
+    }
+    // The client must exist before the callback: the add-on proves its credentials at once.
+    let oauth_id = client.oauth_id.clone();
+    sandbox.world().clients.insert(oauth_id.clone(), client);
+    let answer = sandbox
+        .inner
+        .http
+        .post(&callback)
+        .json(&payload)
+        .send()
+        .await;
+    let refused = match answer {
+        Ok(r) if r.status().is_success() => None,
+        Ok(r) => {
+            let status = r.status();
+            let text = r.text().await.unwrap_or_default();
+            Some(format!(
+                "the add-on refused the installation: {status} {text}"
+            ))
+        }
+        Err(e) => Some(format!(
+            "cannot reach the add-on's callbackUrl {callback}: {e}"
+        )),
+    };
+    if let Some(reason) = refused {
+        sandbox.world().clients.remove(&oauth_id);
+        return Err(reason);
+    }
+    Ok(oauth_id)
+}
+
+/// The installable rules HipChat enforced before creating a client.
+fn check_descriptor(descriptor: &Value, room_id: Option<i64>) -> Result<String, String> {
+    for field in ["key", "name"] {
+        if descriptor[field].as_str().is_none_or(str::is_empty) {
+            return Err(format!("descriptor has no {field}"));
+        }
+    }
+    let installable = &descriptor["capabilities"]["installable"];
+    let allowed = |k: &str| installable[k].as_bool().unwrap_or(true);
+    if room_id.is_some() && !allowed("allowRoom") {
+        return Err("the add-on cannot be installed in a room".into());
+    }
+    if room_id.is_none() && !allowed("allowGlobal") {
+        return Err("the add-on cannot be installed globally".into());
+    }
+    let scopes = descriptor["capabilities"]["hipchatApiConsumer"]["scopes"]
+        .as_array()
+        .ok_or("descriptor has no hipchatApiConsumer.scopes")?;
+    if let Some(bad) = scopes
+        .iter()
+        .find(|s| !s.as_str().is_some_and(|s| KNOWN_SCOPES.contains(&s)))
+    {
+        return Err(format!("unknown scope {bad}"));
+    }
+    let callback = installable["callbackUrl"]
+        .as_str()
+        .ok_or("descriptor has no installable.callbackUrl")?;
+    if !(callback.starts_with("http://") || callback.starts_with("https://")) {
+        return Err(format!("callbackUrl {callback:?} is not absolute"));
+    }
+    Ok(callback.to_owned())
+}
+
+fn revoke(sandbox: &Sandbox, oauth_id: &str) -> Result<Client, String> {
+    let mut world = sandbox.world();
+    let client = world
+        .clients
+        .get_mut(oauth_id)
+        .ok_or_else(|| format!("no installation {oauth_id}"))?;
+    client.revoked = true;
+    let client = client.clone();
+    world.tokens.retain(|_, t| t.oauth_id != oauth_id);
+    world.glances.retain(|(_, o, _), _| o != oauth_id);
+    Ok(client)
+}
+
+pub(super) async fn uninstall(sandbox: &Sandbox, oauth_id: &str) -> Result<u16, String> {
+    let client = revoke(sandbox, oauth_id)?;
+    let callback = client.descriptor["capabilities"]["installable"]["callbackUrl"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned();
+    let answer = sandbox
+        .inner
+        .http
+        .delete(format!("{callback}/{oauth_id}"))
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach the add-on: {e}"))?;
+    sandbox.world().clients.remove(oauth_id);
+    Ok(answer.status().as_u16())
+}
+
+pub(super) fn uninstall_redirect_url(
+    sandbox: &Sandbox,
+    oauth_id: &str,
+    redirect_url: &str,
+) -> Result<String, String> {
+    let client = revoke(sandbox, oauth_id)?;
+    let target = client.descriptor["capabilities"]["installable"]["uninstalledUrl"]
+        .as_str()
+        .ok_or("the add-on declares no uninstalledUrl")?
+        .to_owned();
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    {
+        let mut world = sandbox.world();
+        let mut record = json!({
+            "capabilitiesUrl": sandbox.capabilities_url(),
+            "oauthId": oauth_id,
+            "groupId": world.group_id,
+        });
+        if let Some(room) = client.room_id {
+            record["roomId"] = json!(room);
+        }
+        world.installables.insert(token.clone(), record);
+        world.clients.remove(oauth_id);
+    }
+    let mut url =
+        url::Url::parse(&target).map_err(|e| format!("uninstalledUrl is not a URL: {e}"))?;
+    url.query_pairs_mut()
+        .append_pair(
+            "installable_url",
+            &format!("{}/v2/installable/{token}", sandbox.base_url()),
+        )
+        .append_pair("redirect_url", redirect_url);
+    Ok(url.to_string())
+}
+
+/// One-time read of an installation record.
+async fn installable(State(sandbox): State<Sandbox>, Path(token): Path<String>) -> Response {
+    match sandbox.world().installables.remove(&token) {
+        Some(record) => (StatusCode::OK, Json(record)).into_response(),
+        None => hipchat_error(
+            StatusCode::NOT_FOUND,
+            "Unknown or already used installable URL",
+        ),
+    }
+}

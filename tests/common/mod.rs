@@ -1,0 +1,211 @@
+//! Test harness: the add-on and the sandbox HipChat on loopback, driven like a user would.
+//!
+//! `world.room("Support").say("/help")` posts a message as a user, waits until the add-on has
+//! finished all work it accepted, and returns the notifications that appeared in the room.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hipboard::app::App;
+use hipboard::clock::Clock;
+use hipboard::config::RawConfig;
+use hipboard::sandbox::model::Posted;
+use hipboard::sandbox::{Sandbox, SandboxSettings};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Settings of a test world.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Sandbox settings (limits, token lifetime).
+    pub sandbox: SandboxSettings,
+    /// Extra add-on settings.
+    pub raw: RawConfig,
+}
+
+/// The running add-on.
+pub struct Addon {
+    pub app: Arc<App>,
+    pub url: String,
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+/// Sandbox + add-on, with a temporary data directory.
+pub struct World {
+    pub sandbox: Sandbox,
+    running: Option<Addon>,
+    pub data: tempfile::TempDir,
+    pub options: Options,
+    sandbox_task: JoinHandle<()>,
+    pub http: reqwest::Client,
+}
+
+/// An installation in a room.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    pub oauth_id: String,
+    pub room_id: i64,
+}
+
+impl World {
+    pub async fn start() -> World {
+        World::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> World {
+        let sandbox_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sandbox_url = format!("http://{}", sandbox_listener.local_addr().unwrap());
+        let sandbox = Sandbox::new(&sandbox_url, options.sandbox.clone());
+        let sandbox_task = tokio::spawn({
+            let sandbox = sandbox.clone();
+            async move {
+                hipboard::sandbox::serve(sandbox, sandbox_listener)
+                    .await
+                    .unwrap();
+            }
+        });
+        let data = tempfile::tempdir().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addon = start_addon(listener, &options.raw, data.path().to_path_buf()).await;
+        World {
+            sandbox,
+            running: Some(addon),
+            data,
+            options,
+            sandbox_task,
+            http: hipboard::net::client(Duration::from_secs(15)),
+        }
+    }
+
+    /// The running add-on.
+    pub fn addon(&self) -> &Addon {
+        self.running.as_ref().expect("add-on is running")
+    }
+
+    /// Stops the add-on (after its accepted work is done) and starts it again on the same store.
+    pub async fn restart_addon(&mut self) {
+        let old = self.running.take().expect("add-on is running");
+        old.app.wait_idle().await;
+        old.task.abort();
+        let _ = old.task.await;
+        let addr = old.addr;
+        // The old app must be gone (its store closed) before the new one opens the directory.
+        drop(old.app);
+        let listener = TcpListener::bind(addr).await.unwrap();
+        let data = self.data.path().to_path_buf();
+        self.running = Some(start_addon(listener, &self.options.raw, data).await);
+    }
+
+    pub fn descriptor_url(&self) -> String {
+        format!("{}/descriptor.json", self.addon().url)
+    }
+
+    /// Installs the add-on into the named room.
+    pub async fn install_in(&self, room: &str) -> Installed {
+        let room_id = self.sandbox.room_named(room).expect("room exists").id;
+        let oauth_id = self
+            .sandbox
+            .install(&self.descriptor_url(), Some(room_id))
+            .await
+            .expect("installation succeeds");
+        Installed { oauth_id, room_id }
+    }
+
+    /// A room to talk in, as user 2 (Ben).
+    pub fn room(&self, name: &str) -> Room<'_> {
+        let id = self.sandbox.room_named(name).expect("room exists").id;
+        Room {
+            world: self,
+            id,
+            user: 2,
+        }
+    }
+
+    /// Waits until the add-on finished everything it accepted.
+    pub async fn idle(&self) {
+        tokio::time::timeout(Duration::from_secs(30), self.addon().app.wait_idle())
+            .await
+            .expect("add-on becomes idle within 30 s");
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some(addon) = &self.running {
+            addon.task.abort();
+        }
+        self.sandbox_task.abort();
+    }
+}
+
+async fn start_addon(listener: TcpListener, raw: &RawConfig, data_dir: PathBuf) -> Addon {
+    let addr = listener.local_addr().unwrap();
+    let raw = RawConfig {
+        addr: Some(addr.to_string()),
+        data_dir: Some(data_dir.display().to_string()),
+        resources: Some(env!("CARGO_MANIFEST_DIR").to_owned()),
+        ..raw.clone()
+    };
+    let config = raw.validate().expect("valid test config");
+    // The previous app may still be releasing the store's file lock for a moment.
+    let mut attempts = 0;
+    let app = loop {
+        match App::build(config.clone(), Clock::system()) {
+            Ok(app) => break Arc::new(app),
+            Err(_) if attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("add-on does not start: {e}"),
+        }
+    };
+    app.start_background().unwrap();
+    let router = app.router();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    Addon {
+        app,
+        url: format!("http://{addr}"),
+        addr,
+        task,
+    }
+}
+
+/// A room seen by one user.
+pub struct Room<'a> {
+    world: &'a World,
+    pub id: i64,
+    pub user: i64,
+}
+
+impl Room<'_> {
+    /// Posts `text`, waits for the add-on, returns the notifications that followed the message.
+    pub async fn say(&self, text: &str) -> Vec<Posted> {
+        let before = self.world.sandbox.history(self.id).len();
+        self.world
+            .sandbox
+            .post_message(self.id, self.user, text)
+            .await
+            .expect("message posted");
+        self.world.idle().await;
+        self.world.sandbox.history(self.id)[before..]
+            .iter()
+            .filter(|p| p.kind == "notification")
+            .cloned()
+            .collect()
+    }
+
+    /// Speaks as another user.
+    pub fn as_user(&self, user: i64) -> Room<'_> {
+        Room {
+            world: self.world,
+            id: self.id,
+            user,
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The add-on's lifecycle end to end through the sandbox: install, /help, restart, redelivery,
+//! uninstall.
+
+mod common;
+
+use common::World;
+use serde_json::{Value, json};
+
+/// A webhook body and JWT for a room message, as HipChat would send it.
+pub fn forged_message(oauth_id: &str, room_id: i64, user_id: i64, text: &str) -> Value {
+    json!({
+        "event": "room_message",
+        "oauth_client_id": oauth_id,
+        "webhook_id": 1,
+        "item": {
+            "message": {"id": uuid::Uuid::new_v4().to_string(), "type": "message", "message": text,
+                        "from": {"id": user_id, "name": "Ben Builder", "mention_name": "Ben"}},
+            "room": {"id": room_id, "name": "Support"}
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn descriptor_is_served_with_absolute_urls_and_generated_webhooks() {
+    let world = World::start().await;
+    let doc: Value = world
+        .http
+        .get(world.descriptor_url())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["links"]["self"], world.descriptor_url());
+    let callback = doc["capabilities"]["installable"]["callbackUrl"]
+        .as_str()
+        .unwrap();
+    assert_eq!(callback, format!("{}/installed", world.addon().url));
+    let hooks = doc["capabilities"]["webhook"].as_array().unwrap();
+    let help = hooks
+        .iter()
+        .find(|h| h["name"] == "help")
+        .expect("help webhook");
+    assert_eq!(help["pattern"], "^/help(\\s|$)");
+    assert_eq!(help["authentication"], "jwt");
+    assert_eq!(help["event"], "room_message");
+    assert!(
+        help["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_help_restart_redeliver_uninstall() {
+    let mut world = World::start().await;
+    let installed = world.install_in("Support").await;
+
+    let replies = world.room("Support").say("/help").await;
+    assert_eq!(replies.len(), 1, "one reply: {replies:?}");
+    let help = &replies[0];
+    assert!(
+        help.message.contains("<code>/help [command]</code>"),
+        "{}",
+        help.message
+    );
+    assert!(
+        help.inline_reply,
+        "fast answers come back in the webhook response"
+    );
+
+    // Only anchored patterns fire: "/helpme" and "say /help" are not commands.
+    assert!(world.room("Support").say("/helpme").await.is_empty());
+    assert!(world.room("Support").say("please /help").await.is_empty());
+
+    // The installation survives a restart.
+    world.restart_addon().await;
+    let replies = world.room("Support").say("/help help").await;
+    assert_eq!(replies.len(), 1);
+    assert!(
+        replies[0].message.contains("Lists the commands"),
+        "{}",
+        replies[0].message
+    );
+
+    // The same message delivered again is acted on once.
+    let room = world.room("Support");
+    let before = world.sandbox.history(room.id).len();
+    let first = world
+        .sandbox
+        .post_message(room.id, 2, "/help")
+        .await
+        .unwrap();
+    world.idle().await;
+    world
+        .sandbox
+        .redeliver(room.id, &first.message_id)
+        .await
+        .unwrap();
+    world.idle().await;
+    let after: Vec<_> = world.sandbox.history(room.id)[before..]
+        .iter()
+        .filter(|p| p.kind == "notification")
+        .cloned()
+        .collect();
+    assert_eq!(
+        after.len(),
+        1,
+        "redelivery must not answer twice: {after:?}"
+    );
+
+    // Uninstall: HipChat revokes the client, then sends the DELETE, which the add-on confirms.
+    let secret = world.sandbox.secret_of(&installed.oauth_id).unwrap();
+    let status = world.sandbox.uninstall(&installed.oauth_id).await.unwrap();
+    assert_eq!(status, 204);
+
+    // A webhook for the removed installation is refused, even correctly signed.
+    let now = chrono::Utc::now().timestamp();
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"iss": installed.oauth_id, "sub": "2", "iat": now, "exp": now + 600,
+                "context": {"room_id": installed.room_id}}),
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap();
+    let response = world
+        .http
+        .post(format!("{}/webhooks/room-message", world.addon().url))
+        .header("Authorization", format!("JWT {token}"))
+        .json(&forged_message(
+            &installed.oauth_id,
+            installed.room_id,
+            2,
+            "/help",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("not an installation"),
+        "{body}"
+    );
+}
