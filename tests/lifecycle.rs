@@ -4,21 +4,7 @@
 mod common;
 
 use common::World;
-use serde_json::{Value, json};
-
-/// A webhook body and JWT for a room message, as HipChat would send it.
-pub fn forged_message(oauth_id: &str, room_id: i64, user_id: i64, text: &str) -> Value {
-    json!({
-        "event": "room_message",
-        "oauth_client_id": oauth_id,
-        "webhook_id": 1,
-        "item": {
-            "message": {"id": uuid::Uuid::new_v4().to_string(), "type": "message", "message": text,
-                        "from": {"id": user_id, "name": "Ben Builder", "mention_name": "Ben"}},
-            "room": {"id": room_id, "name": "Support"}
-        }
-    })
-}
+use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn descriptor_is_served_with_absolute_urls_and_generated_webhooks() {
@@ -117,29 +103,10 @@ async fn install_help_restart_redeliver_uninstall() {
     assert_eq!(status, 204);
 
     // A webhook for the removed installation is refused, even correctly signed.
-    let now = chrono::Utc::now().timestamp();
-    let token = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &json!({"iss": installed.oauth_id, "sub": "2", "iat": now, "exp": now + 600,
-                "context": {"room_id": installed.room_id}}),
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap();
-    let response = world
-        .http
-        .post(format!("{}/webhooks/room-message", world.addon().url))
-        .header("Authorization", format!("JWT {token}"))
-        .json(&forged_message(
-            &installed.oauth_id,
-            installed.room_id,
-            2,
-            "/help",
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 401);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = world
+        .signed_webhook(&secret, &installed.oauth_id, installed.room_id, "/help")
+        .await;
+    assert_eq!(status, 401);
     assert!(
         body["error"]
             .as_str()

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::wire::{
-    CreateRoom, CreatedRoom, ErrorBody, GlanceUpdate, InstallPayload, Notification, RoomDetails,
+    CreateRoom, CreatedRoom, ErrorBody, GlanceUpdate, Notification, RoomDetails,
     ServerCapabilities, SetTopic, TokenResponse,
 };
 use crate::net;
@@ -131,7 +131,7 @@ impl HipChatClient {
     }
 
     /// `GET installable_url` of the redirect flows: the installation record, readable once.
-    pub async fn installable(&self, url: &str) -> Result<InstallPayload, HipChatError> {
+    pub async fn installable<T: DeserializeOwned>(&self, url: &str) -> Result<T, HipChatError> {
         let response = send(self.http.get(url)).await?;
         decode(response).await
     }

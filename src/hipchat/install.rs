@@ -10,7 +10,8 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::header::LOCATION;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
@@ -266,7 +267,7 @@ impl Installer {
             .find(|i| same_origin(&installable, &i.capabilities_url))
             .ok_or_else(|| InstallError::ForeignOrigin("installable_url".into()))?;
         let capabilities_url = home.capabilities_url.clone();
-        let record = self
+        let record: UninstallRecord = self
             .client
             .installable(installable.as_str())
             .await
@@ -310,6 +311,13 @@ impl Installer {
             })?;
         endpoints_of(capabilities_url, &caps)
     }
+}
+
+/// What the uninstall `installable_url` tells: which installation (HipChat may add more).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UninstallRecord {
+    oauth_id: String,
 }
 
 fn check_payload(p: &InstallPayload) -> Result<(), InstallError> {
@@ -454,15 +462,15 @@ pub struct RedirectFlow {
     redirect_url: String,
 }
 
-/// `GET /uninstalled?installable_url=…&redirect_url=…`.
+/// `GET /uninstalled?installable_url=…&redirect_url=…`: 302 back to HipChat when done.
 pub async fn uninstalled_by_redirect(
     State(installer): State<Arc<Installer>>,
     Query(flow): Query<RedirectFlow>,
-) -> Result<Redirect, ApiError> {
+) -> Result<Response, ApiError> {
     let to = installer
         .uninstall_by_redirect(&flow.installable_url, &flow.redirect_url)
         .await?;
-    Ok(Redirect::to(&to))
+    Ok((StatusCode::FOUND, [(LOCATION, to)]).into_response())
 }
 
 #[cfg(test)]

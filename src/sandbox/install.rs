@@ -146,7 +146,7 @@ fn check_descriptor(descriptor: &Value, room_id: Option<i64>) -> Result<String, 
     Ok(callback.to_owned())
 }
 
-fn revoke(sandbox: &Sandbox, oauth_id: &str) -> Result<Client, String> {
+pub(super) fn revoke(sandbox: &Sandbox, oauth_id: &str) -> Result<Client, String> {
     let mut world = sandbox.world();
     let client = world
         .clients

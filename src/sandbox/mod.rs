@@ -180,6 +180,11 @@ impl Sandbox {
         install::uninstall(self, oauth_id).await
     }
 
+    /// Revokes an installation's client without telling the add-on (an admin action).
+    pub fn revoke(&self, oauth_id: &str) -> Result<(), String> {
+        install::revoke(self, oauth_id).map(drop)
+    }
+
     /// Uninstall by redirect: revokes the client and returns the URL the browser would visit.
     pub fn uninstall_by_redirect(
         &self,

@@ -125,6 +125,46 @@ impl World {
         }
     }
 
+    /// POSTs a room message webhook signed with `secret`, exactly as HipChat would; returns
+    /// the status and JSON body.
+    pub async fn signed_webhook(
+        &self,
+        secret: &str,
+        oauth_id: &str,
+        room_id: i64,
+        text: &str,
+    ) -> (u16, serde_json::Value) {
+        let now = chrono::Utc::now().timestamp();
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &serde_json::json!({"iss": oauth_id, "sub": "2", "iat": now, "exp": now + 600,
+                                "context": {"room_id": room_id}}),
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap();
+        let body = serde_json::json!({
+            "event": "room_message", "oauth_client_id": oauth_id, "webhook_id": 1,
+            "item": {
+                "message": {"id": uuid::Uuid::new_v4().to_string(), "type": "message", "message": text,
+                            "from": {"id": 2, "name": "Ben Builder", "mention_name": "Ben"}},
+                "room": {"id": room_id, "name": "room"}
+            }
+        });
+        let response = self
+            .http
+            .post(format!("{}/webhooks/room-message", self.addon().url))
+            .header("Authorization", format!("JWT {token}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// Waits until the add-on finished everything it accepted.
     pub async fn idle(&self) {
         tokio::time::timeout(Duration::from_secs(30), self.addon().app.wait_idle())

@@ -1,0 +1,303 @@
+//! Installation lifecycle edge cases (HIPCHAT-CONNECT.md §3, DESIGN.md "Uninstall").
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use common::World;
+use hipboard::sandbox::model::Fault;
+use serde_json::{Value, json};
+
+/// A HipChat whose capabilities document and token endpoint answer what the test says.
+#[derive(Clone)]
+struct FakeHipChat {
+    base: String,
+    capabilities: Arc<Mutex<Value>>,
+    token_status: Arc<Mutex<u16>>,
+}
+
+impl FakeHipChat {
+    async fn start() -> FakeHipChat {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let fake = FakeHipChat {
+            capabilities: Arc::new(Mutex::new(json!({
+                "links": {"self": format!("{base}/v2/capabilities"), "homepage": base},
+                "capabilities": {"oauth2Provider": {"tokenUrl": format!("{base}/v2/oauth/token")},
+                                 "hipchatApiProvider": {"url": format!("{base}/v2/")}}
+            }))),
+            token_status: Arc::new(Mutex::new(200)),
+            base,
+        };
+        let app = axum::Router::new()
+            .route("/v2/capabilities", get(|State(f): State<FakeHipChat>| async move { Json(f.capabilities.lock().unwrap().clone()) }))
+            .route(
+                "/v2/oauth/token",
+                post(|State(f): State<FakeHipChat>| async move {
+                    let status = *f.token_status.lock().unwrap();
+                    let body = if status == 200 {
+                        json!({"access_token": "t", "expires_in": 3599, "group_id": 9, "group_name": "Fake",
+                               "scope": "send_notification", "token_type": "bearer"})
+                    } else {
+                        json!({"error": {"code": status, "message": "Invalid OAuth session", "type": "Unauthorized"}})
+                    };
+                    (StatusCode::from_u16(status).unwrap(), Json(body))
+                }),
+            )
+            .with_state(fake.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        fake
+    }
+
+    fn capabilities_url(&self) -> String {
+        format!("{}/v2/capabilities", self.base)
+    }
+}
+
+async fn post_installed(world: &World, body: &Value) -> (u16, Value) {
+    let response = world
+        .http
+        .post(format!("{}/installed", world.addon().url))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn payload(caps: &str, oauth_id: &str, room: Option<i64>) -> Value {
+    let mut p = json!({"capabilitiesUrl": caps, "oauthId": oauth_id, "oauthSecret": "s3cret", "groupId": 9});
+    if let Some(r) = room {
+        p["roomId"] = json!(r);
+    }
+    p
+}
+
+fn stored(world: &World, oauth_id: &str) -> bool {
+    world
+        .addon()
+        .app
+        .state
+        .store
+        .installation(oauth_id)
+        .unwrap()
+        .is_some()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incoherent_or_unproven_installations_are_refused_and_not_stored() {
+    let world = World::start().await;
+    let fake = FakeHipChat::start().await;
+
+    // Works when everything is right (proves the fake is a valid HipChat).
+    let (status, body) = post_installed(
+        &world,
+        &payload(&fake.capabilities_url(), "ok-client", Some(5)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(stored(&world, "ok-client"));
+
+    // links.self differs from the capabilitiesUrl.
+    fake.capabilities.lock().unwrap()["links"]["self"] = json!("http://elsewhere/v2/capabilities");
+    let (status, body) =
+        post_installed(&world, &payload(&fake.capabilities_url(), "c1", Some(5))).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("links.self"),
+        "{body}"
+    );
+    assert!(!stored(&world, "c1"));
+    fake.capabilities.lock().unwrap()["links"]["self"] = json!(fake.capabilities_url());
+
+    // No token URL.
+    let saved = fake.capabilities.lock().unwrap().clone();
+    fake.capabilities.lock().unwrap()["capabilities"]
+        .as_object_mut()
+        .unwrap()
+        .remove("oauth2Provider");
+    let (status, body) =
+        post_installed(&world, &payload(&fake.capabilities_url(), "c2", Some(5))).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("tokenUrl"),
+        "{body}"
+    );
+    *fake.capabilities.lock().unwrap() = saved;
+
+    // Token endpoint refuses the credentials.
+    *fake.token_status.lock().unwrap() = 401;
+    let (status, body) =
+        post_installed(&world, &payload(&fake.capabilities_url(), "c3", Some(5))).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(!stored(&world, "c3"));
+    *fake.token_status.lock().unwrap() = 200;
+
+    // Capabilities unreachable.
+    let (status, _) = post_installed(
+        &world,
+        &payload("http://127.0.0.1:9/v2/capabilities", "c4", Some(5)),
+    )
+    .await;
+    assert_eq!(status, 502);
+    assert!(!stored(&world, "c4"));
+
+    // Malformed payloads.
+    let (status, body) = post_installed(&world, &json!({"oauthId": "c5"})).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) =
+        post_installed(&world, &payload(&fake.capabilities_url(), "bad/id", None)).await;
+    assert_eq!(status, 400);
+    let response = world
+        .http
+        .post(format!("{}/installed", world.addon().url))
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reinstalls_replace_and_never_duplicate() {
+    let world = World::start().await;
+    let fake = FakeHipChat::start().await;
+    let caps = fake.capabilities_url();
+    assert_eq!(
+        post_installed(&world, &payload(&caps, "same", Some(5)))
+            .await
+            .0,
+        200
+    );
+    // Same oauthId again from the same HipChat: replaced (new secret), one record.
+    let mut again = payload(&caps, "same", Some(5));
+    again["oauthSecret"] = json!("new-secret");
+    assert_eq!(post_installed(&world, &again).await.0, 200);
+    let all = world.addon().app.state.store.installations().unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].oauth_secret, "new-secret");
+
+    // The same oauthId claimed by another HipChat is refused.
+    let other = FakeHipChat::start().await;
+    let (status, body) =
+        post_installed(&world, &payload(&other.capabilities_url(), "same", Some(5))).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(
+        world
+            .addon()
+            .app
+            .state
+            .store
+            .installation("same")
+            .unwrap()
+            .unwrap()
+            .oauth_secret,
+        "new-secret"
+    );
+
+    // A reinstall without updateCallbackUrl (new oauthId, same group and room) removes the orphan.
+    assert_eq!(
+        post_installed(&world, &payload(&caps, "successor", Some(5)))
+            .await
+            .0,
+        200
+    );
+    assert!(!stored(&world, "same"));
+    assert!(stored(&world, "successor"));
+    // Another room of the same group is a separate installation.
+    assert_eq!(
+        post_installed(&world, &payload(&caps, "room6", Some(6)))
+            .await
+            .0,
+        200
+    );
+    assert!(stored(&world, "successor") && stored(&world, "room6"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_delete_is_confirmed_with_hipchat_first() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let delete = |id: String| {
+        let url = format!("{}/installed/{id}", world.addon().url);
+        let http = world.http.clone();
+        async move { http.delete(url).send().await.unwrap().status().as_u16() }
+    };
+
+    // A spoofed DELETE while HipChat still grants the credentials: 409, nothing removed.
+    assert_eq!(delete(installed.oauth_id.clone()).await, 409);
+    assert!(stored(&world, &installed.oauth_id));
+
+    // HipChat's token endpoint failing: 503, nothing removed.
+    world.sandbox.inject(Fault {
+        path_prefix: "/v2/oauth/token".into(),
+        status: 500,
+        count: 1,
+    });
+    assert_eq!(delete(installed.oauth_id.clone()).await, 503);
+    assert!(stored(&world, &installed.oauth_id));
+
+    // Unknown installation.
+    assert_eq!(delete("nobody".into()).await, 404);
+
+    // The real uninstall: revoked first, then the DELETE is confirmed.
+    assert_eq!(
+        world.sandbox.uninstall(&installed.oauth_id).await.unwrap(),
+        204
+    );
+    assert!(!stored(&world, &installed.oauth_id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_uninstall_and_update_flows() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // Update: same HipChat refreshes; a different capabilitiesUrl is refused.
+    let update = |caps: String| {
+        let body = json!({"capabilitiesUrl": caps, "oauthId": installed.oauth_id, "roomId": installed.room_id});
+        let url = format!("{}/updated", world.addon().url);
+        let http = world.http.clone();
+        async move {
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(update(world.sandbox.capabilities_url()).await, 200);
+    assert_eq!(
+        update("http://127.0.0.1:9/v2/capabilities".into()).await,
+        409
+    );
+
+    // A redirect whose installable_url is on a foreign origin is refused and removes nothing.
+    let forged = format!(
+        "{}/uninstalled?installable_url=http://127.0.0.1:9/x&redirect_url={}",
+        world.addon().url,
+        world.sandbox.base_url()
+    );
+    assert_eq!(no_redirects.get(forged).send().await.unwrap().status(), 400);
+    assert!(stored(&world, &installed.oauth_id));
+
+    let back = format!("{}/rooms", world.sandbox.base_url());
+    let visit = world
+        .sandbox
+        .uninstall_by_redirect(&installed.oauth_id, &back)
+        .unwrap();
+    let response = no_redirects.get(&visit).send().await.unwrap();
+    assert_eq!(response.status(), 302, "{:?}", response.text().await);
+    assert!(!stored(&world, &installed.oauth_id));
+}
