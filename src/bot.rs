@@ -270,7 +270,9 @@ impl Bot {
             staged,
             &conversation.oauth_id,
             conversation.room_id,
-            Outbound::Notification { notification },
+            Outbound::Notification {
+                notification: Box::new(notification),
+            },
         )
     }
 }

@@ -1,12 +1,96 @@
-//! `hipboard demo`: the add-on, the sandbox HipChat and a demo dynaBOARD, wired and installed.
+//! `hipboard demo`: the add-on, the sandbox HipChat and a demo dynaBOARD on three loopback
+//! ports, wired together, the add-on installed into every demo room.
+//!
+//! This is the only place the add-on and the sandbox meet; they still talk only over HTTP.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::app::App;
+use crate::clock::Clock;
 use crate::config::RawConfig;
+use crate::sandbox::{Sandbox, SandboxSettings};
+use crate::server;
 
 /// Flags of `hipboard demo`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Listen address of the sandbox HipChat (loopback unless you mean it).
+    #[arg(long, env = "HIPBOARD_SANDBOX_ADDR", default_value = "127.0.0.1:3001")]
+    pub sandbox_addr: String,
+}
 
 /// Runs the demo until interrupted.
-pub async fn run(_raw: RawConfig, _args: DemoArgs) -> Result<(), String> {
-    Err("demo is being built".into())
+pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
+    let sandbox_addr: SocketAddr = args.sandbox_addr.parse().map_err(|_| {
+        format!(
+            "HIPBOARD_SANDBOX_ADDR: {:?} is not a socket address (expected IP:port)",
+            args.sandbox_addr
+        )
+    })?;
+    // A demo starts from a clean slate unless a data directory is named explicitly.
+    let scratch = match raw.data_dir {
+        Some(_) => None,
+        None => Some(tempdir()?),
+    };
+    let raw = RawConfig {
+        data_dir: raw
+            .data_dir
+            .or_else(|| scratch.as_ref().map(|d| d.display().to_string())),
+        ..raw
+    };
+    let config = raw.validate().map_err(|e| e.to_string())?;
+
+    let sandbox_listener = server::bind("HIPBOARD_SANDBOX_ADDR", sandbox_addr).await?;
+    let sandbox = Sandbox::new(
+        &format!("http://{sandbox_addr}"),
+        SandboxSettings::default(),
+    );
+    let sandbox_task = tokio::spawn(crate::sandbox::serve(sandbox.clone(), sandbox_listener));
+
+    let addon_listener = server::bind("HIPBOARD_ADDR", config.addr).await?;
+    let descriptor_url = config.url("/descriptor.json");
+    let app = App::build(config, Clock::system()).map_err(|e| e.to_string())?;
+    app.start_background().map_err(|e| e.to_string())?;
+    let router = app.router();
+    let addon_task = tokio::spawn(async move { axum::serve(addon_listener, router).await });
+
+    for room in sandbox.rooms() {
+        sandbox
+            .install(&descriptor_url, Some(room.id))
+            .await
+            .map_err(|e| format!("installing into the demo room {}: {e}", room.name))?;
+    }
+
+    println!();
+    println!("  hipboard demo is running");
+    println!("  HipChat (sandbox):  {}/", sandbox.base_url());
+    println!("  add-on descriptor:  {descriptor_url}");
+    println!("  installed in:       {}", room_names(&sandbox).join(", "));
+    println!();
+    println!("  Open the sandbox URL in a browser. Ctrl-C stops everything.");
+
+    tokio::select! {
+        () = server::shutdown_signal() => {}
+        r = sandbox_task => return Err(format!("sandbox stopped: {r:?}")),
+        r = addon_task => return Err(format!("add-on stopped: {r:?}")),
+    }
+    server::drain(&app).await;
+    drop(app);
+    if let Some(dir) = scratch {
+        // Best effort: a leftover scratch directory in /tmp harms nobody.
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    Ok(())
+}
+
+fn room_names(sandbox: &Sandbox) -> Vec<String> {
+    sandbox.rooms().into_iter().map(|r| r.name).collect()
+}
+
+/// A fresh directory for this demo run's store.
+fn tempdir() -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("hipboard-demo-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
 }

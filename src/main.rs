@@ -111,6 +111,8 @@ fn main() -> ExitCode {
 }
 
 fn fail(message: String) -> ExitCode {
+    // One line, always: operators grep logs and read terminals.
+    let message = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
     eprintln!("hipboard: error: {message}");
     ExitCode::from(2)
 }

@@ -168,7 +168,7 @@ impl Registry {
             if let Err(e) = compile(&pattern) {
                 return Err(err(
                     Some(parsed.pattern.span()),
-                    format!("pattern does not compile: {e}"),
+                    format!("pattern does not compile: {}", regex_reason(&e)),
                 ));
             }
             let kind = *parsed.kind.get_ref();
@@ -258,6 +258,16 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
     regex::RegexBuilder::new(pattern)
         .size_limit(PATTERN_SIZE_LIMIT)
         .build()
+}
+
+/// The regex crate's syntax errors span several lines (pattern, caret, reason); keep the reason.
+fn regex_reason(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map_or(text.clone(), |l| l.trim_start_matches("error: ").to_owned())
 }
 
 fn valid_name(name: &str) -> bool {

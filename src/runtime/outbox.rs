@@ -45,7 +45,7 @@ pub enum Outbound {
     /// `POST /room/{id}/notification`.
     Notification {
         /// The body.
-        notification: Notification,
+        notification: Box<Notification>,
     },
     /// `POST /addon/ui/room/{id}`.
     Glance {

@@ -82,6 +82,35 @@ pub(super) async fn faults_and_record(
     response
 }
 
+/// An early answer of a sandbox endpoint (an error, or `auth_test`'s 202), boxed to stay small.
+pub(super) struct Refused(Box<Response>);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+impl From<Response> for Refused {
+    fn from(r: Response) -> Refused {
+        Refused(Box::new(r))
+    }
+}
+
+impl Refused {
+    fn hipchat(status: StatusCode, message: &str) -> Refused {
+        hipchat_error(status, message).into()
+    }
+
+    /// Adds the rate-limit headers of an authorized call.
+    fn with(mut self, auth: &Authorized) -> Refused {
+        self.0.headers_mut().extend(auth.headers.clone());
+        self
+    }
+}
+
+type Answer = Result<Response, Refused>;
+
 /// HipChat's error body.
 pub(super) fn hipchat_error(status: StatusCode, message: &str) -> Response {
     let body = ErrorBody {
@@ -106,7 +135,7 @@ fn authorize(
     headers: &HeaderMap,
     query: &HashMap<String, String>,
     scopes: &[&str],
-) -> Result<Authorized, Response> {
+) -> Result<Authorized, Refused> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -116,7 +145,9 @@ fn authorize(
         })
         .map(str::trim)
         .or(query.get("auth_token").map(String::as_str))
-        .ok_or_else(|| hipchat_error(StatusCode::UNAUTHORIZED, "Authenticated requests only."))?;
+        .ok_or_else(|| {
+            Refused::hipchat(StatusCode::UNAUTHORIZED, "Authenticated requests only.")
+        })?;
     let (issued, client): (IssuedToken, Client) = {
         let world = sandbox.world();
         let issued = world
@@ -124,17 +155,17 @@ fn authorize(
             .get(token)
             .filter(|t| t.expires_at > chrono::Utc::now().timestamp())
             .cloned()
-            .ok_or_else(|| hipchat_error(StatusCode::UNAUTHORIZED, "Invalid OAuth session"))?;
+            .ok_or_else(|| Refused::hipchat(StatusCode::UNAUTHORIZED, "Invalid OAuth session"))?;
         let client = world
             .clients
             .get(&issued.oauth_id)
             .filter(|c| !c.revoked)
             .cloned()
-            .ok_or_else(|| hipchat_error(StatusCode::UNAUTHORIZED, "Invalid OAuth session"))?;
+            .ok_or_else(|| Refused::hipchat(StatusCode::UNAUTHORIZED, "Invalid OAuth session"))?;
         (issued, client)
     };
     if !scopes.iter().any(|s| issued.scopes.iter().any(|g| g == s)) {
-        return Err(hipchat_error(
+        return Err(Refused::hipchat(
             StatusCode::FORBIDDEN,
             &format!("This action requires one of the following scopes: {scopes:?}"),
         ));
@@ -154,7 +185,7 @@ fn authorize(
             "You have exceeded the rate limit",
         );
         r.headers_mut().extend(out);
-        return Err(r);
+        return Err(r.into());
     }
     if query.get("auth_test").is_some_and(|v| v == "true") {
         let mut r = (
@@ -164,7 +195,7 @@ fn authorize(
         )
             .into_response();
         r.headers_mut().extend(out);
-        return Err(r);
+        return Err(r.into());
     }
     Ok(Authorized {
         client,
@@ -197,17 +228,17 @@ fn with_headers(auth: Authorized, response: impl IntoResponse) -> Response {
     r
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Refused> {
     serde_json::from_slice(body)
-        .map_err(|e| hipchat_error(StatusCode::BAD_REQUEST, &format!("Invalid JSON: {e}")))
+        .map_err(|e| Refused::hipchat(StatusCode::BAD_REQUEST, &format!("Invalid JSON: {e}")))
 }
 
-fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Response> {
+fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Refused> {
     sandbox
         .world()
         .find_room(key)
         .cloned()
-        .ok_or_else(|| hipchat_error(StatusCode::NOT_FOUND, &format!("Room not found: {key}")))
+        .ok_or_else(|| Refused::hipchat(StatusCode::NOT_FOUND, &format!("Room not found: {key}")))
 }
 
 type Q = Query<HashMap<String, String>>;
@@ -218,21 +249,15 @@ async fn notification(
     Query(query): Q,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["send_notification"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let room = match room_or_404(&sandbox, &room) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let notification: Notification = match parse_json(&body) {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["send_notification"])?;
+    let room = room_or_404(&sandbox, &room).map_err(|r| r.with(&auth))?;
+    let notification: Notification = parse_json(&body).map_err(|r| r.with(&auth))?;
     if let Err(problem) = check_notification(&notification) {
-        return with_headers(auth, hipchat_error(StatusCode::BAD_REQUEST, &problem));
+        return Ok(with_headers(
+            auth,
+            hipchat_error(StatusCode::BAD_REQUEST, &problem),
+        ));
     }
     let limits = sandbox.inner.settings.limits;
     let flood = sandbox.inner.limits.hit(
@@ -262,7 +287,7 @@ async fn notification(
         StatusCode::NO_CONTENT.into_response()
     };
     set_window_headers(response.headers_mut(), "x-floodcontrol", flood);
-    with_headers(auth, response)
+    Ok(with_headers(auth, response))
 }
 
 /// §7.2 limits.
@@ -329,13 +354,13 @@ async fn glance_room(
     Query(query): Q,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["view_room", "view_group"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["view_room", "view_group"])?;
     if !sandbox.world().rooms.contains_key(&room_id) {
-        return with_headers(auth, hipchat_error(StatusCode::NOT_FOUND, "Room not found"));
+        return Ok(with_headers(
+            auth,
+            hipchat_error(StatusCode::NOT_FOUND, "Room not found"),
+        ));
     }
     push_glances(&sandbox, auth, &[room_id], &body)
 }
@@ -345,11 +370,8 @@ async fn glance_group(
     Query(query): Q,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["view_group"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["view_group"])?;
     let rooms: Vec<i64> = sandbox
         .world()
         .rooms
@@ -360,11 +382,8 @@ async fn glance_group(
     push_glances(&sandbox, auth, &rooms, &body)
 }
 
-fn push_glances(sandbox: &Sandbox, auth: Authorized, rooms: &[i64], body: &Bytes) -> Response {
-    let update: GlanceUpdate = match parse_json(body) {
-        Ok(u) => u,
-        Err(r) => return with_headers(auth, r),
-    };
+fn push_glances(sandbox: &Sandbox, auth: Authorized, rooms: &[i64], body: &Bytes) -> Answer {
+    let update: GlanceUpdate = parse_json(body).map_err(|r| r.with(&auth))?;
     let declared: Vec<String> = auth
         .client
         .modules("glance")
@@ -372,13 +391,8 @@ fn push_glances(sandbox: &Sandbox, auth: Authorized, rooms: &[i64], body: &Bytes
         .filter_map(|g| g["key"].as_str().map(str::to_owned))
         .collect();
     if let Some(bad) = update.glance.iter().find(|g| !declared.contains(&g.key)) {
-        return with_headers(
-            auth,
-            hipchat_error(
-                StatusCode::BAD_REQUEST,
-                &format!("Unknown glance key {}", bad.key),
-            ),
-        );
+        let message = format!("Unknown glance key {}", bad.key);
+        return Err(Refused::hipchat(StatusCode::BAD_REQUEST, &message).with(&auth));
     }
     for room_id in rooms {
         for entry in &update.glance {
@@ -394,7 +408,7 @@ fn push_glances(sandbox: &Sandbox, auth: Authorized, rooms: &[i64], body: &Bytes
             });
         }
     }
-    with_headers(auth, StatusCode::NO_CONTENT)
+    Ok(with_headers(auth, StatusCode::NO_CONTENT))
 }
 
 async fn create_room(
@@ -402,42 +416,36 @@ async fn create_room(
     Query(query): Q,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["manage_rooms"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let request: CreateRoom = match parse_json(&body) {
-        Ok(r) => r,
-        Err(r) => return with_headers(auth, r),
-    };
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["manage_rooms"])?;
+    let request: CreateRoom = parse_json(&body).map_err(|r| r.with(&auth))?;
     let name = request.name.trim().to_owned();
     let chars = name.chars().count();
     if !(1..=50).contains(&chars) {
-        return with_headers(
+        return Ok(with_headers(
             auth,
             hipchat_error(
                 StatusCode::BAD_REQUEST,
                 &format!("Room name must be 1–50 characters, got {chars}"),
             ),
-        );
+        ));
     }
     let topic = request.topic.unwrap_or_default();
     if topic.chars().count() > 250 {
-        return with_headers(
+        return Ok(with_headers(
             auth,
             hipchat_error(
                 StatusCode::BAD_REQUEST,
                 "Topic must be at most 250 characters",
             ),
-        );
+        ));
     }
     let privacy = request.privacy.unwrap_or_else(|| "public".into());
     if !matches!(privacy.as_str(), "public" | "private") {
-        return with_headers(
+        return Ok(with_headers(
             auth,
             hipchat_error(StatusCode::BAD_REQUEST, "privacy must be public or private"),
-        );
+        ));
     }
     let id = {
         let mut world = sandbox.world();
@@ -447,13 +455,13 @@ async fn create_room(
             .any(|r| r.name.eq_ignore_ascii_case(&name))
         {
             drop(world);
-            return with_headers(
+            return Ok(with_headers(
                 auth,
                 hipchat_error(
                     StatusCode::BAD_REQUEST,
                     "Another room exists with that name",
                 ),
-            );
+            ));
         }
         let id = world.next_room_id;
         world.next_room_id += 1;
@@ -483,22 +491,15 @@ async fn create_room(
     if let Ok(v) = HeaderValue::try_from(link) {
         r.headers_mut().insert(header::LOCATION, v);
     }
-    with_headers(auth, r)
+    Ok(with_headers(auth, r))
 }
 
 fn new_guest_token() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-async fn list_rooms(
-    State(sandbox): State<Sandbox>,
-    Query(query): Q,
-    headers: HeaderMap,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["view_group"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn list_rooms(State(sandbox): State<Sandbox>, Query(query): Q, headers: HeaderMap) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["view_group"])?;
     let items: Vec<Value> = sandbox
         .rooms()
         .iter()
@@ -508,10 +509,10 @@ async fn list_rooms(
         })
         .collect();
     let n = items.len();
-    with_headers(
+    Ok(with_headers(
         auth,
         Json(json!({"items": items, "startIndex": 0, "maxResults": n, "links": {}})),
-    )
+    ))
 }
 
 async fn get_room(
@@ -519,15 +520,10 @@ async fn get_room(
     Path(room): Path<String>,
     Query(query): Q,
     headers: HeaderMap,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["view_room", "view_group"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match room_or_404(&sandbox, &room) {
-        Ok(room) => with_headers(auth, Json(room_json(&sandbox, &room))),
-        Err(r) => with_headers(auth, r),
-    }
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["view_room", "view_group"])?;
+    let room = room_or_404(&sandbox, &room).map_err(|r| r.with(&auth))?;
+    Ok(with_headers(auth, Json(room_json(&sandbox, &room))))
 }
 
 /// `GET /room/{room}` body.
@@ -559,19 +555,10 @@ async fn update_room(
     Query(query): Q,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["admin_room"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let room = match room_or_404(&sandbox, &room) {
-        Ok(r) => r,
-        Err(r) => return with_headers(auth, r),
-    };
-    let body: Value = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return with_headers(auth, r),
-    };
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["admin_room"])?;
+    let room = room_or_404(&sandbox, &room).map_err(|r| r.with(&auth))?;
+    let body: Value = parse_json(&body).map_err(|r| r.with(&auth))?;
     let field = |name: &str| body.get(name).filter(|v| !v.is_null());
     for required in [
         "name",
@@ -582,10 +569,10 @@ async fn update_room(
         "owner",
     ] {
         if field(required).is_none() {
-            return with_headers(
+            return Ok(with_headers(
                 auth,
                 hipchat_error(StatusCode::BAD_REQUEST, &format!("{required} is required")),
-            );
+            ));
         }
     }
     let name = field("name")
@@ -594,10 +581,10 @@ async fn update_room(
         .trim()
         .to_owned();
     if !(1..=50).contains(&name.chars().count()) {
-        return with_headers(
+        return Ok(with_headers(
             auth,
             hipchat_error(StatusCode::BAD_REQUEST, "Room name must be 1–50 characters"),
-        );
+        ));
     }
     {
         let mut world = sandbox.world();
@@ -607,13 +594,13 @@ async fn update_room(
             .any(|r| r.id != room.id && r.name.eq_ignore_ascii_case(&name))
         {
             drop(world);
-            return with_headers(
+            return Ok(with_headers(
                 auth,
                 hipchat_error(
                     StatusCode::BAD_REQUEST,
                     "Another room exists with that name",
                 ),
-            );
+            ));
         }
         if let Some(r) = world.rooms.get_mut(&room.id) {
             r.name = name;
@@ -638,7 +625,7 @@ async fn update_room(
         }
     }
     sandbox.emit(SandboxEvent::Rooms);
-    with_headers(auth, StatusCode::NO_CONTENT)
+    Ok(with_headers(auth, StatusCode::NO_CONTENT))
 }
 
 async fn delete_room(
@@ -646,18 +633,11 @@ async fn delete_room(
     Path(room): Path<String>,
     Query(query): Q,
     headers: HeaderMap,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["manage_rooms"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match room_or_404(&sandbox, &room) {
-        Ok(room) => {
-            sandbox.delete_room(room.id);
-            with_headers(auth, StatusCode::NO_CONTENT)
-        }
-        Err(r) => with_headers(auth, r),
-    }
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["manage_rooms"])?;
+    let room = room_or_404(&sandbox, &room).map_err(|r| r.with(&auth))?;
+    sandbox.delete_room(room.id);
+    Ok(with_headers(auth, StatusCode::NO_CONTENT))
 }
 
 async fn set_topic(
@@ -666,33 +646,24 @@ async fn set_topic(
     Query(query): Q,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["admin_room"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let room = match room_or_404(&sandbox, &room) {
-        Ok(r) => r,
-        Err(r) => return with_headers(auth, r),
-    };
-    let topic: crate::hipchat::wire::SetTopic = match parse_json(&body) {
-        Ok(t) => t,
-        Err(r) => return with_headers(auth, r),
-    };
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["admin_room"])?;
+    let room = room_or_404(&sandbox, &room).map_err(|r| r.with(&auth))?;
+    let topic: crate::hipchat::wire::SetTopic = parse_json(&body).map_err(|r| r.with(&auth))?;
     if topic.topic.chars().count() > 250 {
-        return with_headers(
+        return Ok(with_headers(
             auth,
             hipchat_error(
                 StatusCode::BAD_REQUEST,
                 "Topic must be at most 250 characters",
             ),
-        );
+        ));
     }
     if let Some(r) = sandbox.world().rooms.get_mut(&room.id) {
         r.topic = topic.topic;
     }
     sandbox.emit(SandboxEvent::Rooms);
-    with_headers(auth, StatusCode::NO_CONTENT)
+    Ok(with_headers(auth, StatusCode::NO_CONTENT))
 }
 
 async fn get_user(
@@ -700,11 +671,8 @@ async fn get_user(
     Path(user): Path<String>,
     Query(query): Q,
     headers: HeaderMap,
-) -> Response {
-    let auth = match authorize(&sandbox, &headers, &query, &["view_group"]) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["view_group"])?;
     let found = {
         let world = sandbox.world();
         world
@@ -717,16 +685,15 @@ async fn get_user(
             })
             .cloned()
     };
-    match found {
-        Some(u) => with_headers(
-            auth,
-            Json(
-                json!({"id": u.id, "name": u.name, "mention_name": u.mention_name, "email": u.email,
-                        "is_group_admin": u.is_group_admin, "timezone": u.timezone}),
-            ),
+    let u = found
+        .ok_or_else(|| Refused::hipchat(StatusCode::NOT_FOUND, "User not found").with(&auth))?;
+    Ok(with_headers(
+        auth,
+        Json(
+            json!({"id": u.id, "name": u.name, "mention_name": u.mention_name, "email": u.email,
+                    "is_group_admin": u.is_group_admin, "timezone": u.timezone}),
         ),
-        None => with_headers(auth, hipchat_error(StatusCode::NOT_FOUND, "User not found")),
-    }
+    ))
 }
 
 /// Applies the fault/record layer to the HipChat-facing routes.

@@ -1,0 +1,97 @@
+//! The binary refuses bad settings at start-up with one clear line, and `check` validates.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn hipboard(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hipboard"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("binary runs")
+}
+
+fn copy_resources(to: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("descriptor.json"), to.join("descriptor.json")).unwrap();
+    std::fs::create_dir_all(to.join("commands")).unwrap();
+    for entry in std::fs::read_dir(root.join("commands")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join("commands").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+/// Exits with status 2 and says, in one line, what is wrong and where.
+fn assert_refused(out: &Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected: {stderr}");
+    assert!(lines[0].starts_with("hipboard: error: "), "{stderr}");
+    assert!(lines[0].contains(needle), "{needle:?} not in {stderr}");
+}
+
+#[test]
+fn bad_address_is_refused() {
+    let out = hipboard(&["serve"], &[("HIPBOARD_ADDR", "not-an-address")]);
+    assert_refused(&out, "HIPBOARD_ADDR");
+}
+
+#[test]
+fn unusable_data_dir_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let data = file.join("data");
+    let out = hipboard(
+        &["serve"],
+        &[
+            ("HIPBOARD_DATA_DIR", data.to_str().unwrap()),
+            ("HIPBOARD_ADDR", "127.0.0.1:0"),
+        ],
+    );
+    assert_refused(&out, "HIPBOARD_DATA_DIR");
+}
+
+#[test]
+fn malformed_descriptor_and_commands_are_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_resources(dir.path());
+    let resources = dir.path().to_str().unwrap();
+    std::fs::write(
+        dir.path().join("descriptor.json"),
+        "{\"key\": \"x\",\n  oops}",
+    )
+    .unwrap();
+    let out = hipboard(&["check"], &[("HIPBOARD_RESOURCES", resources)]);
+    assert_refused(&out, "descriptor.json: line 2");
+
+    copy_resources(dir.path());
+    std::fs::write(
+        dir.path().join("commands/broken.toml"),
+        "name = \"broken\"\nkind = \"command\"\npattern = '^/broken('\nusage = \"/broken\"\nhelp = \"x\"\nhandler = \"help\"\n",
+    )
+    .unwrap();
+    let out = hipboard(
+        &["serve"],
+        &[
+            ("HIPBOARD_RESOURCES", resources),
+            ("HIPBOARD_ADDR", "127.0.0.1:0"),
+        ],
+    );
+    assert_refused(&out, "broken.toml:3: pattern does not compile");
+}
+
+#[test]
+fn check_validates_the_shipped_files() {
+    let out = hipboard(
+        &["check"],
+        &[("HIPBOARD_RESOURCES", env!("CARGO_MANIFEST_DIR"))],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("descriptor.json: ok"), "{stdout}");
+}
