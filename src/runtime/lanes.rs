@@ -28,6 +28,9 @@ impl<K, T> Clone for Lanes<K, T> {
 
 struct Shared<K, T> {
     name: &'static str,
+    /// The runtime that owns the lanes' tasks: items pushed from elsewhere still run there,
+    /// and stop with it.
+    runtime: tokio::runtime::Handle,
     queues: Mutex<HashMap<K, VecDeque<T>>>,
     work: Box<Work<K, T>>,
     permits: Semaphore,
@@ -41,6 +44,7 @@ where
     T: Send + 'static,
 {
     /// Lanes running `work` for each item, at most `concurrency` at once across keys.
+    /// Must be called inside a Tokio runtime, which will run the work.
     pub fn new<F, Fut>(name: &'static str, concurrency: usize, work: F) -> Lanes<K, T>
     where
         F: Fn(K, T) -> Fut + Send + Sync + 'static,
@@ -49,6 +53,7 @@ where
         Lanes {
             shared: Arc::new(Shared {
                 name,
+                runtime: tokio::runtime::Handle::current(),
                 queues: Mutex::new(HashMap::new()),
                 work: Box::new(move |k, t| Box::pin(work(k, t))),
                 permits: Semaphore::new(concurrency.max(1)),
@@ -75,7 +80,7 @@ where
         };
         if start {
             let shared = self.shared.clone();
-            tokio::spawn(run_lane(shared, key));
+            self.shared.runtime.spawn(run_lane(shared, key));
         }
     }
 

@@ -166,6 +166,11 @@ impl Sandbox {
         self.world().faults.push(fault);
     }
 
+    /// Removes every injected fault.
+    pub fn clear_faults(&self) {
+        self.world().faults.clear();
+    }
+
     /// Installs the add-on whose descriptor is at `descriptor_url`, in `room_id` or globally.
     pub async fn install(
         &self,

@@ -26,12 +26,22 @@ pub struct Options {
     pub raw: RawConfig,
 }
 
-/// The running add-on.
+/// The running add-on, in a runtime of its own: stopping that runtime stops every task the
+/// add-on started, like the end of a process.
 pub struct Addon {
     pub app: Arc<App>,
     pub url: String,
     pub addr: SocketAddr,
-    task: JoinHandle<()>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Addon {
+    /// Kills every task of this add-on at once, then releases its store.
+    fn kill(mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// Sandbox + add-on, with a temporary data directory.
@@ -41,6 +51,7 @@ pub struct World {
     pub data: tempfile::TempDir,
     pub options: Options,
     sandbox_task: JoinHandle<()>,
+    stopped_at: Option<SocketAddr>,
     pub http: reqwest::Client,
 }
 
@@ -69,14 +80,14 @@ impl World {
             }
         });
         let data = tempfile::tempdir().unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addon = start_addon(listener, &options.raw, data.path().to_path_buf()).await;
+        let addon = start_addon(None, &options.raw, data.path().to_path_buf()).await;
         World {
             sandbox,
             running: Some(addon),
             data,
             options,
             sandbox_task,
+            stopped_at: None,
             http: hipboard::net::client(Duration::from_secs(15)),
         }
     }
@@ -88,16 +99,9 @@ impl World {
 
     /// Stops the add-on (after its accepted work is done) and starts it again on the same store.
     pub async fn restart_addon(&mut self) {
-        let old = self.running.take().expect("add-on is running");
-        old.app.wait_idle().await;
-        old.task.abort();
-        let _ = old.task.await;
-        let addr = old.addr;
-        // The old app must be gone (its store closed) before the new one opens the directory.
-        drop(old.app);
-        let listener = TcpListener::bind(addr).await.unwrap();
-        let data = self.data.path().to_path_buf();
-        self.running = Some(start_addon(listener, &self.options.raw, data).await);
+        self.addon().app.wait_idle().await;
+        self.crash_addon().await;
+        self.start_addon_again().await;
     }
 
     pub fn descriptor_url(&self) -> String {
@@ -123,6 +127,20 @@ impl World {
             id,
             user: 2,
         }
+    }
+
+    /// Stops the add-on abruptly: work in progress is abandoned (what was stored stays).
+    pub async fn crash_addon(&mut self) {
+        let old = self.running.take().expect("add-on is running");
+        self.stopped_at = Some(old.addr);
+        old.kill();
+    }
+
+    /// Starts the add-on again after [`World::crash_addon`], on the same store and port.
+    pub async fn start_addon_again(&mut self) {
+        let addr = self.stopped_at.take().expect("add-on was stopped");
+        let data = self.data.path().to_path_buf();
+        self.running = Some(start_addon(Some(addr), &self.options.raw, data).await);
     }
 
     /// POSTs a room message webhook signed with `secret`, exactly as HipChat would; returns
@@ -175,44 +193,58 @@ impl World {
 
 impl Drop for World {
     fn drop(&mut self) {
-        if let Some(addon) = &self.running {
-            addon.task.abort();
+        if let Some(addon) = self.running.take() {
+            addon.kill();
         }
         self.sandbox_task.abort();
     }
 }
 
-async fn start_addon(listener: TcpListener, raw: &RawConfig, data_dir: PathBuf) -> Addon {
-    let addr = listener.local_addr().unwrap();
-    let raw = RawConfig {
-        addr: Some(addr.to_string()),
-        data_dir: Some(data_dir.display().to_string()),
-        resources: Some(env!("CARGO_MANIFEST_DIR").to_owned()),
-        ..raw.clone()
-    };
-    let config = raw.validate().expect("valid test config");
-    // The previous app may still be releasing the store's file lock for a moment.
-    let mut attempts = 0;
-    let app = loop {
-        match App::build(config.clone(), Clock::system()) {
-            Ok(app) => break Arc::new(app),
-            Err(_) if attempts < 50 => {
-                attempts += 1;
-                tokio::time::sleep(Duration::from_millis(50)).await;
+/// Starts an add-on on `addr` (or a free port) in a runtime of its own.
+async fn start_addon(addr: Option<SocketAddr>, raw: &RawConfig, data_dir: PathBuf) -> Addon {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let raw = raw.clone();
+    let started = runtime.spawn(async move {
+        let listener = TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let raw = RawConfig {
+            addr: Some(addr.to_string()),
+            data_dir: Some(data_dir.display().to_string()),
+            resources: Some(env!("CARGO_MANIFEST_DIR").to_owned()),
+            ..raw
+        };
+        let config = raw.validate().expect("valid test config");
+        // A killed predecessor may take a moment to release the store's file lock.
+        let mut attempts = 0;
+        let app = loop {
+            match App::build(config.clone(), Clock::system()) {
+                Ok(app) => break Arc::new(app),
+                Err(_) if attempts < 100 => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("add-on does not start: {e}"),
             }
-            Err(e) => panic!("add-on does not start: {e}"),
-        }
-    };
-    app.start_background().unwrap();
-    let router = app.router();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
+        };
+        app.start_background().unwrap();
+        let router = app.router();
+        tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        (app, addr)
     });
+    let (app, addr) = started.await.expect("add-on starts");
     Addon {
         app,
         url: format!("http://{addr}"),
         addr,
-        task,
+        runtime: Some(runtime),
     }
 }
 

@@ -1,0 +1,166 @@
+//! The outbox: calls to HipChat survive 5xx and 429 answers and are delivered exactly once.
+
+mod common;
+
+use std::time::Instant;
+
+use common::World;
+use hipboard::hipchat::message::html;
+use hipboard::hipchat::wire::Color;
+use hipboard::runtime::outbox::{Outbound, Staged};
+use hipboard::sandbox::model::Fault;
+use hipboard::store::Batch;
+
+async fn send(world: &World, oauth_id: &str, room_id: i64, text: &str) {
+    let state = &world.addon().app.state;
+    let mut batch = Batch::new();
+    let mut staged = Staged::default();
+    let notification = Box::new(html(text.to_owned(), Color::Green));
+    state
+        .outbox
+        .stage(
+            &mut batch,
+            &mut staged,
+            oauth_id,
+            room_id,
+            Outbound::Notification { notification },
+        )
+        .unwrap();
+    state.store.commit(batch).await.unwrap();
+    state.outbox.release(staged);
+}
+
+fn notification_calls(world: &World, room_id: i64) -> Vec<u16> {
+    let path = format!("/v2/room/{room_id}/notification");
+    world
+        .sandbox
+        .recorded()
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.status)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_and_rate_limits_are_retried_then_delivered_once() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let path = format!("/v2/room/{}/notification", installed.room_id);
+    world.sandbox.inject(Fault {
+        path_prefix: path.clone(),
+        status: 500,
+        count: 2,
+    });
+    world.sandbox.inject(Fault {
+        path_prefix: path,
+        status: 429,
+        count: 1,
+    });
+    let started = Instant::now();
+    send(
+        &world,
+        &installed.oauth_id,
+        installed.room_id,
+        "deploy <b>done</b>",
+    )
+    .await;
+    world.idle().await;
+    assert_eq!(
+        notification_calls(&world, installed.room_id),
+        vec![500, 500, 429, 204]
+    );
+    // The 429 carried a reset two seconds ahead: it was waited for, not hammered.
+    assert!(
+        started.elapsed().as_secs_f64() >= 1.5,
+        "{:?}",
+        started.elapsed()
+    );
+    let delivered: Vec<_> = world
+        .sandbox
+        .history(installed.room_id)
+        .into_iter()
+        .filter(|p| p.message == "deploy <b>done</b>")
+        .collect();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(world.addon().app.state.outbox.pending(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_call_is_dropped_not_retried_and_order_is_kept() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    // 10,001 characters breaks HipChat's limit: 400, which repeating cannot fix.
+    send(
+        &world,
+        &installed.oauth_id,
+        installed.room_id,
+        &"x".repeat(10_001),
+    )
+    .await;
+    for n in 0..5 {
+        send(
+            &world,
+            &installed.oauth_id,
+            installed.room_id,
+            &format!("message {n}"),
+        )
+        .await;
+    }
+    world.idle().await;
+    assert_eq!(
+        notification_calls(&world, installed.room_id),
+        vec![400, 204, 204, 204, 204, 204]
+    );
+    let texts: Vec<String> = world
+        .sandbox
+        .history(installed.room_id)
+        .into_iter()
+        .map(|p| p.message)
+        .collect();
+    assert_eq!(
+        texts,
+        (0..5).map(|n| format!("message {n}")).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_calls_survive_a_restart() {
+    let mut world = World::start().await;
+    let installed = world.install_in("Support").await;
+    // HipChat stalls: the call stays queued while the add-on restarts.
+    let path = format!("/v2/room/{}/notification", installed.room_id);
+    world.sandbox.inject(Fault {
+        path_prefix: path,
+        status: 503,
+        count: 1000,
+    });
+    send(
+        &world,
+        &installed.oauth_id,
+        installed.room_id,
+        "after the restart",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        world
+            .addon()
+            .app
+            .state
+            .store
+            .queue_len(hipboard::store::Queue::Outbox)
+            == 1
+    );
+    // Stop without draining: abort mid-retry, like a crash between attempts.
+    world.crash_addon().await;
+    world.sandbox.clear_faults();
+    world.start_addon_again().await;
+    world.idle().await;
+    let delivered = world
+        .sandbox
+        .history(installed.room_id)
+        .into_iter()
+        .filter(|p| p.message == "after the restart")
+        .count();
+    assert_eq!(delivered, 1);
+}
