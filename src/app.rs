@@ -16,6 +16,8 @@ use crate::bot::{self, Bot};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dispatch::{CommandFileError, Registry};
+use crate::dynaboard::client::{Connection, DynaboardClient};
+use crate::dynaboard::lookup::Issues;
 use crate::handlers::Services;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::{Descriptor, DescriptorError, WEBHOOK_PATH};
@@ -131,10 +133,22 @@ impl App {
             clock.clone(),
         ));
         let outbox = Outbox::new(store.clone(), tokens.clone(), client, clock.clone());
+        let default_connection = config.dynaboard.as_ref().map(|d| Connection {
+            url: d.url.clone(),
+            token: d.token.clone(),
+        });
+        let issues = Arc::new(Issues::new(
+            DynaboardClient::default(),
+            store.clone(),
+            clock.clone(),
+            default_connection,
+        ));
         let services = Services {
             registry,
             store: store.clone(),
             clock: clock.clone(),
+            issues,
+            base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         };
         let bot = Bot::new(services, outbox.clone());
         Ok(App {
@@ -157,6 +171,7 @@ impl App {
         Router::new()
             .route("/descriptor.json", get(descriptor))
             .route("/healthz", get(healthz))
+            .route("/static/{name}", get(crate::assets::asset))
             .route("/installed", post(install::installed))
             .route(
                 "/installed/{oauth_id}",
@@ -195,8 +210,17 @@ impl App {
             let mut tick = tokio::time::interval(Duration::from_secs(300));
             loop {
                 tick.tick().await;
-                if let Err(e) = store.sweep_claims(clock.unix()) {
-                    tracing::error!(error = %e, "claim sweep failed");
+                let now = clock.unix();
+                let swept = store
+                    .sweep_claims(now)
+                    .and_then(|_| {
+                        store.sweep_issue_cache(now - crate::dynaboard::lookup::CACHE_TTL_SECS)
+                    })
+                    .and_then(|_| {
+                        store.sweep_unfurls(now - crate::handlers::unfurl::REPEAT_WINDOW_SECS)
+                    });
+                if let Err(e) = swept {
+                    tracing::error!(error = %e, "periodic sweep failed");
                 }
             }
         });

@@ -2,13 +2,16 @@
 //! into chat rooms. See DESIGN.md for the architecture and the contracts.
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod bot;
+pub mod cards;
 pub mod check;
 pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod dispatch;
+pub mod dynaboard;
 pub mod error;
 pub mod handlers;
 pub mod hipchat;

@@ -28,11 +28,19 @@ pub enum Kind {
 pub enum HandlerKey {
     /// `/help [command]`.
     Help,
+    /// `/issue KEY`.
+    Issue,
+    /// dynaBOARD issue links in any message.
+    Unfurl,
 }
 
 impl HandlerKey {
     /// Every key a command file may name.
-    pub const ALL: &'static [(&'static str, HandlerKey)] = &[("help", HandlerKey::Help)];
+    pub const ALL: &'static [(&'static str, HandlerKey)] = &[
+        ("help", HandlerKey::Help),
+        ("issue", HandlerKey::Issue),
+        ("unfurl", HandlerKey::Unfurl),
+    ];
 }
 
 impl FromStr for HandlerKey {

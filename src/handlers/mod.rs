@@ -4,6 +4,9 @@
 //! they use; they return replies and state changes, which the caller commits in one batch.
 
 pub mod help;
+pub mod issue;
+pub mod links;
+pub mod unfurl;
 
 use std::sync::Arc;
 
@@ -11,9 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::dispatch::{Command, HandlerKey, Registry};
+use crate::dynaboard::issue::IssueKey;
+use crate::dynaboard::lookup::Issues;
 use crate::hipchat::message::{escape, html};
 use crate::hipchat::wire::{Color, Notification};
 use crate::store::{Batch, Store, StoreError};
+use links::IssueLink;
 
 /// A command call with typed arguments. Serialisable: deferred calls wait in the inbox.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -23,6 +29,16 @@ pub enum Call {
     Help {
         /// The command asked about, if any.
         topic: Option<String>,
+    },
+    /// `/issue KEY`.
+    Issue {
+        /// The issue.
+        key: IssueKey,
+    },
+    /// Issue links pasted in a message.
+    Unfurl {
+        /// The links found.
+        links: Vec<IssueLink>,
     },
 }
 
@@ -40,6 +56,8 @@ impl Call {
     pub fn parse(handler: HandlerKey, args: &str) -> Result<Call, String> {
         match handler {
             HandlerKey::Help => help::parse(args).map(|topic| Call::Help { topic }),
+            HandlerKey::Issue => issue::parse(args).map(|key| Call::Issue { key }),
+            HandlerKey::Unfurl => unfurl::parse(args).map(|links| Call::Unfurl { links }),
         }
     }
 
@@ -47,6 +65,7 @@ impl Call {
     pub fn mode(&self) -> Mode {
         match self {
             Call::Help { .. } => Mode::Inline,
+            Call::Issue { .. } | Call::Unfurl { .. } => Mode::Deferred,
         }
     }
 }
@@ -113,12 +132,16 @@ pub struct Services {
     pub store: Store,
     /// Time.
     pub clock: Clock,
+    /// dynaBOARD issue look-ups.
+    pub issues: Arc<Issues>,
+    /// The add-on's public base URL (icons, links to views).
+    pub base_url: String,
 }
 
 /// Runs a call.
 pub async fn run(
     call: &Call,
-    _conversation: &Conversation,
+    conversation: &Conversation,
     services: &Services,
 ) -> Result<Outcome, HandlerError> {
     match call {
@@ -126,6 +149,8 @@ pub async fn run(
             &services.registry,
             topic.as_deref(),
         ))),
+        Call::Issue { key } => Ok(issue::issue(key, conversation, services).await),
+        Call::Unfurl { links } => unfurl::unfurl(links, conversation, services).await,
     }
 }
 

@@ -8,7 +8,9 @@
 mod batch;
 mod dedupe;
 mod installations;
+mod issue_cache;
 mod queue;
+mod unfurls;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use serde::de::DeserializeOwned;
 
 pub use batch::Batch;
 pub use installations::{Installation, StoredToken};
+pub use issue_cache::CachedIssue;
 pub use queue::{Queue, QueueId};
 
 /// Errors of the store. Callers map them to an HTTP status or a room reply in one place.

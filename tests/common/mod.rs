@@ -4,6 +4,8 @@
 //! finished all work it accepted, and returns the notifications that appeared in the room.
 #![allow(dead_code)]
 
+pub mod dynaboard;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,6 +62,20 @@ pub struct World {
 pub struct Installed {
     pub oauth_id: String,
     pub room_id: i64,
+}
+
+impl Options {
+    /// Settings with the default dynaBOARD connection pointing at `url` (the fake's token).
+    pub fn with_dynaboard(url: &str) -> Options {
+        Options {
+            raw: RawConfig {
+                dynaboard_url: Some(url.to_owned()),
+                dynaboard_token: Some(dynaboard::TOKEN.to_owned()),
+                ..RawConfig::default()
+            },
+            ..Options::default()
+        }
+    }
 }
 
 impl World {

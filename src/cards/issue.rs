@@ -1,0 +1,118 @@
+//! The issue card: `KEY: summary`, status lozenge, priority, type, people, last update.
+
+use serde_json::{Map, json};
+
+use super::icon;
+use crate::dynaboard::issue::{Issue, StatusCategory};
+use crate::hipchat::message::{escape, truncate};
+use crate::hipchat::wire::{
+    Attribute, AttributeValue, Card, CardDescription, CardFormat, CardStyle, Color, Lozenge,
+    MessageFormat, Notification,
+};
+
+const TITLE_CHARS: usize = 200;
+const EXCERPT_CHARS: usize = 300;
+
+/// The lozenge for a JIRA status category (DESIGN.md "Status lozenge").
+pub fn lozenge(category: StatusCategory) -> Lozenge {
+    match category {
+        StatusCategory::New | StatusCategory::Undefined => Lozenge::Default,
+        StatusCategory::Indeterminate => Lozenge::Current,
+        StatusCategory::Done => Lozenge::Success,
+    }
+}
+
+/// A notification carrying the issue's card, linking to `link`; icons from `base_url`.
+pub fn issue_notification(issue: &Issue, link: &str, base_url: &str) -> Notification {
+    let excerpt = issue
+        .description
+        .as_deref()
+        .map(|d| {
+            truncate(
+                &d.split_whitespace().collect::<Vec<_>>().join(" "),
+                EXCERPT_CHARS,
+            )
+        })
+        .filter(|d| !d.is_empty());
+    let attribute = |label: &str, value: String, style: Option<Lozenge>| Attribute {
+        label: Some(label.to_owned()),
+        value: AttributeValue {
+            label: value,
+            url: None,
+            style,
+            icon: None,
+        },
+    };
+    let mut attributes = vec![attribute(
+        "Status",
+        issue.status.clone(),
+        Some(lozenge(issue.status_category)),
+    )];
+    if let Some(p) = &issue.priority {
+        attributes.push(attribute("Priority", p.clone(), None));
+    }
+    if let Some(t) = &issue.issue_type {
+        attributes.push(attribute("Type", t.clone(), None));
+    }
+    attributes.push(attribute(
+        "Assignee",
+        issue
+            .assignee
+            .clone()
+            .unwrap_or_else(|| "Unassigned".into()),
+        None,
+    ));
+    if let Some(r) = &issue.reporter {
+        attributes.push(attribute("Reporter", r.clone(), None));
+    }
+    let updated = issue.updated_at();
+    if let Some(u) = updated {
+        attributes.push(attribute(
+            "Updated",
+            u.format("%-d %b %Y %H:%M UTC").to_string(),
+            None,
+        ));
+    }
+    let mut metadata = Map::new();
+    metadata.insert("kind".into(), json!("issue"));
+    metadata.insert("key".into(), json!(issue.key.as_str()));
+    let card = Card {
+        style: CardStyle::Application,
+        format: Some(CardFormat::Medium),
+        id: Some(issue.key.to_string()),
+        url: Some(link.to_owned()),
+        title: truncate(&format!("{}: {}", issue.key, issue.summary), TITLE_CHARS),
+        description: Some(CardDescription::Formatted {
+            value: escape(excerpt.as_deref().unwrap_or("No description.")),
+            format: MessageFormat::Html,
+        }),
+        icon: Some(icon(base_url, "dynaboard")),
+        thumbnail: None,
+        attributes,
+        activity: None,
+        date: updated.map(|u| u.timestamp_millis()),
+        metadata: Some(metadata),
+    };
+    let mut fallback = format!(
+        "<b>{}</b>: <a href=\"{}\">{}</a> · {}",
+        escape(issue.key.as_str()),
+        escape(link),
+        escape(&truncate(&issue.summary, TITLE_CHARS)),
+        escape(&issue.status)
+    );
+    if let Some(p) = &issue.priority {
+        fallback.push_str(&format!(" · {}", escape(p)));
+    }
+    fallback.push_str(&format!(
+        " · {}",
+        escape(issue.assignee.as_deref().unwrap_or("Unassigned"))
+    ));
+    Notification {
+        message: fallback,
+        message_format: Some(MessageFormat::Html),
+        color: Some(Color::Purple),
+        notify: Some(false),
+        card: Some(card),
+        ..Notification::default()
+    }
+}

@@ -1,0 +1,59 @@
+//! `/issue KEY`: the issue as a card, or a clear reply saying why not.
+
+use super::{Conversation, Outcome, Services};
+use crate::cards::issue::issue_notification;
+use crate::dynaboard::client::LookupError;
+use crate::dynaboard::issue::IssueKey;
+use crate::handlers::links;
+use crate::hipchat::message::{escape, html, truncate};
+use crate::hipchat::wire::{Color, Notification};
+
+/// `/issue` takes one issue key (any case) or a link to an issue.
+pub fn parse(args: &str) -> Result<IssueKey, String> {
+    let mut words = args.split_whitespace();
+    let Some(word) = words.next() else {
+        return Err("Which issue?".into());
+    };
+    if words.next().is_some() {
+        return Err("/issue takes one issue key.".into());
+    }
+    IssueKey::parse(word)
+        .or_else(|| links::find(word).into_iter().next().map(|l| l.key))
+        .ok_or_else(|| format!("{} is not an issue key (like DB-12).", truncate(word, 40)))
+}
+
+/// Looks the issue up and answers with its card.
+pub async fn issue(key: &IssueKey, conversation: &Conversation, services: &Services) -> Outcome {
+    let Some(connection) = services.issues.connection(&conversation.oauth_id) else {
+        return Outcome::reply(not_connected());
+    };
+    match services
+        .issues
+        .lookup(&conversation.oauth_id, &connection, key)
+        .await
+    {
+        Ok(issue) => Outcome::reply(issue_notification(
+            &issue,
+            &connection.browse_url(&issue.key),
+            &services.base_url,
+        )),
+        Err(e) => Outcome::reply(lookup_failed(&e)),
+    }
+}
+
+/// The reply when no dynaBOARD is configured for the installation.
+pub fn not_connected() -> Notification {
+    html(
+        "dynaBOARD is not connected for this room yet: a room admin can set its URL and API token on the add-on's configuration page.".into(),
+        Color::Yellow,
+    )
+}
+
+/// The reply when a look-up failed: yellow for answers about the issue, red for outages.
+pub fn lookup_failed(error: &LookupError) -> Notification {
+    let color = match error {
+        LookupError::NotFound(_) | LookupError::NoPermission(_) => Color::Yellow,
+        _ => Color::Red,
+    };
+    html(escape(&error.to_string()), color)
+}

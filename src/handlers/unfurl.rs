@@ -1,0 +1,94 @@
+//! Link unfurling: one card per distinct dynaBOARD issue linked in a message, at most three,
+//! the rest summarised; an issue unfurled in the room in the last ten minutes is skipped.
+
+use futures::future::join_all;
+
+use super::links::{self, IssueLink};
+use super::{Conversation, HandlerError, Outcome, Services};
+use crate::cards::issue::issue_notification;
+use crate::dynaboard::issue::IssueKey;
+use crate::hipchat::message::{escape, html};
+use crate::hipchat::wire::Color;
+
+/// Cards per message.
+pub const MAX_CARDS: usize = 3;
+/// An issue is not unfurled again in the same room within this window.
+pub const REPEAT_WINDOW_SECS: i64 = 10 * 60;
+
+/// The links in the message (on any host: which are dynaBOARD's is decided per installation).
+pub fn parse(text: &str) -> Result<Vec<IssueLink>, String> {
+    let found = links::find(text);
+    if found.is_empty() {
+        return Err("There is no issue link in this message.".into());
+    }
+    Ok(found)
+}
+
+/// Unfurls the links that point into the installation's dynaBOARD.
+pub async fn unfurl(
+    links: &[IssueLink],
+    conversation: &Conversation,
+    services: &Services,
+) -> Result<Outcome, HandlerError> {
+    let Some(connection) = services.issues.connection(&conversation.oauth_id) else {
+        // No dynaBOARD for this room: none of these links is ours, so none is fetched.
+        return Ok(Outcome::default());
+    };
+    let now = services.clock.unix();
+    let mut keys: Vec<IssueKey> = Vec::new();
+    for link in links.iter().filter(|l| links::is_on(l, &connection)) {
+        if keys.contains(&link.key) {
+            continue;
+        }
+        let recent = services
+            .store
+            .unfurled_at(&conversation.oauth_id, conversation.room_id, &link.key)?
+            .is_some_and(|at| now - at < REPEAT_WINDOW_SECS);
+        if !recent {
+            keys.push(link.key.clone());
+        }
+    }
+    let shown = &keys[..keys.len().min(MAX_CARDS)];
+    let lookups = shown.iter().map(|k| {
+        services
+            .issues
+            .lookup(&conversation.oauth_id, &connection, k)
+    });
+    let results = join_all(lookups).await;
+    let mut outcome = Outcome::default();
+    let mut problems = Vec::new();
+    for (key, result) in shown.iter().zip(results) {
+        match result {
+            Ok(issue) => {
+                let link = connection.browse_url(&issue.key);
+                outcome
+                    .replies
+                    .push(issue_notification(&issue, &link, &services.base_url));
+                services.store.mark_unfurled(
+                    &mut outcome.writes,
+                    &conversation.oauth_id,
+                    conversation.room_id,
+                    key,
+                    now,
+                );
+            }
+            Err(e) => problems.push(escape(&e.to_string())),
+        }
+    }
+    let extra = &keys[shown.len()..];
+    let mut summary = Vec::new();
+    if !extra.is_empty() {
+        let names: Vec<String> = extra
+            .iter()
+            .map(|k| format!("<b>{}</b>", escape(k.as_str())))
+            .collect();
+        summary.push(format!("Also linked: {}.", names.join(", ")));
+    }
+    if !problems.is_empty() {
+        summary.push(format!("Could not unfurl: {}.", problems.join("; ")));
+    }
+    if !summary.is_empty() {
+        outcome.replies.push(html(summary.join(" "), Color::Gray));
+    }
+    Ok(outcome)
+}

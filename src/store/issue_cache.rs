@@ -1,0 +1,69 @@
+//! Short-lived cache of dynaBOARD issues, per installation (DESIGN.md: TTL at most 60 s).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Batch, Store, StoreResult, TreeId, installation_prefix};
+use crate::dynaboard::issue::{Issue, IssueKey};
+
+/// A cached issue and when it was fetched.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CachedIssue {
+    /// The issue.
+    pub issue: Issue,
+    /// Unix seconds.
+    pub fetched_at: i64,
+}
+
+fn key(oauth_id: &str, issue: &IssueKey) -> Vec<u8> {
+    let mut k = installation_prefix(oauth_id);
+    k.extend_from_slice(issue.as_str().as_bytes());
+    k
+}
+
+impl Store {
+    /// The cached issue, however old; callers judge freshness.
+    pub fn cached_issue(
+        &self,
+        oauth_id: &str,
+        issue: &IssueKey,
+    ) -> StoreResult<Option<CachedIssue>> {
+        self.get(TreeId::IssueCache, &key(oauth_id, issue))
+    }
+
+    /// Caches an issue. Not flushed: losing a cache entry costs one lookup.
+    pub fn cache_issue(&self, oauth_id: &str, cached: &CachedIssue) -> StoreResult<()> {
+        let mut batch = Batch::new();
+        batch.put(TreeId::IssueCache, key(oauth_id, &cached.issue.key), cached);
+        self.apply(batch)
+    }
+
+    /// Forgets an installation's cached issues (its connection changed).
+    pub fn clear_issue_cache(&self, oauth_id: &str) -> StoreResult<()> {
+        let mut batch = Batch::new();
+        for k in self
+            .tree(TreeId::IssueCache)
+            .scan_prefix(installation_prefix(oauth_id))
+            .keys()
+        {
+            batch.remove(TreeId::IssueCache, k?.to_vec());
+        }
+        self.apply(batch)
+    }
+
+    /// Removes entries fetched before `older_than`; returns how many.
+    pub fn sweep_issue_cache(&self, older_than: i64) -> StoreResult<usize> {
+        let stale: Vec<Vec<u8>> = self
+            .scan::<CachedIssue>(TreeId::IssueCache, b"")?
+            .into_iter()
+            .filter(|(_, c)| c.fetched_at < older_than)
+            .map(|(k, _)| k)
+            .collect();
+        let n = stale.len();
+        let mut batch = Batch::new();
+        for k in stale {
+            batch.remove(TreeId::IssueCache, k);
+        }
+        self.apply(batch)?;
+        Ok(n)
+    }
+}
