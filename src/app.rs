@@ -19,6 +19,7 @@ use crate::dispatch::{CommandFileError, Registry};
 use crate::dynaboard::client::{Connection, DynaboardClient};
 use crate::dynaboard::lookup::Issues;
 use crate::handlers::Services;
+use crate::hipchat::access::RoomAdmins;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::{Descriptor, DescriptorError, WEBHOOK_PATH};
 use crate::hipchat::install::{self, Installer};
@@ -132,6 +133,7 @@ impl App {
             descriptor.clone(),
             clock.clone(),
         ));
+        let admins = RoomAdmins::new(client.clone(), tokens.clone());
         let outbox = Outbox::new(store.clone(), tokens.clone(), client, clock.clone());
         let default_connection = config.dynaboard.as_ref().map(|d| Connection {
             url: d.url.clone(),
@@ -150,7 +152,7 @@ impl App {
             issues,
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         };
-        let bot = Bot::new(services, outbox.clone());
+        let bot = Bot::new(services, outbox.clone(), admins);
         Ok(App {
             state: AppState {
                 config: Arc::new(config),

@@ -13,10 +13,12 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Verified, WebhookItem};
-use crate::dispatch::Registry;
+use crate::dispatch::{Access, Registry};
 use crate::error::ApiError;
 use crate::handlers::{self, Call, Conversation, HandlerError, Mode, Outcome, Person, Services};
-use crate::hipchat::wire::{Notification, RoomMessageItem, Sender};
+use crate::hipchat::access::RoomAdmins;
+use crate::hipchat::message::{escape, html};
+use crate::hipchat::wire::{Color, Notification, RoomMessageItem, Sender};
 use crate::runtime::lanes::Lanes;
 use crate::runtime::outbox::{Outbound, Outbox, Staged};
 use crate::store::{Batch, Queue, QueueId, StoreError};
@@ -49,18 +51,22 @@ pub struct Job {
     pub conversation: Conversation,
     /// What to run.
     pub call: Call,
+    /// Set for commands only room admins may use: checked with HipChat before running.
+    #[serde(default)]
+    pub admin_only: Option<String>,
 }
 
 /// The message pipeline; cheap to share.
 pub struct Bot {
     services: Services,
     outbox: Outbox,
+    admins: RoomAdmins,
     inbox: Lanes<(String, i64), QueueId>,
 }
 
 impl Bot {
     /// A bot running handlers with `services`, replying through `outbox`.
-    pub fn new(services: Services, outbox: Outbox) -> Arc<Bot> {
+    pub fn new(services: Services, outbox: Outbox, admins: RoomAdmins) -> Arc<Bot> {
         Arc::new_cyclic(|weak: &std::sync::Weak<Bot>| {
             let weak = weak.clone();
             let inbox = Lanes::new("inbox", JOB_CONCURRENCY, move |_lane, id: QueueId| {
@@ -74,6 +80,7 @@ impl Bot {
             Bot {
                 services,
                 outbox,
+                admins,
                 inbox,
             }
         })
@@ -149,6 +156,15 @@ impl Bot {
                     .await;
             }
         };
+        if hit.command.access == Access::RoomAdmins {
+            // Asking HipChat takes time: admin-only commands always run after the answer.
+            let job = Job {
+                conversation,
+                call,
+                admin_only: Some(hit.command.name.clone()),
+            };
+            return self.accept_job(&claim, job).await.map(|()| None);
+        }
         match call.mode() {
             Mode::Inline => {
                 for _ in 0..CONFLICT_RETRIES {
@@ -160,10 +176,14 @@ impl Bot {
                 }
                 Err(StoreError::Conflict(claim).into())
             }
-            Mode::Deferred => self
-                .accept_job(&claim, Job { conversation, call })
-                .await
-                .map(|()| None),
+            Mode::Deferred => {
+                let job = Job {
+                    conversation,
+                    call,
+                    admin_only: None,
+                };
+                self.accept_job(&claim, job).await.map(|()| None)
+            }
         }
     }
 
@@ -235,6 +255,17 @@ impl Bot {
         let Some(job) = store.queued_entry::<Job>(Queue::Inbox, id)? else {
             return Ok(());
         };
+        if let Some(command) = &job.admin_only {
+            if let Some(refusal) = self.refuse_non_admin(&job.conversation, command).await? {
+                let mut batch = Batch::new();
+                store.dequeue(&mut batch, Queue::Inbox, id);
+                let mut staged = Staged::default();
+                self.stage_reply(&mut batch, &mut staged, &job.conversation, refusal)?;
+                store.commit(batch).await?;
+                self.outbox.release(staged);
+                return Ok(());
+            }
+        }
         for _ in 0..CONFLICT_RETRIES {
             let outcome = handlers::run(&job.call, &job.conversation, &self.services).await?;
             let mut batch = outcome.writes;
@@ -253,6 +284,41 @@ impl Bot {
             }
         }
         Err(StoreError::Conflict(format!("job {}", id.0)).into())
+    }
+
+    /// `Some(reply)` when the sender may not use an admin-only command (or HipChat cannot say).
+    async fn refuse_non_admin(
+        &self,
+        conversation: &Conversation,
+        command: &str,
+    ) -> Result<Option<Notification>, HandlerError> {
+        let installation = self.services.store.installation(&conversation.oauth_id)?;
+        let verdict = match &installation {
+            Some(i) => {
+                self.admins
+                    .allows(i, conversation.room_id, conversation.sender.id)
+                    .await
+            }
+            None => return Ok(None),
+        };
+        Ok(match verdict {
+            Ok(true) => None,
+            Ok(false) => Some(html(
+                format!(
+                    "Only room admins can use <code>/{}</code>.",
+                    escape(command)
+                ),
+                Color::Yellow,
+            )),
+            Err(e) => Some(html(
+                format!(
+                    "Could not check whether you may use <code>/{}</code>: {}",
+                    escape(command),
+                    escape(&e.to_string())
+                ),
+                Color::Red,
+            )),
+        })
     }
 
     fn stage_reply(

@@ -115,3 +115,39 @@ async fn install_help_restart_redeliver_uninstall() {
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_and_non_user_messages_never_trigger_the_bot() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let secret = world.sandbox.secret_of(&installed.oauth_id).unwrap();
+    let message = |kind: &str, from: Value| {
+        serde_json::json!({
+            "event": "room_message", "oauth_client_id": installed.oauth_id,
+            "item": {"message": {"id": uuid::Uuid::new_v4().to_string(), "type": kind,
+                                 "message": "/help", "from": from},
+                     "room": {"id": installed.room_id, "name": "Support"}}
+        })
+    };
+    let user = serde_json::json!({"id": 2, "name": "Ben Builder", "mention_name": "Ben"});
+    for body in [
+        message("notification", Value::String("dynaBOARD".into())),
+        message("notification", user.clone()),
+        message("topic", user.clone()),
+    ] {
+        let (status, answer) = world
+            .post_signed(&secret, &installed.oauth_id, installed.room_id, &body)
+            .await;
+        assert_eq!(status, 204, "{body}: {answer}");
+    }
+    // A guest in a guest-access room is a person: they are answered.
+    let (status, _) = world
+        .post_signed(
+            &secret,
+            &installed.oauth_id,
+            installed.room_id,
+            &message("guest_access", user),
+        )
+        .await;
+    assert_eq!(status, 200);
+}

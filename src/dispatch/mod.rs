@@ -2,4 +2,4 @@
 
 mod registry;
 
-pub use registry::{Command, CommandFileError, Dispatch, HandlerKey, Kind, Registry};
+pub use registry::{Access, Command, CommandFileError, Dispatch, HandlerKey, Kind, Registry};

@@ -23,6 +23,17 @@ pub enum Kind {
     Pattern,
 }
 
+/// Who may use a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Anybody in the room.
+    #[default]
+    Everyone,
+    /// The room's owner and group admins, as HipChat says at the time of the call.
+    RoomAdmins,
+}
+
 /// The handler a command file names. Adding a handler means adding a variant here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HandlerKey {
@@ -74,6 +85,8 @@ pub struct Command {
     pub examples: Vec<String>,
     /// Which handler runs.
     pub handler: HandlerKey,
+    /// Who may use it.
+    pub access: Access,
     /// The file it came from.
     pub file: PathBuf,
 }
@@ -101,6 +114,8 @@ struct CommandFile {
     #[serde(default)]
     examples: Vec<String>,
     handler: Spanned<String>,
+    #[serde(default)]
+    access: Access,
 }
 
 /// All commands, compiled for matching.
@@ -200,6 +215,7 @@ impl Registry {
                 help: parsed.help.trim().to_owned(),
                 examples: parsed.examples,
                 handler,
+                access: parsed.access,
                 file: file.clone(),
             };
             commands.push((command, line_of(text, parsed.pattern.span().start)));

@@ -1,6 +1,6 @@
 //! `/help` and `/help <command>`: derived from the command declarations, never listed by hand.
 
-use crate::dispatch::{Kind, Registry};
+use crate::dispatch::{Access, Kind, Registry};
 use crate::hipchat::message::{escape, html};
 use crate::hipchat::wire::{Color, Notification};
 
@@ -55,8 +55,12 @@ fn overview(registry: &Registry) -> Notification {
         .iter()
         .filter(|c| c.kind == Kind::Command)
     {
+        let who = match command.access {
+            Access::Everyone => "",
+            Access::RoomAdmins => " (room admins)",
+        };
         lines.push(format!(
-            "<code>{}</code> — {}",
+            "<code>{}</code>{who} — {}",
             escape(&command.usage),
             escape(first_sentence(&command.help))
         ));

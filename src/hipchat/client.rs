@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::wire::{
     CreateRoom, CreatedRoom, ErrorBody, GlanceUpdate, Notification, RoomDetails,
-    ServerCapabilities, SetTopic, TokenResponse,
+    ServerCapabilities, SetTopic, TokenResponse, UserDetails,
 };
 use crate::net;
 
@@ -193,6 +193,13 @@ impl HipChatClient {
     /// `GET /room/{room}`.
     pub async fn room(&self, api: Api<'_>, room: RoomKey<'_>) -> Result<RoomDetails, HipChatError> {
         let url = room_url(api.base, room, &[])?;
+        let response = send(self.http.get(url).bearer_auth(api.token)).await?;
+        decode(response).await
+    }
+
+    /// `GET /user/{id}`.
+    pub async fn user(&self, api: Api<'_>, user_id: i64) -> Result<UserDetails, HipChatError> {
+        let url = join(api.base, &["user", &user_id.to_string()])?;
         let response = send(self.http.get(url).bearer_auth(api.token)).await?;
         decode(response).await
     }

@@ -1,5 +1,6 @@
 //! The HipChat Connect protocol: wire types, descriptor, installation, tokens, REST client.
 
+pub mod access;
 pub mod client;
 pub mod descriptor;
 pub mod install;

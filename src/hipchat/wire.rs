@@ -645,6 +645,20 @@ pub struct RoomDetails {
     pub links: Value,
 }
 
+/// Answer of `GET /user/{user}`, the fields the add-on reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserDetails {
+    /// User id.
+    #[serde(deserialize_with = "id_from_number_or_string")]
+    pub id: i64,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Group admin flag.
+    #[serde(default)]
+    pub is_group_admin: bool,
+}
+
 /// Body of `PUT /room/{room}/topic`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SetTopic {

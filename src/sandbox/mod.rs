@@ -316,7 +316,8 @@ fn seed() -> World {
             },
         );
     }
-    for name in ["Support", "Engineering", "Incidents"] {
+    // Engineering is owned by Zoë, who is not a group admin: room ownership alone makes an admin.
+    for (name, owner) in [("Support", 1), ("Engineering", 3), ("Incidents", 1)] {
         let id = world.next_room_id;
         world.next_room_id += 1;
         world.rooms.insert(
@@ -326,7 +327,7 @@ fn seed() -> World {
                 name: name.into(),
                 topic: String::new(),
                 privacy: "public".into(),
-                owner_id: 1,
+                owner_id: owner,
                 guest_access: false,
                 guest_token: None,
                 archived: false,

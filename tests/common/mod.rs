@@ -168,14 +168,6 @@ impl World {
         room_id: i64,
         text: &str,
     ) -> (u16, serde_json::Value) {
-        let now = chrono::Utc::now().timestamp();
-        let token = jsonwebtoken::encode(
-            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-            &serde_json::json!({"iss": oauth_id, "sub": "2", "iat": now, "exp": now + 600,
-                                "context": {"room_id": room_id}}),
-            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-        )
-        .unwrap();
         let body = serde_json::json!({
             "event": "room_message", "oauth_client_id": oauth_id, "webhook_id": 1,
             "item": {
@@ -184,11 +176,30 @@ impl World {
                 "room": {"id": room_id, "name": "room"}
             }
         });
+        self.post_signed(secret, oauth_id, room_id, &body).await
+    }
+
+    /// POSTs any webhook body with a JWT signed by `secret` for user 2 in `room_id`.
+    pub async fn post_signed(
+        &self,
+        secret: &str,
+        oauth_id: &str,
+        room_id: i64,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let now = chrono::Utc::now().timestamp();
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &serde_json::json!({"iss": oauth_id, "sub": "2", "iat": now, "exp": now + 600,
+                                "context": {"room_id": room_id}}),
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap();
         let response = self
             .http
             .post(format!("{}/webhooks/room-message", self.addon().url))
             .header("Authorization", format!("JWT {token}"))
-            .json(&body)
+            .json(body)
             .send()
             .await
             .unwrap();
@@ -232,7 +243,10 @@ async fn start_addon(addr: Option<SocketAddr>, raw: &RawConfig, data_dir: PathBu
         let raw = RawConfig {
             addr: Some(addr.to_string()),
             data_dir: Some(data_dir.display().to_string()),
-            resources: Some(env!("CARGO_MANIFEST_DIR").to_owned()),
+            resources: raw
+                .resources
+                .clone()
+                .or_else(|| Some(env!("CARGO_MANIFEST_DIR").to_owned())),
             ..raw
         };
         let config = raw.validate().expect("valid test config");
