@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Verified, WebhookItem};
 use crate::dispatch::{Access, Registry};
 use crate::error::ApiError;
-use crate::handlers::{self, Call, Conversation, HandlerError, Mode, Outcome, Person, Services};
+use crate::handlers::{
+    self, Call, Conversation, HandlerError, Mode, Outcome, Person, RoomCall, Services,
+};
 use crate::hipchat::access::RoomAdmins;
 use crate::hipchat::message::{escape, html};
 use crate::hipchat::wire::{Color, Notification, RoomMessageItem, Sender};
@@ -208,6 +210,12 @@ impl Bot {
         for reply in replies {
             self.stage_reply(&mut batch, &mut staged, conversation, reply)?;
         }
+        self.stage_calls(
+            &mut batch,
+            &mut staged,
+            &conversation.oauth_id,
+            outcome.room_calls,
+        )?;
         match store.commit(batch).await {
             Ok(()) => {}
             Err(StoreError::Duplicate(_)) => return Ok(None),
@@ -274,6 +282,12 @@ impl Bot {
             for reply in outcome.replies {
                 self.stage_reply(&mut batch, &mut staged, &job.conversation, reply)?;
             }
+            self.stage_calls(
+                &mut batch,
+                &mut staged,
+                &job.conversation.oauth_id,
+                outcome.room_calls,
+            )?;
             match store.commit(batch).await {
                 Ok(()) => {
                     self.outbox.release(staged);
@@ -319,6 +333,19 @@ impl Bot {
                 Color::Red,
             )),
         })
+    }
+
+    fn stage_calls(
+        &self,
+        batch: &mut Batch,
+        staged: &mut Staged,
+        oauth_id: &str,
+        calls: Vec<RoomCall>,
+    ) -> Result<(), StoreError> {
+        for RoomCall { room_id, call } in calls {
+            self.outbox.stage(batch, staged, oauth_id, room_id, call)?;
+        }
+        Ok(())
     }
 
     fn stage_reply(

@@ -1,5 +1,7 @@
 //! Cards as templates: one small builder per card kind, each with its plain-text fallback.
 
+pub mod glance;
+pub mod incident;
 pub mod issue;
 
 use crate::hipchat::wire::Icon;

@@ -43,6 +43,12 @@ pub enum HandlerKey {
     Issue,
     /// dynaBOARD issue links in any message.
     Unfurl,
+    /// `/incident <title>`.
+    Incident,
+    /// `/ack INC-n`.
+    Ack,
+    /// `/resolve INC-n`.
+    Resolve,
 }
 
 impl HandlerKey {
@@ -51,6 +57,9 @@ impl HandlerKey {
         ("help", HandlerKey::Help),
         ("issue", HandlerKey::Issue),
         ("unfurl", HandlerKey::Unfurl),
+        ("incident", HandlerKey::Incident),
+        ("ack", HandlerKey::Ack),
+        ("resolve", HandlerKey::Resolve),
     ];
 }
 

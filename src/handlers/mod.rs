@@ -4,6 +4,7 @@
 //! they use; they return replies and state changes, which the caller commits in one batch.
 
 pub mod help;
+pub mod incident;
 pub mod issue;
 pub mod links;
 pub mod unfurl;
@@ -18,7 +19,9 @@ use crate::dynaboard::issue::IssueKey;
 use crate::dynaboard::lookup::Issues;
 use crate::hipchat::message::{escape, html};
 use crate::hipchat::wire::{Color, Notification};
+use crate::runtime::outbox::Outbound;
 use crate::store::{Batch, Store, StoreError};
+use incident::Action;
 use links::IssueLink;
 
 /// A command call with typed arguments. Serialisable: deferred calls wait in the inbox.
@@ -40,6 +43,18 @@ pub enum Call {
         /// The links found.
         links: Vec<IssueLink>,
     },
+    /// `/incident <title>`.
+    Incident {
+        /// Title.
+        title: String,
+    },
+    /// `/ack INC-n` or `/resolve INC-n`.
+    IncidentAction {
+        /// Incident number.
+        number: u64,
+        /// What to do.
+        action: Action,
+    },
 }
 
 /// Where a handler runs.
@@ -58,13 +73,26 @@ impl Call {
             HandlerKey::Help => help::parse(args).map(|topic| Call::Help { topic }),
             HandlerKey::Issue => issue::parse(args).map(|key| Call::Issue { key }),
             HandlerKey::Unfurl => unfurl::parse(args).map(|links| Call::Unfurl { links }),
+            HandlerKey::Incident => {
+                incident::parse_title(args).map(|title| Call::Incident { title })
+            }
+            HandlerKey::Ack => incident::parse_number(args).map(|number| Call::IncidentAction {
+                number,
+                action: Action::Acknowledge,
+            }),
+            HandlerKey::Resolve => {
+                incident::parse_number(args).map(|number| Call::IncidentAction {
+                    number,
+                    action: Action::Resolve,
+                })
+            }
         }
     }
 
     /// Where this call runs.
     pub fn mode(&self) -> Mode {
         match self {
-            Call::Help { .. } => Mode::Inline,
+            Call::Help { .. } | Call::Incident { .. } | Call::IncidentAction { .. } => Mode::Inline,
             Call::Issue { .. } | Call::Unfurl { .. } => Mode::Deferred,
         }
     }
@@ -96,13 +124,24 @@ pub struct Conversation {
     pub message_id: String,
 }
 
-/// What a handler produced; the caller commits `writes` and queues `replies` together.
+/// A HipChat call for some room, made by the outbox.
+#[derive(Debug)]
+pub struct RoomCall {
+    /// Target room.
+    pub room_id: i64,
+    /// The call.
+    pub call: Outbound,
+}
+
+/// What a handler produced; the caller commits `writes` and queues every call together.
 #[derive(Default)]
 pub struct Outcome {
     /// Notifications for the conversation's room, in order.
     pub replies: Vec<Notification>,
     /// State changes.
     pub writes: Batch,
+    /// Other calls (glance pushes, notices to other rooms), after the replies.
+    pub room_calls: Vec<RoomCall>,
 }
 
 impl Outcome {
@@ -110,7 +149,7 @@ impl Outcome {
     pub fn reply(notification: Notification) -> Outcome {
         Outcome {
             replies: vec![notification],
-            writes: Batch::new(),
+            ..Outcome::default()
         }
     }
 }
@@ -151,6 +190,10 @@ pub async fn run(
         ))),
         Call::Issue { key } => Ok(issue::issue(key, conversation, services).await),
         Call::Unfurl { links } => unfurl::unfurl(links, conversation, services).await,
+        Call::Incident { title } => incident::open(title, conversation, services),
+        Call::IncidentAction { number, action } => {
+            incident::act(*number, *action, conversation, services)
+        }
     }
 }
 

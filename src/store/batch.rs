@@ -23,6 +23,8 @@ enum Op {
         now: i64,
         expires_at: i64,
     },
+    /// The key must currently hold exactly these bytes (or be absent for `None`).
+    Expect(TreeId, Vec<u8>, Option<Vec<u8>>),
 }
 
 impl Batch {
@@ -65,11 +67,28 @@ impl Batch {
             expires_at,
         });
     }
+
+    /// Requires the key to still hold `expected` (serialised), or to be absent for `None`:
+    /// optimistic concurrency, committed only if nobody changed the record meanwhile.
+    pub(crate) fn expect<T: serde::Serialize>(
+        &mut self,
+        tree: TreeId,
+        key: Vec<u8>,
+        expected: Option<&T>,
+    ) {
+        match expected.map(|v| encode(tree, v)).transpose() {
+            Ok(bytes) => self.ops.push(Op::Expect(tree, key, bytes)),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
 }
 
 /// Why a transaction was abandoned on purpose.
 enum Abort {
     Duplicate(Vec<u8>),
+    Conflict(Vec<u8>),
 }
 
 pub(super) fn apply(store: &Store, batch: Batch) -> StoreResult<()> {
@@ -110,6 +129,14 @@ pub(super) fn apply(store: &Store, batch: Batch) -> StoreResult<()> {
                         }
                         tx.insert(key.as_slice(), expires_at.to_be_bytes().to_vec())?;
                     }
+                    Op::Expect(_, key, expected) => {
+                        let current = tx.get(key.as_slice())?;
+                        if current.as_deref() != expected.as_deref() {
+                            return Err(ConflictableTransactionError::Abort(Abort::Conflict(
+                                key.clone(),
+                            )));
+                        }
+                    }
                 }
             }
             Ok(())
@@ -119,13 +146,16 @@ pub(super) fn apply(store: &Store, batch: Batch) -> StoreResult<()> {
         Err(TransactionError::Abort(Abort::Duplicate(k))) => Err(StoreError::Duplicate(
             String::from_utf8_lossy(&k).into_owned(),
         )),
+        Err(TransactionError::Abort(Abort::Conflict(k))) => Err(StoreError::Conflict(
+            String::from_utf8_lossy(&k).into_owned(),
+        )),
         Err(TransactionError::Storage(e)) => Err(e.into()),
     }
 }
 
 fn op_tree(op: &Op) -> TreeId {
     match op {
-        Op::Put(t, ..) | Op::Remove(t, _) => *t,
+        Op::Put(t, ..) | Op::Remove(t, _) | Op::Expect(t, ..) => *t,
         Op::Claim { tree, .. } => *tree,
     }
 }

@@ -7,9 +7,12 @@
 
 mod batch;
 mod dedupe;
+mod incidents;
 mod installations;
 mod issue_cache;
+mod memes;
 mod queue;
+mod settings;
 mod unfurls;
 
 use std::path::{Path, PathBuf};
@@ -20,9 +23,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use batch::Batch;
+pub use incidents::{Incident, IncidentState, Stamp};
 pub use installations::{Installation, StoredToken};
 pub use issue_cache::CachedIssue;
+pub use memes::Meme;
 pub use queue::{Queue, QueueId};
+pub use settings::{
+    EventToggles, LoginNotices, OwnConnection, ServiceHours, Settings, WeekdayHours,
+};
 
 /// Errors of the store. Callers map them to an HTTP status or a room reply in one place.
 #[derive(Debug, thiserror::Error)]
@@ -79,10 +87,12 @@ pub(crate) enum TreeId {
     Outbox,
     Unfurls,
     ChatRooms,
+    Connections,
+    Memes,
 }
 
 impl TreeId {
-    const ALL: [TreeId; 11] = [
+    const ALL: [TreeId; 13] = [
         TreeId::Installations,
         TreeId::Tokens,
         TreeId::Settings,
@@ -94,6 +104,8 @@ impl TreeId {
         TreeId::Outbox,
         TreeId::Unfurls,
         TreeId::ChatRooms,
+        TreeId::Connections,
+        TreeId::Memes,
     ];
 
     fn name(self) -> &'static str {
@@ -109,17 +121,20 @@ impl TreeId {
             TreeId::Outbox => "outbox",
             TreeId::Unfurls => "unfurls",
             TreeId::ChatRooms => "chat_rooms",
+            TreeId::Connections => "connections",
+            TreeId::Memes => "memes",
         }
     }
 
     /// Trees whose keys start with `{oauthId}/` and are deleted with their installation.
-    const PER_INSTALLATION: [TreeId; 6] = [
+    const PER_INSTALLATION: [TreeId; 7] = [
         TreeId::Settings,
         TreeId::Incidents,
         TreeId::Counters,
         TreeId::IssueCache,
         TreeId::Unfurls,
         TreeId::ChatRooms,
+        TreeId::Memes,
     ];
 }
 
@@ -255,6 +270,9 @@ impl Store {
     /// Removes everything stored for one installation: its record, token and all its data.
     pub async fn delete_installation_data(&self, oauth_id: &str) -> StoreResult<()> {
         let mut batch = Batch::new();
+        if let Some(own) = self.settings(oauth_id)?.connection {
+            batch.remove(TreeId::Connections, own.id.as_bytes().to_vec());
+        }
         batch.remove(TreeId::Installations, oauth_id.as_bytes().to_vec());
         batch.remove(TreeId::Tokens, oauth_id.as_bytes().to_vec());
         let prefix = installation_prefix(oauth_id);

@@ -1,0 +1,52 @@
+//! The "Incidents" glance: how many are open, and a lozenge that turns red while any is
+//! unacknowledged, blue while all are acknowledged, green when there are none.
+
+use serde_json::json;
+
+use crate::hipchat::wire::{
+    GlanceContent, GlanceLabel, GlanceStatus, GlanceUpdate, GlanceUpdateEntry,
+};
+use crate::store::{Incident, IncidentState};
+
+/// The glance's key in the descriptor.
+pub const INCIDENTS_GLANCE: &str = "hipboard.incidents";
+
+/// The glance for a room's unresolved incidents.
+pub fn incidents_glance(active: &[Incident]) -> GlanceContent {
+    let open = active.len();
+    let unacknowledged = active
+        .iter()
+        .filter(|i| i.state == IncidentState::Open)
+        .count();
+    let label = match open {
+        0 => "No open incidents".to_owned(),
+        1 => "<b>1</b> open incident".to_owned(),
+        n => format!("<b>{n}</b> open incidents"),
+    };
+    let (text, kind) = match (open, unacknowledged) {
+        (0, _) => ("all clear".to_owned(), "success"),
+        (_, 0) => ("acknowledged".to_owned(), "current"),
+        (_, n) => (format!("{n} new"), "error"),
+    };
+    GlanceContent {
+        label: GlanceLabel {
+            kind: "html".into(),
+            value: label,
+        },
+        status: Some(GlanceStatus::Lozenge {
+            label: text,
+            kind: kind.into(),
+        }),
+        metadata: Some(json!({"open": open, "unacknowledged": unacknowledged})),
+    }
+}
+
+/// The push body for [`incidents_glance`].
+pub fn incidents_update(active: &[Incident]) -> GlanceUpdate {
+    GlanceUpdate {
+        glance: vec![GlanceUpdateEntry {
+            key: INCIDENTS_GLANCE.into(),
+            content: incidents_glance(active),
+        }],
+    }
+}

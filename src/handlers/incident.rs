@@ -1,0 +1,260 @@
+//! Incidents: `/incident <title>` opens one, `/ack INC-n` and `/resolve INC-n` (or the card's
+//! actions, through the views) move it on. Every change is committed with its announcement and
+//! the room's glance push, in one batch, before anyone is told.
+
+use super::{Conversation, HandlerError, Outcome, RoomCall, Services};
+use crate::cards::glance::incidents_update;
+use crate::cards::incident::{by_at, incident_notification};
+use crate::hipchat::message::{escape, html, truncate};
+use crate::hipchat::wire::{Color, Notification};
+use crate::runtime::outbox::Outbound;
+use crate::store::{Batch, Incident, IncidentState, Stamp, StoreResult};
+
+/// Longest incident title.
+pub const MAX_TITLE: usize = 200;
+
+/// What a person does to an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Take it on.
+    Acknowledge,
+    /// Close it.
+    Resolve,
+}
+
+/// Why an action changed nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// No such number.
+    Unknown(u64),
+    /// It belongs to another room of the installation.
+    OtherRoom(u64),
+    /// Acknowledging an acknowledged incident.
+    AlreadyAcknowledged(Incident),
+    /// Acting on a resolved incident.
+    AlreadyResolved(Incident),
+}
+
+impl Refusal {
+    /// The reply, as safe HTML.
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Unknown(n) => format!("There is no incident INC-{n}."),
+            Refusal::OtherRoom(n) => format!("INC-{n} belongs to another room; act on it there."),
+            Refusal::AlreadyAcknowledged(i) => format!(
+                "{} was already acknowledged by {}.",
+                i.name(),
+                escape(&i.acknowledged.as_ref().map(by_at).unwrap_or_default())
+            ),
+            Refusal::AlreadyResolved(i) => format!(
+                "{} is already resolved (by {}).",
+                i.name(),
+                escape(&i.resolved.as_ref().map(by_at).unwrap_or_default())
+            ),
+        }
+    }
+}
+
+/// `/incident` takes a title.
+pub fn parse_title(args: &str) -> Result<String, String> {
+    let title = args.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.is_empty() {
+        return Err("An incident needs a title.".into());
+    }
+    if title.chars().count() > MAX_TITLE {
+        return Err(format!(
+            "An incident title has at most {MAX_TITLE} characters."
+        ));
+    }
+    Ok(title)
+}
+
+/// `/ack` and `/resolve` take `INC-n` (any case) or `n`.
+pub fn parse_number(args: &str) -> Result<u64, String> {
+    let mut words = args.split_whitespace();
+    let word = words.next().ok_or("Which incident?")?;
+    if words.next().is_some() {
+        return Err("Name one incident.".into());
+    }
+    let digits = word
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case("inc-"))
+        .map_or(word, |_| &word[4..]);
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{} is not an incident (like INC-3).", truncate(word, 40)))
+}
+
+/// Opens an incident in the conversation's room.
+pub fn open(
+    title: &str,
+    conversation: &Conversation,
+    services: &Services,
+) -> Result<Outcome, HandlerError> {
+    let stamp = Stamp {
+        by: conversation.sender.name.clone(),
+        by_id: Some(conversation.sender.id),
+        at: services.clock.unix(),
+    };
+    open_in(
+        services,
+        &conversation.oauth_id,
+        conversation.room_id,
+        title,
+        stamp,
+        None,
+    )
+}
+
+/// Opens an incident in a room (also used for dynaBOARD events).
+pub fn open_in(
+    services: &Services,
+    oauth_id: &str,
+    room_id: i64,
+    title: &str,
+    stamp: Stamp,
+    issue: Option<String>,
+) -> Result<Outcome, HandlerError> {
+    let mut writes = Batch::new();
+    let draft = Incident {
+        number: 0,
+        room_id,
+        title: title.to_owned(),
+        state: IncidentState::Open,
+        opened: stamp,
+        acknowledged: None,
+        resolved: None,
+        issue,
+    };
+    let incident = services
+        .store
+        .stage_new_incident(&mut writes, oauth_id, draft)?;
+    let mut active = services.store.active_incidents(oauth_id, room_id)?;
+    active.push(incident.clone());
+    Ok(Outcome {
+        replies: vec![incident_notification(&incident, &services.base_url)],
+        writes,
+        room_calls: vec![glance_call(room_id, &active)],
+    })
+}
+
+/// Decides what `action` by `stamp` does to incident `number` seen from `room_id`.
+pub fn decide(
+    services: &Services,
+    oauth_id: &str,
+    room_id: i64,
+    number: u64,
+    action: Action,
+    stamp: Stamp,
+) -> StoreResult<Result<(Incident, Incident), Refusal>> {
+    let Some(before) = services.store.incident(oauth_id, number)? else {
+        return Ok(Err(Refusal::Unknown(number)));
+    };
+    if before.room_id != room_id {
+        return Ok(Err(Refusal::OtherRoom(number)));
+    }
+    let mut after = before.clone();
+    match (action, before.state) {
+        (_, IncidentState::Resolved) => return Ok(Err(Refusal::AlreadyResolved(before))),
+        (Action::Acknowledge, IncidentState::Acknowledged) => {
+            return Ok(Err(Refusal::AlreadyAcknowledged(before)));
+        }
+        (Action::Acknowledge, IncidentState::Open) => {
+            after.state = IncidentState::Acknowledged;
+            after.acknowledged = Some(stamp);
+        }
+        (Action::Resolve, _) => {
+            after.state = IncidentState::Resolved;
+            after.resolved = Some(stamp);
+        }
+    }
+    Ok(Ok((before, after)))
+}
+
+/// The writes, announcement and glance push of a decided change.
+pub fn apply(
+    services: &Services,
+    oauth_id: &str,
+    before: &Incident,
+    after: &Incident,
+) -> Result<Outcome, HandlerError> {
+    let mut writes = Batch::new();
+    services
+        .store
+        .stage_incident_change(&mut writes, oauth_id, before, after);
+    let mut active: Vec<Incident> = services
+        .store
+        .active_incidents(oauth_id, after.room_id)?
+        .into_iter()
+        .filter(|i| i.number != after.number)
+        .collect();
+    if after.state != IncidentState::Resolved {
+        active.push(after.clone());
+    }
+    Ok(Outcome {
+        replies: vec![incident_notification(after, &services.base_url)],
+        writes,
+        room_calls: vec![glance_call(after.room_id, &active)],
+    })
+}
+
+/// `/ack` and `/resolve`: the change, or a reply saying why nothing changed.
+pub fn act(
+    number: u64,
+    action: Action,
+    conversation: &Conversation,
+    services: &Services,
+) -> Result<Outcome, HandlerError> {
+    let stamp = Stamp {
+        by: conversation.sender.name.clone(),
+        by_id: Some(conversation.sender.id),
+        at: services.clock.unix(),
+    };
+    match decide(
+        services,
+        &conversation.oauth_id,
+        conversation.room_id,
+        number,
+        action,
+        stamp,
+    )? {
+        Ok((before, after)) => apply(services, &conversation.oauth_id, &before, &after),
+        Err(refusal) => Ok(Outcome::reply(refusal_reply(&refusal))),
+    }
+}
+
+/// A refusal as a room reply.
+pub fn refusal_reply(refusal: &Refusal) -> Notification {
+    html(refusal.message(), Color::Yellow)
+}
+
+fn glance_call(room_id: i64, active: &[Incident]) -> RoomCall {
+    RoomCall {
+        room_id,
+        call: Outbound::Glance {
+            update: incidents_update(active),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_titles() {
+        assert_eq!(parse_number("INC-3"), Ok(3));
+        assert_eq!(parse_number("inc-12"), Ok(12));
+        assert_eq!(parse_number("7"), Ok(7));
+        assert!(parse_number("").is_err());
+        assert!(parse_number("INC-0").is_err());
+        assert!(parse_number("INC-x").is_err());
+        assert!(parse_number("INC-1 INC-2").is_err());
+        assert_eq!(parse_title("  db   down "), Ok("db down".into()));
+        assert!(parse_title(" ").is_err());
+        assert!(parse_title(&"x".repeat(201)).is_err());
+    }
+}

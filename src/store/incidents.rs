@@ -1,0 +1,160 @@
+//! Incidents, numbered per installation (INC-1, INC-2, …).
+//!
+//! Active incidents live under `{oauthId}/a/{room}/{number}`, resolved ones under
+//! `{oauthId}/r/{room}/{number}`, so glances and the sidebar read only what is live; an index
+//! `{oauthId}/n/{number}` finds any incident by number. Changes carry the record they replace as
+//! a precondition, so two people acting at once cannot both win.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Batch, Store, StoreResult, TreeId, installation_prefix};
+
+/// Where an incident stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentState {
+    /// Nobody has acknowledged it.
+    Open,
+    /// Somebody is on it.
+    Acknowledged,
+    /// Over.
+    Resolved,
+}
+
+/// Who did something, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// Display name.
+    pub by: String,
+    /// HipChat user id, when a person did it.
+    pub by_id: Option<i64>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// An incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Per-installation number.
+    pub number: u64,
+    /// Room it belongs to.
+    pub room_id: i64,
+    /// Title.
+    pub title: String,
+    /// State.
+    pub state: IncidentState,
+    /// Opened by.
+    pub opened: Stamp,
+    /// Acknowledged by.
+    pub acknowledged: Option<Stamp>,
+    /// Resolved by.
+    pub resolved: Option<Stamp>,
+    /// The dynaBOARD issue it came from, if any.
+    pub issue: Option<String>,
+}
+
+impl Incident {
+    /// `INC-n`.
+    pub fn name(&self) -> String {
+        format!("INC-{}", self.number)
+    }
+}
+
+fn record_key(oauth_id: &str, incident: &Incident) -> Vec<u8> {
+    let space = if incident.state == IncidentState::Resolved {
+        "r"
+    } else {
+        "a"
+    };
+    let mut k = installation_prefix(oauth_id);
+    k.extend_from_slice(
+        format!("{space}/{:020}/{:020}", incident.room_id, incident.number).as_bytes(),
+    );
+    k
+}
+
+fn index_key(oauth_id: &str, number: u64) -> Vec<u8> {
+    let mut k = installation_prefix(oauth_id);
+    k.extend_from_slice(format!("n/{number:020}").as_bytes());
+    k
+}
+
+fn counter_key(oauth_id: &str) -> Vec<u8> {
+    let mut k = installation_prefix(oauth_id);
+    k.extend_from_slice(b"incident-number");
+    k
+}
+
+impl Store {
+    /// An incident by number.
+    pub fn incident(&self, oauth_id: &str, number: u64) -> StoreResult<Option<Incident>> {
+        let Some(key) = self.get::<String>(TreeId::Incidents, &index_key(oauth_id, number))? else {
+            return Ok(None);
+        };
+        self.get(TreeId::Incidents, key.as_bytes())
+    }
+
+    /// A room's unresolved incidents, oldest first.
+    pub fn active_incidents(&self, oauth_id: &str, room_id: i64) -> StoreResult<Vec<Incident>> {
+        let mut prefix = installation_prefix(oauth_id);
+        prefix.extend_from_slice(format!("a/{room_id:020}/").as_bytes());
+        Ok(self
+            .scan(TreeId::Incidents, &prefix)?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect())
+    }
+
+    /// Adds a new incident to the batch under the next number; conflicts if another incident
+    /// took that number first (retry).
+    pub fn stage_new_incident(
+        &self,
+        batch: &mut Batch,
+        oauth_id: &str,
+        mut incident: Incident,
+    ) -> StoreResult<Incident> {
+        let counter = counter_key(oauth_id);
+        let last: Option<u64> = self.get(TreeId::Counters, &counter)?;
+        let number = last.unwrap_or(0) + 1;
+        batch.expect(TreeId::Counters, counter.clone(), last.as_ref());
+        batch.put(TreeId::Counters, counter, &number);
+        incident.number = number;
+        let key = record_key(oauth_id, &incident);
+        batch.put(TreeId::Incidents, key.clone(), &incident);
+        batch.put(
+            TreeId::Incidents,
+            index_key(oauth_id, number),
+            &String::from_utf8_lossy(&key),
+        );
+        Ok(incident)
+    }
+
+    /// Replaces `before` by `after` in the batch; conflicts if `before` changed meanwhile.
+    pub fn stage_incident_change(
+        &self,
+        batch: &mut Batch,
+        oauth_id: &str,
+        before: &Incident,
+        after: &Incident,
+    ) {
+        let old_key = record_key(oauth_id, before);
+        let new_key = record_key(oauth_id, after);
+        batch.expect(TreeId::Incidents, old_key.clone(), Some(before));
+        if old_key != new_key {
+            batch.remove(TreeId::Incidents, old_key);
+            batch.put(
+                TreeId::Incidents,
+                index_key(oauth_id, after.number),
+                &String::from_utf8_lossy(&new_key),
+            );
+        }
+        batch.put(TreeId::Incidents, new_key, after);
+    }
+
+    /// Number of incidents stored for an installation (all states).
+    pub fn incident_count(&self, oauth_id: &str) -> usize {
+        let mut prefix = installation_prefix(oauth_id);
+        prefix.extend_from_slice(b"n/");
+        self.count(TreeId::Incidents, &prefix)
+    }
+}
