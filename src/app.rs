@@ -19,13 +19,14 @@ use crate::dispatch::{CommandFileError, Registry};
 use crate::dynaboard::client::{Connection, DynaboardClient};
 use crate::dynaboard::lookup::Issues;
 use crate::handlers::Services;
-use crate::hipchat::access::RoomAdmins;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::{Descriptor, DescriptorError, WEBHOOK_PATH};
 use crate::hipchat::install::{self, Installer};
+use crate::hipchat::people::People;
 use crate::hipchat::tokens::Tokens;
 use crate::runtime::outbox::Outbox;
 use crate::store::{Store, StoreError};
+use crate::views::{TemplateError, Templates, Views};
 
 /// Largest request body any endpoint reads.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -44,6 +45,9 @@ pub enum StartError {
     /// descriptor.json is wrong.
     #[error(transparent)]
     Descriptor(#[from] DescriptorError),
+    /// A view template is wrong.
+    #[error(transparent)]
+    Templates(#[from] TemplateError),
 }
 
 /// Everything request handlers share.
@@ -65,6 +69,8 @@ pub struct AppState {
     pub tokens: Arc<Tokens>,
     /// Outgoing calls.
     pub outbox: Outbox,
+    /// The views' shared state.
+    pub views: Views,
 }
 
 impl FromRef<AppState> for Verifier {
@@ -133,7 +139,7 @@ impl App {
             descriptor.clone(),
             clock.clone(),
         ));
-        let admins = RoomAdmins::new(client.clone(), tokens.clone());
+        let people = Arc::new(People::new(client.clone(), tokens.clone()));
         let outbox = Outbox::new(store.clone(), tokens.clone(), client, clock.clone());
         let default_connection = config.dynaboard.as_ref().map(|d| Connection {
             url: d.url.clone(),
@@ -152,7 +158,16 @@ impl App {
             issues,
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
         };
-        let bot = Bot::new(services, outbox.clone(), admins);
+        let bot = Bot::new(services.clone(), outbox.clone(), people.clone());
+        let views = Views {
+            services,
+            bot: bot.clone(),
+            templates: Arc::new(Templates::load(
+                &config.resources.join("templates").join("views"),
+            )?),
+            people,
+            scopes: descriptor.scopes().to_vec(),
+        };
         Ok(App {
             state: AppState {
                 config: Arc::new(config),
@@ -163,6 +178,7 @@ impl App {
                 bot,
                 tokens,
                 outbox,
+                views,
             },
             background: std::sync::Mutex::new(Vec::new()),
         })
@@ -182,13 +198,14 @@ impl App {
             .route("/updated", post(install::updated))
             .route("/uninstalled", get(install::uninstalled_by_redirect))
             .route(WEBHOOK_PATH, post(bot::room_message))
+            .with_state(self.state.clone())
+            .merge(crate::views::router(self.state.views.clone()))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
             ))
             .layer(TraceLayer::new_for_http())
-            .with_state(self.state.clone())
     }
 
     /// Resumes stored work and starts the periodic sweeps. Call once, inside the runtime.

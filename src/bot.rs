@@ -18,8 +18,8 @@ use crate::error::ApiError;
 use crate::handlers::{
     self, Call, Conversation, HandlerError, Mode, Outcome, Person, RoomCall, Services,
 };
-use crate::hipchat::access::RoomAdmins;
 use crate::hipchat::message::{escape, html};
+use crate::hipchat::people::People;
 use crate::hipchat::wire::{Color, Notification, RoomMessageItem, Sender};
 use crate::runtime::lanes::Lanes;
 use crate::runtime::outbox::{Outbound, Outbox, Staged};
@@ -62,13 +62,13 @@ pub struct Job {
 pub struct Bot {
     services: Services,
     outbox: Outbox,
-    admins: RoomAdmins,
+    people: Arc<People>,
     inbox: Lanes<(String, i64), QueueId>,
 }
 
 impl Bot {
     /// A bot running handlers with `services`, replying through `outbox`.
-    pub fn new(services: Services, outbox: Outbox, admins: RoomAdmins) -> Arc<Bot> {
+    pub fn new(services: Services, outbox: Outbox, people: Arc<People>) -> Arc<Bot> {
         Arc::new_cyclic(|weak: &std::sync::Weak<Bot>| {
             let weak = weak.clone();
             let inbox = Lanes::new("inbox", JOB_CONCURRENCY, move |_lane, id: QueueId| {
@@ -82,7 +82,7 @@ impl Bot {
             Bot {
                 services,
                 outbox,
-                admins,
+                people,
                 inbox,
             }
         })
@@ -225,6 +225,29 @@ impl Bot {
         Ok(inline)
     }
 
+    /// Commits an outcome that did not come from a message (a view's button): its writes,
+    /// its replies to `room_id` and its other calls, in one batch; then sends them.
+    pub async fn commit_outcome(
+        &self,
+        oauth_id: &str,
+        room_id: i64,
+        outcome: Outcome,
+    ) -> Result<(), StoreError> {
+        let mut batch = outcome.writes;
+        let mut staged = Staged::default();
+        for notification in outcome.replies {
+            let call = Outbound::Notification {
+                notification: Box::new(notification),
+            };
+            self.outbox
+                .stage(&mut batch, &mut staged, oauth_id, room_id, call)?;
+        }
+        self.stage_calls(&mut batch, &mut staged, oauth_id, outcome.room_calls)?;
+        self.services.store.commit(batch).await?;
+        self.outbox.release(staged);
+        Ok(())
+    }
+
     async fn accept_job(&self, claim: &str, job: Job) -> Result<(), ApiError> {
         if self.inbox.len() >= INBOX_CAPACITY {
             tracing::warn!(pending = self.inbox.len(), "inbox full; refusing webhook");
@@ -309,8 +332,8 @@ impl Bot {
         let installation = self.services.store.installation(&conversation.oauth_id)?;
         let verdict = match &installation {
             Some(i) => {
-                self.admins
-                    .allows(i, conversation.room_id, conversation.sender.id)
+                self.people
+                    .is_room_admin(i, conversation.room_id, conversation.sender.id)
                     .await
             }
             None => return Ok(None),

@@ -28,6 +28,9 @@ pub enum ApiError {
     /// Malformed input: 400.
     #[error("{0}")]
     BadRequest(String),
+    /// Authenticated but not allowed: 403.
+    #[error("{0}")]
+    Forbidden(String),
     /// No such resource: 404.
     #[error("{0}")]
     NotFound(String),
@@ -37,6 +40,9 @@ pub enum ApiError {
     /// Temporarily unable (queue full, HipChat unreachable, draining): 503.
     #[error("{0}")]
     Unavailable(String),
+    /// A bug or broken resource on our side: 500, details only in the log.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<crate::handlers::HandlerError> for ApiError {
@@ -56,9 +62,11 @@ impl ApiError {
             ApiError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -75,6 +83,7 @@ impl IntoResponse for ApiError {
         let message = match &self {
             ApiError::Store(StoreError::Conflict(_)) => "concurrent change; retry".to_owned(),
             ApiError::Store(_) => "internal storage error".to_owned(),
+            ApiError::Internal(_) => "internal error".to_owned(),
             other => other.to_string(),
         };
         let mut response = (status, Json(json!({ "error": message }))).into_response();

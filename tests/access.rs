@@ -9,21 +9,7 @@ use hipboard::config::RawConfig;
 /// A copy of the shipped resources plus an admin-only command.
 fn resources_with_admin_command() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(
-        root.join("descriptor.json"),
-        dir.path().join("descriptor.json"),
-    )
-    .unwrap();
-    std::fs::create_dir(dir.path().join("commands")).unwrap();
-    for entry in std::fs::read_dir(root.join("commands")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(
-            &path,
-            dir.path().join("commands").join(path.file_name().unwrap()),
-        )
-        .unwrap();
-    }
+    common::copy_resources(dir.path());
     std::fs::write(
         dir.path().join("commands/admin-help.toml"),
         "name = \"admin-help\"\nkind = \"command\"\npattern = '^/admin-help(\\s|$)'\nusage = \"/admin-help\"\nhelp = \"Help for admins.\"\nhandler = \"help\"\naccess = \"room_admins\"\n",

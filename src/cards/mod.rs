@@ -3,6 +3,7 @@
 pub mod glance;
 pub mod incident;
 pub mod issue;
+pub mod meme;
 
 use crate::hipchat::wire::Icon;
 

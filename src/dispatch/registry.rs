@@ -49,6 +49,8 @@ pub enum HandlerKey {
     Ack,
     /// `/resolve INC-n`.
     Resolve,
+    /// `/meme`.
+    Meme,
 }
 
 impl HandlerKey {
@@ -60,6 +62,7 @@ impl HandlerKey {
         ("incident", HandlerKey::Incident),
         ("ack", HandlerKey::Ack),
         ("resolve", HandlerKey::Resolve),
+        ("meme", HandlerKey::Meme),
     ];
 }
 

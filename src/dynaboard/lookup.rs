@@ -32,9 +32,38 @@ impl Issues {
         }
     }
 
-    /// The dynaBOARD an installation talks to, if any.
-    pub fn connection(&self, _oauth_id: &str) -> Option<Connection> {
-        self.default.clone()
+    /// The dynaBOARD an installation talks to: its own, else the deployment default.
+    pub fn connection(&self, oauth_id: &str) -> Option<Connection> {
+        let own = match self.store.settings(oauth_id) {
+            Ok(settings) => settings.connection,
+            Err(e) => {
+                tracing::error!(oauth_id, error = %e, "settings unreadable; using the default dynaBOARD");
+                None
+            }
+        };
+        match own {
+            Some(own) => match url::Url::parse(&own.url) {
+                Ok(url) => Some(Connection {
+                    url,
+                    token: own.token,
+                }),
+                Err(e) => {
+                    tracing::error!(oauth_id, error = %e, "stored dynaBOARD URL does not parse");
+                    None
+                }
+            },
+            None => self.default.clone(),
+        }
+    }
+
+    /// The deployment's default connection.
+    pub fn default_connection(&self) -> Option<&Connection> {
+        self.default.as_ref()
+    }
+
+    /// The client, for connection checks.
+    pub fn client(&self) -> &DynaboardClient {
+        &self.client
     }
 
     /// An issue, from the cache when fetched less than a minute ago, else from dynaBOARD.

@@ -1,5 +1,6 @@
 //! dynaBOARD: the REST client, issues, and (in `demo`) an embedded dynaBOARD.
 
+pub mod check;
 pub mod client;
 pub mod issue;
 pub mod lookup;

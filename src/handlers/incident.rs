@@ -36,21 +36,22 @@ pub enum Refusal {
     AlreadyResolved(Incident),
 }
 
-impl Refusal {
-    /// The reply, as safe HTML.
-    pub fn message(&self) -> String {
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::Unknown(n) => format!("There is no incident INC-{n}."),
-            Refusal::OtherRoom(n) => format!("INC-{n} belongs to another room; act on it there."),
-            Refusal::AlreadyAcknowledged(i) => format!(
+            Refusal::Unknown(n) => write!(f, "There is no incident INC-{n}."),
+            Refusal::OtherRoom(n) => write!(f, "INC-{n} belongs to another room; act on it there."),
+            Refusal::AlreadyAcknowledged(i) => write!(
+                f,
                 "{} was already acknowledged by {}.",
                 i.name(),
-                escape(&i.acknowledged.as_ref().map(by_at).unwrap_or_default())
+                i.acknowledged.as_ref().map(by_at).unwrap_or_default()
             ),
-            Refusal::AlreadyResolved(i) => format!(
+            Refusal::AlreadyResolved(i) => write!(
+                f,
                 "{} is already resolved (by {}).",
                 i.name(),
-                escape(&i.resolved.as_ref().map(by_at).unwrap_or_default())
+                i.resolved.as_ref().map(by_at).unwrap_or_default()
             ),
         }
     }
@@ -228,7 +229,7 @@ pub fn act(
 
 /// A refusal as a room reply.
 pub fn refusal_reply(refusal: &Refusal) -> Notification {
-    html(refusal.message(), Color::Yellow)
+    html(escape(&refusal.to_string()), Color::Yellow)
 }
 
 fn glance_call(room_id: i64, active: &[Incident]) -> RoomCall {

@@ -7,6 +7,7 @@ pub mod help;
 pub mod incident;
 pub mod issue;
 pub mod links;
+pub mod meme;
 pub mod unfurl;
 
 use std::sync::Arc;
@@ -48,6 +49,8 @@ pub enum Call {
         /// Title.
         title: String,
     },
+    /// `/meme`.
+    Meme,
     /// `/ack INC-n` or `/resolve INC-n`.
     IncidentAction {
         /// Incident number.
@@ -80,6 +83,7 @@ impl Call {
                 number,
                 action: Action::Acknowledge,
             }),
+            HandlerKey::Meme => meme::parse(args).map(|()| Call::Meme),
             HandlerKey::Resolve => {
                 incident::parse_number(args).map(|number| Call::IncidentAction {
                     number,
@@ -92,7 +96,10 @@ impl Call {
     /// Where this call runs.
     pub fn mode(&self) -> Mode {
         match self {
-            Call::Help { .. } | Call::Incident { .. } | Call::IncidentAction { .. } => Mode::Inline,
+            Call::Help { .. }
+            | Call::Incident { .. }
+            | Call::IncidentAction { .. }
+            | Call::Meme => Mode::Inline,
             Call::Issue { .. } | Call::Unfurl { .. } => Mode::Deferred,
         }
     }
@@ -190,6 +197,7 @@ pub async fn run(
         ))),
         Call::Issue { key } => Ok(issue::issue(key, conversation, services).await),
         Call::Unfurl { links } => unfurl::unfurl(links, conversation, services).await,
+        Call::Meme => Ok(Outcome::reply(meme::meme())),
         Call::Incident { title } => incident::open(title, conversation, services),
         Call::IncidentAction { number, action } => {
             incident::act(*number, *action, conversation, services)

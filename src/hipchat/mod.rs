@@ -1,10 +1,10 @@
 //! The HipChat Connect protocol: wire types, descriptor, installation, tokens, REST client.
 
-pub mod access;
 pub mod client;
 pub mod descriptor;
 pub mod install;
 pub mod message;
+pub mod people;
 pub mod retry;
 pub mod tokens;
 pub mod wire;

@@ -95,6 +95,10 @@ pub(super) fn apply(store: &Store, batch: Batch) -> StoreResult<()> {
     if let Some(e) = batch.error {
         return Err(e);
     }
+    if batch.ops.is_empty() {
+        // sled indexes the first tree of a transaction; with none it would panic.
+        return Ok(());
+    }
     // Lock only the trees this batch touches, in a fixed order.
     let mut ids: Vec<TreeId> = batch.ops.iter().map(op_tree).collect();
     ids.sort();

@@ -311,3 +311,38 @@ pub(crate) fn decode<T: DeserializeOwned>(
         reason: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn empty_batches_and_sweeps_of_nothing_are_fine() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.apply(Batch::new()).unwrap();
+        store.commit(Batch::new()).await.unwrap();
+        assert_eq!(store.sweep_issue_cache(i64::MAX).unwrap(), 0);
+        assert_eq!(store.sweep_unfurls(i64::MAX).unwrap(), 0);
+        store.clear_issue_cache("nobody").unwrap();
+    }
+
+    #[tokio::test]
+    async fn claims_dedupe_until_they_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut first = Batch::new();
+        store.claim(&mut first, "msg:1", 100, 60);
+        store.commit(first).await.unwrap();
+        let mut again = Batch::new();
+        store.claim(&mut again, "msg:1", 120, 60);
+        assert!(matches!(
+            store.commit(again).await,
+            Err(StoreError::Duplicate(_))
+        ));
+        let mut later = Batch::new();
+        store.claim(&mut later, "msg:1", 161, 60);
+        store.commit(later).await.unwrap();
+        assert_eq!(store.sweep_claims(1000).unwrap(), 1);
+    }
+}

@@ -19,6 +19,26 @@ use hipboard::sandbox::{Sandbox, SandboxSettings};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+/// Copies the shipped resources (descriptor.json, commands/, templates/) into `to`.
+pub fn copy_resources(to: &std::path::Path) {
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let path = entry.unwrap().path();
+            let target = to.join(path.file_name().unwrap());
+            if path.is_dir() {
+                copy_dir(&path, &target);
+            } else {
+                std::fs::copy(&path, &target).unwrap();
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("descriptor.json"), to.join("descriptor.json")).unwrap();
+    copy_dir(&root.join("commands"), &to.join("commands"));
+    copy_dir(&root.join("templates"), &to.join("templates"));
+}
+
 /// Settings of a test world.
 #[derive(Clone, Default)]
 pub struct Options {
@@ -236,9 +256,19 @@ async fn start_addon(addr: Option<SocketAddr>, raw: &RawConfig, data_dir: PathBu
         .unwrap();
     let raw = raw.clone();
     let started = runtime.spawn(async move {
-        let listener = TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))
-            .await
-            .unwrap();
+        // A killed predecessor's listener may linger for a moment.
+        let wanted = addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap());
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(wanted).await {
+                Ok(l) => break l,
+                Err(_) if tries < 100 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("cannot bind {wanted}: {e}"),
+            }
+        };
         let addr = listener.local_addr().unwrap();
         let raw = RawConfig {
             addr: Some(addr.to_string()),

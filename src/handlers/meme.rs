@@ -1,0 +1,26 @@
+//! `/meme`: a reply whose link opens the meme dialog (HipChat opens `data-target` modules).
+
+use crate::hipchat::message::html;
+use crate::hipchat::wire::{Color, Notification};
+
+/// The meme dialog's key in the descriptor.
+pub const MEME_DIALOG: &str = "hipboard.meme";
+
+/// `/meme` takes nothing.
+pub fn parse(args: &str) -> Result<(), String> {
+    if args.trim().is_empty() {
+        Ok(())
+    } else {
+        Err("/meme takes no arguments; pick the picture and text in the dialog.".into())
+    }
+}
+
+/// The reply with the dialog link.
+pub fn meme() -> Notification {
+    html(
+        format!(
+            "<a href=\"#\" data-target=\"{MEME_DIALOG}\">Open the meme dialog</a> to pick a picture and write the text."
+        ),
+        Color::Purple,
+    )
+}

@@ -1,0 +1,554 @@
+//! The configuration page (`configurable`, §12): dynaBOARD connection with *Check connection*,
+//! notification room, announced events, chat service hours with an IANA time zone, and the
+//! chat room prefix. Only room admins (room installations) or group admins (global ones) may
+//! use it — HipChat shows the page only to them, and the add-on checks again, since any room
+//! user holds a valid token. The form carries the page token, so it cannot be posted cross-site.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{PageBase, Views, page, user_of};
+use crate::auth::{AuthError, Caller, Verifier, jwt};
+use crate::config::RoomRef;
+use crate::dynaboard::check::{self, CheckLine};
+use crate::error::ApiError;
+use crate::hipchat::client::RoomKey;
+use crate::store::{Batch, LoginNotices, OwnConnection, ServiceHours, Settings, WeekdayHours};
+
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const MAX_PREFIX: usize = 30;
+const FIELDS: [&str; 15] = [
+    "dynaboard_url",
+    "dynaboard_token",
+    "webhook_secret",
+    "notification_room",
+    "logins",
+    "hours_mode",
+    "timezone",
+    "room_prefix",
+    "day0",
+    "day1",
+    "day2",
+    "day3",
+    "day4",
+    "day5",
+    "day6",
+];
+
+/// One weekday row of the form.
+#[derive(Debug, Serialize, Default, Clone)]
+struct DayForm {
+    name: &'static str,
+    open: bool,
+    from: String,
+    to: String,
+}
+
+/// The form's values, as shown (and as posted back).
+#[derive(Debug, Serialize, Default)]
+struct ConfigForm {
+    dynaboard_url: String,
+    token_saved: bool,
+    webhook_secret: String,
+    event_url: Option<String>,
+    default_dynaboard: Option<String>,
+    notification_room: String,
+    logins: String,
+    comments: bool,
+    issues_created: bool,
+    approvals: bool,
+    hours_mode: String,
+    timezone: String,
+    days: Vec<DayForm>,
+    room_prefix: String,
+}
+
+#[derive(Serialize)]
+struct ConfigPage<'a> {
+    base: &'a PageBase,
+    form: ConfigForm,
+    errors: HashMap<&'static str, String>,
+    saved: bool,
+    has_errors: bool,
+}
+
+impl ConfigForm {
+    fn of(settings: &Settings, views: &Views) -> ConfigForm {
+        let days = DAYS
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let hours = settings.hours.as_ref().and_then(|h| h.days[i]);
+                DayForm {
+                    name,
+                    open: hours.is_some(),
+                    from: hours.map_or("09:00".into(), |h| h.from.format("%H:%M").to_string()),
+                    to: hours.map_or("17:00".into(), |h| h.to.format("%H:%M").to_string()),
+                }
+            })
+            .collect();
+        let base = &views.services.base_url;
+        ConfigForm {
+            dynaboard_url: settings
+                .connection
+                .as_ref()
+                .map(|c| c.url.clone())
+                .unwrap_or_default(),
+            token_saved: settings.connection.is_some(),
+            webhook_secret: settings
+                .connection
+                .as_ref()
+                .map(|c| c.webhook_secret.clone())
+                .unwrap_or_default(),
+            event_url: settings
+                .connection
+                .as_ref()
+                .map(|c| format!("{base}/dynaboard/events/{}", c.id)),
+            default_dynaboard: views
+                .services
+                .issues
+                .default_connection()
+                .map(|c| c.url.as_str().trim_end_matches('/').to_owned()),
+            notification_room: match &settings.notification_room {
+                Some(RoomRef::Id(id)) => id.to_string(),
+                Some(RoomRef::Name(n)) => n.clone(),
+                None => String::new(),
+            },
+            logins: match settings.events.logins {
+                LoginNotices::Off => "off",
+                LoginNotices::Customers => "customers",
+                LoginNotices::Everyone => "everyone",
+            }
+            .into(),
+            comments: settings.events.comments,
+            issues_created: settings.events.issues_created,
+            approvals: settings.events.approvals,
+            hours_mode: if settings.hours.is_some() {
+                "hours"
+            } else {
+                "always"
+            }
+            .into(),
+            timezone: settings
+                .hours
+                .as_ref()
+                .map_or("UTC".into(), |h| h.timezone.clone()),
+            days,
+            room_prefix: settings.room_prefix.clone(),
+        }
+    }
+}
+
+/// Only admins may configure: group admins for global installations, room admins otherwise.
+async fn require_admin(views: &Views, caller: &Caller) -> Result<(), ApiError> {
+    let user = user_of(&caller.claims)?;
+    let installation = &caller.installation;
+    let verdict = match installation.room_id.or(caller.claims.context.room_id) {
+        Some(room) => views.people.is_room_admin(installation, room, user).await,
+        None => views.people.is_group_admin(installation, user).await,
+    };
+    match verdict {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiError::Forbidden(
+            "only room or group admins can configure the add-on".into(),
+        )),
+        Err(e) => Err(ApiError::Unavailable(format!(
+            "cannot check your permissions with HipChat: {e}"
+        ))),
+    }
+}
+
+fn render(
+    views: &Views,
+    caller: &Caller,
+    form: ConfigForm,
+    errors: HashMap<&'static str, String>,
+    saved: bool,
+) -> Result<Response, ApiError> {
+    let base = PageBase::new(caller, &views.services.clock)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    // Every field has an entry, so the template can test any of them.
+    let mut errors = errors;
+    for key in FIELDS {
+        errors.entry(key).or_default();
+    }
+    let html = views.templates.render(
+        "configure.html",
+        &ConfigPage {
+            base: &base,
+            form,
+            has_errors: errors.values().any(|e| !e.is_empty()),
+            errors,
+            saved,
+        },
+    )?;
+    let mut response = page(html, &base, &caller.installation);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /views/configure?signed_request=…`.
+pub async fn show(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
+    require_admin(&views, &caller).await?;
+    let settings = views
+        .services
+        .store
+        .settings(&caller.installation.oauth_id)?;
+    render(
+        &views,
+        &caller,
+        ConfigForm::of(&settings, &views),
+        HashMap::new(),
+        false,
+    )
+}
+
+/// `POST /views/configure` (form): validates every field; saves, or shows what is wrong where.
+pub async fn save(
+    State(views): State<Views>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let fields: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let caller = form_caller(&views, &headers, &fields)?;
+    require_admin(&views, &caller).await?;
+    let oauth_id = caller.installation.oauth_id.clone();
+    let old = views.services.store.settings(&oauth_id)?;
+    let (form, result) = validate(&fields, &old, &views);
+    let new = match result {
+        Ok(new) => new,
+        Err(errors) => return render(&views, &caller, form, errors, false),
+    };
+    let mut batch = Batch::new();
+    views
+        .services
+        .store
+        .put_settings(&mut batch, &oauth_id, &old, &new);
+    views.services.store.commit(batch).await?;
+    if old.connection != new.connection {
+        // Issues cached from the previous dynaBOARD must not answer for the new one.
+        views.services.store.clear_issue_cache(&oauth_id)?;
+    }
+    tracing::info!(oauth_id, "settings saved");
+    render(
+        &views,
+        &caller,
+        ConfigForm::of(&new, &views),
+        HashMap::new(),
+        true,
+    )
+}
+
+/// The form's token: the `signed_request` field, else `Authorization: JWT`.
+fn form_caller(
+    views: &Views,
+    headers: &HeaderMap,
+    fields: &HashMap<String, String>,
+) -> Result<Caller, ApiError> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
+    let token = match fields.get("signed_request") {
+        Some(t) => jwt::token_from(None, Some(t))?,
+        None => jwt::token_from(header, None)?,
+    };
+    let verifier = Verifier {
+        store: views.services.store.clone(),
+        clock: views.services.clock.clone(),
+    };
+    let (claims, installation) = verifier.verify(&token)?;
+    if claims.user_id().is_none() {
+        return Err(AuthError::WrongContext("token names no user").into());
+    }
+    Ok(Caller {
+        installation,
+        claims,
+        token,
+    })
+}
+
+fn validate(
+    fields: &HashMap<String, String>,
+    old: &Settings,
+    views: &Views,
+) -> (ConfigForm, Result<Settings, HashMap<&'static str, String>>) {
+    let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
+    let checked = |k: &str| fields.get(k).is_some_and(|v| v == "on" || v == "true");
+    let mut errors: HashMap<&'static str, String> = HashMap::new();
+    let mut form = ConfigForm::of(old, views);
+    form.dynaboard_url = get("dynaboard_url").trim().to_owned();
+    form.webhook_secret = get("webhook_secret").to_owned();
+    form.notification_room = get("notification_room").trim().to_owned();
+    form.logins = get("logins").to_owned();
+    form.comments = checked("comments");
+    form.issues_created = checked("issues_created");
+    form.approvals = checked("approvals");
+    form.hours_mode = get("hours_mode").to_owned();
+    form.timezone = get("timezone").trim().to_owned();
+    form.room_prefix = get("room_prefix").trim().to_owned();
+    for (i, day) in form.days.iter_mut().enumerate() {
+        day.open = checked(&format!("day{i}_open"));
+        day.from = get(&format!("day{i}_from")).trim().to_owned();
+        day.to = get(&format!("day{i}_to")).trim().to_owned();
+    }
+
+    // The connection: a URL means our own; blank token and secret keep the saved ones.
+    let token = get("dynaboard_token");
+    let connection = if form.dynaboard_url.is_empty() {
+        if !token.is_empty() {
+            errors.insert(
+                "dynaboard_url",
+                "Enter the dynaBOARD URL this token belongs to.".into(),
+            );
+        }
+        None
+    } else {
+        let saved = old.connection.as_ref();
+        let token = if token.is_empty() {
+            saved.map_or("", |c| c.token.as_str())
+        } else {
+            token
+        };
+        match check::parse_connection(&form.dynaboard_url, token) {
+            Err(line) if line.subject == "dynaBOARD token" => {
+                errors.insert("dynaboard_token", line.message);
+                None
+            }
+            Err(line) => {
+                errors.insert("dynaboard_url", line.message);
+                None
+            }
+            Ok(connection) => {
+                let secret = match form.webhook_secret.as_str() {
+                    "" => saved.map_or_else(new_secret, |c| c.webhook_secret.clone()),
+                    s if s.trim() != s || s.len() < 16 => {
+                        errors.insert(
+                            "webhook_secret",
+                            "The event secret needs at least 16 characters and no blank space around it.".into(),
+                        );
+                        String::new()
+                    }
+                    s => s.to_owned(),
+                };
+                Some(OwnConnection {
+                    id: saved.map_or_else(
+                        || uuid::Uuid::new_v4().simple().to_string(),
+                        |c| c.id.clone(),
+                    ),
+                    url: connection.url.as_str().trim_end_matches('/').to_owned(),
+                    token: connection.token,
+                    webhook_secret: secret,
+                })
+            }
+        }
+    };
+
+    let notification_room = match RoomRef::parse(&form.notification_room) {
+        Some(RoomRef::Name(n)) if n.chars().count() > 50 => {
+            errors.insert(
+                "notification_room",
+                "A room name has at most 50 characters.".into(),
+            );
+            None
+        }
+        other => other,
+    };
+    let logins = match form.logins.as_str() {
+        "off" => LoginNotices::Off,
+        "customers" => LoginNotices::Customers,
+        "everyone" => LoginNotices::Everyone,
+        other => {
+            errors.insert("logins", format!("{other:?} is not a choice."));
+            LoginNotices::Off
+        }
+    };
+    let hours = match form.hours_mode.as_str() {
+        "always" => None,
+        "hours" => {
+            if form.timezone.parse::<chrono_tz::Tz>().is_err() {
+                errors.insert(
+                    "timezone",
+                    format!(
+                        "{:?} is not an IANA time zone (like Europe/Berlin).",
+                        form.timezone
+                    ),
+                );
+            }
+            let mut days = [None; 7];
+            for (i, day) in form.days.iter().enumerate() {
+                if !day.open {
+                    continue;
+                }
+                let from = NaiveTime::parse_from_str(&day.from, "%H:%M");
+                let to = NaiveTime::parse_from_str(&day.to, "%H:%M");
+                match (from, to) {
+                    (Ok(from), Ok(to)) if from < to => days[i] = Some(WeekdayHours { from, to }),
+                    (Ok(_), Ok(_)) => {
+                        errors.insert(
+                            day_key(i),
+                            format!(
+                                "{}: the closing time must be after the opening time.",
+                                day.name
+                            ),
+                        );
+                    }
+                    _ => {
+                        errors.insert(
+                            day_key(i),
+                            format!("{}: times are HH:MM, like 09:00.", day.name),
+                        );
+                    }
+                }
+            }
+            Some(ServiceHours {
+                timezone: form.timezone.clone(),
+                days,
+            })
+        }
+        other => {
+            errors.insert("hours_mode", format!("{other:?} is not a choice."));
+            None
+        }
+    };
+    let prefix_chars = form.room_prefix.chars().count();
+    if prefix_chars == 0
+        || prefix_chars > MAX_PREFIX
+        || form.room_prefix.chars().any(char::is_control)
+    {
+        errors.insert(
+            "room_prefix",
+            format!("The prefix has 1–{MAX_PREFIX} characters on one line."),
+        );
+    }
+    if !errors.is_empty() {
+        return (form, Err(errors));
+    }
+    let settings = Settings {
+        connection,
+        notification_room,
+        events: crate::store::EventToggles {
+            logins,
+            comments: form.comments,
+            issues_created: form.issues_created,
+            approvals: form.approvals,
+        },
+        hours,
+        room_prefix: form.room_prefix.clone(),
+    };
+    (form, Ok(settings))
+}
+
+fn day_key(i: usize) -> &'static str {
+    ["day0", "day1", "day2", "day3", "day4", "day5", "day6"][i.min(6)]
+}
+
+fn new_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// What *Check connection* posts: the URL and token as typed (blank token: the saved one).
+#[derive(Debug, Deserialize)]
+pub struct CheckRequest {
+    #[serde(default)]
+    dynaboard_url: String,
+    #[serde(default)]
+    dynaboard_token: String,
+    #[serde(default)]
+    notification_room: String,
+}
+
+/// `POST /views/api/check-connection`: checks HipChat's grant of every scope, the notification
+/// room, and the dynaBOARD URL and token, one line each.
+pub async fn check_connection(
+    State(views): State<Views>,
+    caller: Caller,
+    Json(request): Json<CheckRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_admin(&views, &caller).await?;
+    let installation = &caller.installation;
+    let mut lines = Vec::new();
+    lines.push(
+        match views
+            .people
+            .check_credentials(installation, &views.scopes)
+            .await
+        {
+            Ok(granted) => {
+                CheckLine::ok("HipChat", format!("HipChat grants the add-on: {granted}."))
+            }
+            Err(crate::hipchat::client::HipChatError::Forbidden(m)) => {
+                CheckLine::failed("HipChat", format!("A scope is missing: {m}"))
+            }
+            Err(crate::hipchat::client::HipChatError::Unauthorized(m)) => CheckLine::failed(
+                "HipChat",
+                format!("HipChat refused the add-on's credentials: {m}"),
+            ),
+            Err(e) => CheckLine::failed("HipChat", e.to_string()),
+        },
+    );
+    if let Some(room) = RoomRef::parse(&request.notification_room) {
+        let key = match &room {
+            RoomRef::Id(id) => RoomKey::Id(*id),
+            RoomRef::Name(n) => RoomKey::Name(n),
+        };
+        lines.push(match views.people.room(installation, key).await {
+            Ok(details) => CheckLine::ok(
+                "Notification room",
+                format!("Room \"{}\" (id {}) found.", details.name, details.id),
+            ),
+            Err(e) => CheckLine::failed(
+                "Notification room",
+                format!("{}: {e}", request.notification_room.trim()),
+            ),
+        });
+    }
+    let saved = views
+        .services
+        .store
+        .settings(&installation.oauth_id)?
+        .connection;
+    let url = request.dynaboard_url.trim();
+    let target = if url.is_empty() {
+        views.services.issues.default_connection().cloned().map(Ok)
+    } else {
+        let token = match (request.dynaboard_token.as_str(), &saved) {
+            ("", Some(s)) => s.token.clone(),
+            (t, _) => t.to_owned(),
+        };
+        Some(check::parse_connection(url, &token))
+    };
+    lines.push(match target {
+        None => CheckLine::failed(
+            "dynaBOARD",
+            "No dynaBOARD URL is set, and the deployment has no default.",
+        ),
+        Some(Err(line)) => line,
+        Some(Ok(connection)) => check::check(views.services.issues.client(), &connection).await,
+    });
+    let ok = lines.iter().all(|l| l.ok);
+    Ok(Json(json!({"ok": ok, "lines": lines})))
+}

@@ -1,0 +1,250 @@
+//! Views HipChat shows in iframes (sidebar, dialogs, configuration page) and the glance query:
+//! tera templates from `templates/views/`, authenticated by the `signed_request` JWT.
+//!
+//! Every page gets a fresh short-lived token of ours for its follow-up calls (third-party
+//! cookies do not work in iframes), a CSP nonce for its inline script, and headers that let
+//! only the installation's HipChat frame it.
+
+pub mod configure;
+pub mod glance;
+pub mod incident;
+pub mod meme;
+pub mod sidebar;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use crate::auth::{AuthError, Caller, Claims, jwt};
+use crate::bot::Bot;
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::handlers::Services;
+use crate::hipchat::people::People;
+use crate::store::Installation;
+
+/// How long a page's own token lives; pages renew it through `HipChat.auth.withToken`.
+const PAGE_TOKEN_SECS: i64 = 15 * 60;
+
+/// A template problem found at start-up: the file and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("templates/views/{file}: {problem}")]
+pub struct TemplateError {
+    /// File name.
+    pub file: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// The view templates.
+pub struct Templates {
+    tera: tera::Tera,
+}
+
+impl Templates {
+    /// Loads and compiles every `*.html` in `dir` (autoescaped: `.html` is what tera escapes).
+    pub fn load(dir: &Path) -> Result<Templates, TemplateError> {
+        let bad = |file: &str, problem: String| TemplateError {
+            file: file.to_owned(),
+            problem,
+        };
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| bad("", format!("cannot read {}: {e}", dir.display())))?;
+        let mut sources = Vec::new();
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if !name.ends_with(".html") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| bad(&name, e.to_string()))?;
+            sources.push((name, text));
+        }
+        let mut tera = tera::Tera::new();
+        tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+            .map_err(|e| bad("", one_line(&e.to_string())))?;
+        Ok(Templates { tera })
+    }
+
+    /// Renders `name` with `context`.
+    pub fn render<T: Serialize>(&self, name: &str, context: &T) -> Result<String, ApiError> {
+        let context = tera::Context::from_serialize(context)
+            .map_err(|e| ApiError::Internal(format!("template context for {name}: {e}")))?;
+        self.tera.render(name, &context).map_err(|e| {
+            ApiError::Internal(format!("rendering {name}: {}", one_line(&e.to_string())))
+        })
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What view handlers share.
+#[derive(Clone)]
+pub struct Views {
+    /// Handler services (store, clock, issues, registry, base URL).
+    pub services: Services,
+    /// Where outcomes are committed and sent.
+    pub bot: Arc<Bot>,
+    /// Templates.
+    pub templates: Arc<Templates>,
+    /// Room-admin checks and user names.
+    pub people: Arc<People>,
+    /// The descriptor's scopes (the connection check asks for all of them).
+    pub scopes: Vec<String>,
+}
+
+impl FromRef<Views> for crate::auth::Verifier {
+    fn from_ref(v: &Views) -> crate::auth::Verifier {
+        crate::auth::Verifier {
+            store: v.services.store.clone(),
+            clock: v.services.clock.clone(),
+        }
+    }
+}
+
+/// The views' routes.
+pub fn router(views: Views) -> axum::Router {
+    use axum::routing::{get, post};
+    let glance = axum::Router::new()
+        .route("/views/glance/incidents", get(glance::incidents))
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([axum::http::Method::GET])
+                .allow_headers([header::AUTHORIZATION]),
+        );
+    axum::Router::new()
+        .route("/views/sidebar", get(sidebar::page_view))
+        .route("/views/incident", get(incident::dialog))
+        .route("/views/meme", get(meme::dialog))
+        .route("/views/meme/preview.svg", get(meme::preview))
+        .route(
+            "/views/configure",
+            get(configure::show).post(configure::save),
+        )
+        .route("/views/api/incidents", get(sidebar::list))
+        .route("/views/api/incidents/{number}/{action}", post(sidebar::act))
+        .route("/views/api/issues/{key}", get(sidebar::issue))
+        .route("/views/api/memes", post(meme::post))
+        .route(
+            "/views/api/check-connection",
+            post(configure::check_connection),
+        )
+        .route("/memes/templates/{file}", get(meme::template_image))
+        .route("/memes/{oauth_id}/{file}", get(meme::image))
+        .merge(glance)
+        .with_state(views)
+}
+
+/// The room a view works in: the token's room, or the installation's own.
+pub fn room_of(caller: &Caller) -> Result<i64, ApiError> {
+    caller
+        .claims
+        .context
+        .room_id
+        .or(caller.installation.room_id)
+        .ok_or_else(|| {
+            ApiError::BadRequest("this view needs a room: the token has no context.room_id".into())
+        })
+}
+
+/// A fresh token for the page's own calls: the caller's claims, newly issued, signed with the
+/// installation's secret.
+pub fn page_token(caller: &Caller, clock: &Clock) -> Result<String, ApiError> {
+    let now = clock.unix();
+    let claims = Claims {
+        iat: now,
+        exp: now + PAGE_TOKEN_SECS,
+        jti: Some(uuid::Uuid::new_v4().simple().to_string()),
+        ..caller.claims.clone()
+    };
+    Ok(jwt::sign(&claims, &caller.installation.oauth_secret)?)
+}
+
+/// The acting user's id, required for anything that acts.
+pub fn user_of(claims: &Claims) -> Result<i64, ApiError> {
+    claims
+        .user_id()
+        .and_then(|u| u.parse().ok())
+        .ok_or(ApiError::Auth(AuthError::WrongContext(
+            "token names no user",
+        )))
+}
+
+/// What every page template gets.
+#[derive(Serialize)]
+pub struct PageBase {
+    /// Nonce of the page's inline scripts.
+    pub nonce: String,
+    /// The page's own token.
+    pub token: String,
+    /// HipChat's client script, from the installation's HipChat (§11).
+    pub all_js: String,
+    /// HipChat's client stylesheet.
+    pub all_css: String,
+}
+
+impl PageBase {
+    /// The base for a page shown to `caller`.
+    pub fn new(caller: &Caller, clock: &Clock) -> Result<PageBase, ApiError> {
+        let home = caller.installation.homepage.trim_end_matches('/');
+        Ok(PageBase {
+            nonce: uuid::Uuid::new_v4().simple().to_string(),
+            token: page_token(caller, clock)?,
+            all_js: format!("{home}/atlassian-connect/all.js"),
+            all_css: format!("{home}/atlassian-connect/all.css"),
+        })
+    }
+}
+
+/// An HTML page with the view security headers: scripts only with the nonce or from HipChat,
+/// framing only by the installation's HipChat, no sniffing, no referrer, no caching.
+pub fn page(html: String, base: &PageBase, installation: &Installation) -> Response {
+    let mut response = Html(html).into_response();
+    let framers = hipchat_origins(installation).join(" ");
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{}' {framers}; style-src 'self' 'unsafe-inline' {framers}; \
+         img-src 'self' data: http: https:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+         frame-ancestors {framers}",
+        base.nonce
+    );
+    let headers: &mut HeaderMap = response.headers_mut();
+    if let Ok(v) = HeaderValue::try_from(csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The origins HipChat serves the installation from (its web origin and its API origin).
+pub fn hipchat_origins(installation: &Installation) -> Vec<String> {
+    let mut origins: Vec<String> = [&installation.homepage, &installation.capabilities_url]
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .collect();
+    origins.dedup();
+    origins
+}
