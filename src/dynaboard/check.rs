@@ -40,18 +40,16 @@ impl CheckLine {
 
 /// Parses what a person typed as a dynaBOARD URL and token, without calling anything.
 pub fn parse_connection(url: &str, token: &str) -> Result<Connection, CheckLine> {
-    if token.is_empty() {
-        return Err(CheckLine::failed(
-            "dynaBOARD token",
-            "The API token is empty.",
-        ));
-    }
-    if token.trim() != token {
-        return Err(CheckLine::failed(
-            "dynaBOARD token",
-            "The API token has blank space at its start or end; paste it without.",
-        ));
-    }
+    let url = parse_url(url)?;
+    check_token(token)?;
+    Ok(Connection {
+        url,
+        token: token.to_owned(),
+    })
+}
+
+/// A dynaBOARD base URL: http(s), a host, no query or fragment; trailing slash dropped.
+pub fn parse_url(url: &str) -> Result<Url, CheckLine> {
     let trimmed = url.trim();
     let parsed = Url::parse(trimmed)
         .ok()
@@ -68,12 +66,25 @@ pub fn parse_connection(url: &str, token: &str) -> Result<Connection, CheckLine>
             "The URL must not have a query or fragment.",
         ));
     }
-    let base = Url::parse(parsed.as_str().trim_end_matches('/'))
-        .map_err(|e| CheckLine::failed("dynaBOARD URL", e.to_string()))?;
-    Ok(Connection {
-        url: base,
-        token: token.to_owned(),
-    })
+    Url::parse(parsed.as_str().trim_end_matches('/'))
+        .map_err(|e| CheckLine::failed("dynaBOARD URL", e.to_string()))
+}
+
+/// An API token: not empty, no blank space around it (a copy-and-paste slip the seed warns of).
+pub fn check_token(token: &str) -> Result<(), CheckLine> {
+    if token.is_empty() {
+        return Err(CheckLine::failed(
+            "dynaBOARD token",
+            "The API token is empty.",
+        ));
+    }
+    if token.trim() != token {
+        return Err(CheckLine::failed(
+            "dynaBOARD token",
+            "The API token has blank space at its start or end; paste it without.",
+        ));
+    }
+    Ok(())
 }
 
 /// Calls dynaBOARD with the connection and reports the outcome.

@@ -329,16 +329,11 @@ fn validate(
         } else {
             token
         };
-        match check::parse_connection(&form.dynaboard_url, token) {
-            Err(line) if line.subject == "dynaBOARD token" => {
-                errors.insert("dynaboard_token", line.message);
-                None
-            }
-            Err(line) => {
-                errors.insert("dynaboard_url", line.message);
-                None
-            }
-            Ok(connection) => {
+        match (
+            check::parse_url(&form.dynaboard_url),
+            check::check_token(token),
+        ) {
+            (Ok(url), Ok(())) => {
                 let secret = match form.webhook_secret.as_str() {
                     "" => saved.map_or_else(new_secret, |c| c.webhook_secret.clone()),
                     s if s.trim() != s || s.len() < 16 => {
@@ -355,10 +350,19 @@ fn validate(
                         || uuid::Uuid::new_v4().simple().to_string(),
                         |c| c.id.clone(),
                     ),
-                    url: connection.url.as_str().trim_end_matches('/').to_owned(),
-                    token: connection.token,
+                    url: url.as_str().trim_end_matches('/').to_owned(),
+                    token: token.to_owned(),
                     webhook_secret: secret,
                 })
+            }
+            (url, token_check) => {
+                if let Err(line) = url {
+                    errors.insert("dynaboard_url", line.message);
+                }
+                if let Err(line) = token_check {
+                    errors.insert("dynaboard_token", line.message);
+                }
+                None
             }
         }
     };

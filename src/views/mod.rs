@@ -248,3 +248,24 @@ pub fn hipchat_origins(installation: &Installation) -> Vec<String> {
     origins.dedup();
     origins
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_templates_render() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/views");
+        let t = Templates::load(&dir).unwrap();
+        let base = serde_json::json!({"nonce": "n", "token": "t", "all_js": "j", "all_css": "c"});
+        let incidents = serde_json::json!([{"number": 1, "name": "INC-1", "title": "<x>", "state": "open",
+            "opened_by": "Ben", "age": "just now", "acknowledged_by": null}]);
+        let html = t
+            .render(
+                "sidebar.html",
+                &serde_json::json!({"base": base, "incidents": incidents}),
+            )
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(html.contains("&lt;x&gt;"));
+    }
+}

@@ -1,0 +1,493 @@
+//! Views through HTTP, as HipChat's client would load them: glance query, sidebar and its
+//! actions, the dialogs, the meme flow and the configuration page.
+
+mod common;
+
+use common::{Installed, World};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// Loads a view as user `user` in the installation's room; returns status, headers and body.
+async fn view(
+    world: &World,
+    installed: &Installed,
+    user: i64,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let token = world
+        .sandbox
+        .sign_for(&installed.oauth_id, user, Some(installed.room_id))
+        .unwrap();
+    let url = format!(
+        "{}{path}?signed_request={token}&theme=light",
+        world.addon().url
+    );
+    let response = world.http.get(url).send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+/// The page's own token, from its `<meta name="hipboard-token">`.
+fn page_token(html: &str) -> String {
+    let start = html
+        .find(r#"name="hipboard-token" content=""#)
+        .expect("token meta")
+        + 31;
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+async fn call(
+    world: &World,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = world
+        .http
+        .request(method, format!("{}{path}", world.addon().url))
+        .header("Authorization", format!("JWT {token}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_glance_query_answers_with_cors_and_current_counts() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    world.room("Support").say("/incident One").await;
+    world.room("Support").say("/incident Two").await;
+    let (status, headers, body) = view(&world, &installed, 2, "/views/glance/incidents").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    let glance: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        glance["label"],
+        json!({"type": "html", "value": "<b>2</b> open incidents"})
+    );
+    assert_eq!(glance["metadata"], json!({"open": 2, "unacknowledged": 2}));
+    // The same as the last push.
+    let pushed = world
+        .sandbox
+        .glance(installed.room_id, &installed.oauth_id, "hipboard.incidents")
+        .unwrap();
+    assert_eq!(serde_json::to_value(pushed).unwrap(), glance);
+    // Without a token: 401, still readable cross-origin.
+    let response = world
+        .http
+        .get(format!("{}/views/glance/incidents", world.addon().url))
+        .header("Origin", world.sandbox.base_url())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sidebar_lists_and_acts_on_incidents_with_its_token() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    world
+        .room("Support")
+        .say("/incident <b>Escaped</b> & \"quoted\"")
+        .await;
+    world.room("Support").say("/incident Newest").await;
+    let (status, headers, html) = view(&world, &installed, 2, "/views/sidebar").await;
+    assert_eq!(status, 200);
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains(&format!("frame-ancestors {}", world.sandbox.base_url())),
+        "{csp}"
+    );
+    assert!(!headers.contains_key("x-frame-options"));
+    assert!(html.contains(&format!(
+        r#"<script src="{}/atlassian-connect/all.js">"#,
+        world.sandbox.base_url()
+    )));
+    assert!(
+        html.contains("&lt;b&gt;Escaped&lt;&#x2F;b&gt; &amp; &quot;quoted&quot;")
+            || html.contains("&lt;b&gt;Escaped&lt;/b&gt; &amp; &quot;quoted&quot;"),
+        "title not escaped"
+    );
+    assert!(
+        html.find("INC-2").unwrap() < html.find("INC-1").unwrap(),
+        "newest first"
+    );
+
+    let token = page_token(&html);
+    let before = world.sandbox.history(installed.room_id).len();
+    let (status, body) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/incidents/1/acknowledge",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"], "INC-1 acknowledged.");
+    assert_eq!(body["incidents"][1]["state"], "acknowledged");
+    world.idle().await;
+    let posted = &world.sandbox.history(installed.room_id)[before..];
+    assert_eq!(posted.len(), 1);
+    assert!(
+        posted[0]
+            .message
+            .contains("<b>Ben Builder</b> acknowledged <b>INC-1</b>"),
+        "{}",
+        posted[0].message
+    );
+    let glance = world
+        .sandbox
+        .glance(installed.room_id, &installed.oauth_id, "hipboard.incidents")
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(glance).unwrap()["metadata"],
+        json!({"open": 2, "unacknowledged": 1})
+    );
+
+    // Acknowledging again is refused and changes nothing.
+    let (status, body) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/incidents/1/acknowledge",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("INC-1 was already acknowledged by Ben Builder")
+    );
+    let (status, _) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/incidents/9/resolve",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // A forged or stale token: 401 and no change.
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    let (status, _) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/incidents/2/resolve",
+        &forged,
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let secret = world.sandbox.secret_of(&installed.oauth_id).unwrap();
+    let stale = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"iss": installed.oauth_id, "sub": "2", "iat": 1_000_000, "exp": 1_003_600,
+                "context": {"room_id": installed.room_id}}),
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap();
+    let (status, _) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/incidents/2/resolve",
+        &stale,
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let incident = world
+        .addon()
+        .app
+        .state
+        .store
+        .incident(&installed.oauth_id, 2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(incident.state, hipboard::store::IncidentState::Open);
+
+    // The incident dialog is a page of its own.
+    let (status, _, html) = view(&world, &installed, 2, "/views/incident").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("hipboard.incident.ack") && html.contains("dialog-button-click"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memes_are_previewed_posted_and_served() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let link = world.room("Support").say("/meme").await;
+    assert!(
+        link[0].message.contains(r#"data-target="hipboard.meme""#),
+        "{}",
+        link[0].message
+    );
+
+    let (status, _, html) = view(&world, &installed, 3, "/views/meme").await;
+    assert_eq!(status, 200);
+    for template in ["ship-it", "this-is-fine", "stonks", "its-a-feature"] {
+        assert!(
+            html.contains(&format!("/memes/templates/{template}.svg")),
+            "{template}"
+        );
+    }
+    let token = page_token(&html);
+    let preview = world
+        .http
+        .get(format!("{}/views/meme/preview.svg", world.addon().url))
+        .query(&[
+            ("template", "stonks"),
+            ("top", "<deploy>"),
+            ("bottom", "friday"),
+            ("signed_request", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), 200);
+    assert_eq!(preview.headers()["content-type"], "image/svg+xml");
+    let svg = preview.text().await.unwrap();
+    assert!(svg.contains("&lt;DEPLOY&gt;") && svg.contains("FRIDAY"));
+
+    let too_long = json!({"template": "stonks", "top": "x".repeat(61), "bottom": ""});
+    let (status, body) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/memes",
+        &token,
+        Some(too_long),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let unknown = json!({"template": "nope", "top": "x"});
+    assert_eq!(
+        call(
+            &world,
+            reqwest::Method::POST,
+            "/views/api/memes",
+            &token,
+            Some(unknown)
+        )
+        .await
+        .0,
+        400
+    );
+
+    let meme = json!({"template": "ship-it", "top": "all tests green", "bottom": "ship it"});
+    let (status, body) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/memes",
+        &token,
+        Some(meme),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    world.idle().await;
+    let posted = world
+        .sandbox
+        .history(installed.room_id)
+        .last()
+        .cloned()
+        .unwrap();
+    let card = posted.card.unwrap();
+    assert_eq!(card["style"], "image");
+    assert_eq!(card["title"], "all tests green / ship it");
+    let url = body["url"].as_str().unwrap();
+    assert_eq!(card["thumbnail"]["url"], url);
+    assert!(
+        posted.message.contains("<b>Zoë Ångström</b> posted a meme"),
+        "{}",
+        posted.message
+    );
+    let image = world.http.get(url).send().await.unwrap();
+    assert_eq!(image.status(), 200);
+    assert!(image.text().await.unwrap().contains("ALL TESTS GREEN"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configuration_page_is_for_admins_and_validates_every_field() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    // Ben is neither the room owner nor a group admin.
+    let (status, _, _) = view(&world, &installed, 2, "/views/configure").await;
+    assert_eq!(status, 403);
+    let (status, headers, html) = view(&world, &installed, 1, "/views/configure").await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("form-action 'self'")
+    );
+    let token = page_token(&html);
+    let post = |fields: Vec<(&'static str, String)>| {
+        let url = format!("{}/views/configure", world.addon().url);
+        let http = world.http.clone();
+        async move {
+            let r = http.post(url).form(&fields).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let mut bad = vec![
+        ("signed_request", token.clone()),
+        ("dynaboard_url", "dynaboard.example".to_owned()),
+        ("dynaboard_token", " padded ".to_owned()),
+        ("notification_room", "Support".to_owned()),
+        ("logins", "customers".to_owned()),
+        ("hours_mode", "hours".to_owned()),
+        ("timezone", "Mars/Olympus".to_owned()),
+        ("day0_open", "on".to_owned()),
+        ("day0_from", "18:00".to_owned()),
+        ("day0_to", "09:00".to_owned()),
+        ("room_prefix", String::new()),
+    ];
+    let (status, html) = post(bad.clone()).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("not an IANA time zone"), "timezone error");
+    assert!(html.contains("Monday: the closing time must be after the opening time."));
+    assert!(html.contains("The prefix has 1–30 characters"));
+    assert!(html.contains("not an http:// or https:// URL"));
+    assert_eq!(
+        world
+            .addon()
+            .app
+            .state
+            .store
+            .settings(&installed.oauth_id)
+            .unwrap(),
+        Default::default()
+    );
+
+    bad.retain(|(k, _)| {
+        !matches!(
+            *k,
+            "dynaboard_url"
+                | "dynaboard_token"
+                | "timezone"
+                | "day0_from"
+                | "day0_to"
+                | "room_prefix"
+        )
+    });
+    bad.extend([
+        ("timezone", "Europe/Berlin".to_owned()),
+        ("day0_from", "09:00".to_owned()),
+        ("day0_to", "17:30".to_owned()),
+        ("room_prefix", "Support".to_owned()),
+        ("comments", "on".to_owned()),
+    ]);
+    let (status, html) = post(bad.clone()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Saved."));
+    let settings = world
+        .addon()
+        .app
+        .state
+        .store
+        .settings(&installed.oauth_id)
+        .unwrap();
+    assert_eq!(settings.room_prefix, "Support");
+    assert_eq!(
+        settings.events.logins,
+        hipboard::store::LoginNotices::Customers
+    );
+    assert!(
+        settings.events.comments && !settings.events.approvals && !settings.events.issues_created
+    );
+    let hours = settings.hours.unwrap();
+    assert_eq!(hours.timezone, "Europe/Berlin");
+    assert!(hours.days[0].is_some() && hours.days[1].is_none());
+
+    // No token, or another page's stale token: refused.
+    bad.retain(|(k, _)| *k != "signed_request");
+    assert_eq!(post(bad.clone()).await.0, 401);
+    // A room user's token (not an admin) cannot save either.
+    let (_, _, side) = view(&world, &installed, 2, "/views/sidebar").await;
+    bad.push(("signed_request", page_token(&side)));
+    assert_eq!(post(bad).await.0, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_connection_says_precisely_what_is_wrong() {
+    let fake = common::dynaboard::FakeDynaboard::start().await;
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let (_, _, html) = view(&world, &installed, 1, "/views/configure").await;
+    let token = page_token(&html);
+    let check = |url: String, token_text: &str, room: &str| json!({"dynaboard_url": url, "dynaboard_token": token_text, "notification_room": room});
+    let lines = |body: &Value| -> Vec<(bool, String)> {
+        body["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["ok"].as_bool().unwrap(),
+                    l["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (status, body) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/check-connection",
+        &token,
+        Some(check(fake.url.clone(), common::dynaboard::TOKEN, "Support")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let ok = lines(&body);
+    assert!(ok[0].0 && ok[0].1.contains("manage_rooms"), "{ok:?}");
+    assert!(ok[1].0 && ok[1].1.contains("Room \"Support\""), "{ok:?}");
+    assert!(ok[2].0 && ok[2].1.contains("as hipboard bot"), "{ok:?}");
+    assert_eq!(body["ok"], true);
+
+    let cases = [
+        (
+            check(fake.url.clone(), "wrong", ""),
+            "refused the API token",
+        ),
+        (check(fake.url.clone(), " padded", ""), "blank space"),
+        (
+            check(format!("{}/portal", fake.url), common::dynaboard::TOKEN, ""),
+            "it has a path (/portal)",
+        ),
+        (
+            check("http://127.0.0.1:9".into(), "t", ""),
+            "cannot connect to 127.0.0.1:9",
+        ),
+        (
+            check(fake.url.clone(), common::dynaboard::TOKEN, "No Such Room"),
+            "No Such Room",
+        ),
+    ];
+    for (request, expected) in cases {
+        let (_, body) = call(
+            &world,
+            reqwest::Method::POST,
+            "/views/api/check-connection",
+            &token,
+            Some(request),
+        )
+        .await;
+        assert_eq!(body["ok"], false, "{expected}: {body}");
+        assert!(
+            lines(&body)
+                .iter()
+                .any(|(ok, m)| !ok && m.contains(expected)),
+            "{expected}: {body}"
+        );
+    }
+}
