@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::app::App;
 use crate::clock::Clock;
 use crate::config::RawConfig;
+use crate::dynaboard::demo::DemoDynaboard;
 use crate::sandbox::{Sandbox, SandboxSettings};
 use crate::server;
 
@@ -18,6 +19,13 @@ pub struct DemoArgs {
     /// Listen address of the sandbox HipChat (loopback unless you mean it).
     #[arg(long, env = "HIPBOARD_SANDBOX_ADDR", default_value = "127.0.0.1:3001")]
     pub sandbox_addr: String,
+    /// Listen address of the demo dynaBOARD (used unless DYNABOARD_URL names a real one).
+    #[arg(
+        long,
+        env = "HIPBOARD_DEMO_DYNABOARD_ADDR",
+        default_value = "127.0.0.1:3002"
+    )]
+    pub dynaboard_addr: String,
 }
 
 /// Runs the demo until interrupted.
@@ -28,6 +36,34 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
             args.sandbox_addr
         )
     })?;
+    let dynaboard_addr: SocketAddr = args.dynaboard_addr.parse().map_err(|_| {
+        format!(
+            "HIPBOARD_DEMO_DYNABOARD_ADDR: {:?} is not a socket address (expected IP:port)",
+            args.dynaboard_addr
+        )
+    })?;
+    // The embedded dynaBOARD stands in unless a real one is configured.
+    let demo_dynaboard = if raw.dynaboard_url.is_none() {
+        let token = format!("demo-{}", uuid::Uuid::new_v4().simple());
+        let listener = server::bind("HIPBOARD_DEMO_DYNABOARD_ADDR", dynaboard_addr).await?;
+        let dynaboard = DemoDynaboard::seeded(token.clone());
+        let router = dynaboard.router();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Some((format!("http://{dynaboard_addr}"), token))
+    } else {
+        None
+    };
+    let raw = match &demo_dynaboard {
+        Some((url, token)) => RawConfig {
+            dynaboard_url: Some(url.clone()),
+            dynaboard_token: Some(token.clone()),
+            dynaboard_webhook_secret: raw
+                .dynaboard_webhook_secret
+                .or_else(|| Some(format!("demo-secret-{}", uuid::Uuid::new_v4().simple()))),
+            ..raw
+        },
+        None => raw,
+    };
     // A demo starts from a clean slate unless a data directory is named explicitly.
     let scratch = match raw.data_dir {
         Some(_) => None,
@@ -67,6 +103,9 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
     println!("  HipChat (sandbox):  {}/", sandbox.base_url());
     println!("  add-on descriptor:  {descriptor_url}");
     println!("  installed in:       {}", room_names(&sandbox).join(", "));
+    if let Some((url, _)) = &demo_dynaboard {
+        println!("  dynaBOARD (demo):   {url}/   try /issue DB-1 or paste {url}/browse/OPS-2");
+    }
     println!();
     println!("  Open the sandbox URL in a browser. Ctrl-C stops everything.");
 

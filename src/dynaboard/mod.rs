@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod client;
+pub mod demo;
 pub mod issue;
 pub mod lookup;

@@ -1,0 +1,67 @@
+//! An embedded demo dynaBOARD for `hipboard demo` and the tests: the JIRA REST v2 API the
+//! add-on calls, and plain issue pages at both link forms, over a seeded data set.
+
+mod model;
+mod pages;
+mod rest;
+mod seed;
+
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::routing::get;
+
+pub use model::DemoIssue;
+use model::Project;
+
+/// The demo dynaBOARD's state.
+pub struct DemoDynaboard {
+    token: String,
+    projects: Vec<Project>,
+    issues: RwLock<Vec<DemoIssue>>,
+}
+
+impl DemoDynaboard {
+    /// Seeded with the demo data set; `token` is the API token clients must send.
+    pub fn seeded(token: impl Into<String>) -> Arc<DemoDynaboard> {
+        Arc::new(DemoDynaboard {
+            token: token.into(),
+            projects: seed::projects(),
+            issues: RwLock::new(seed::issues()),
+        })
+    }
+
+    /// The whole HTTP interface (REST + pages).
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/", get(pages::index))
+            .route("/browse/{key}", get(pages::issue))
+            .route("/issues/{key}", get(pages::issue))
+            .route("/rest/api/2/issue/{key}", get(rest::issue))
+            .route("/rest/api/2/myself", get(rest::myself))
+            .with_state(self.clone())
+    }
+
+    /// Keys of every issue, in project then number order.
+    pub fn issue_keys(&self) -> Vec<String> {
+        self.read().iter().map(|i| i.key.clone()).collect()
+    }
+
+    /// One issue rendered exactly as the REST API returns it, for `base`.
+    pub fn issue_json(&self, key: &str, base: &str) -> Option<serde_json::Value> {
+        let issues = self.read();
+        let issue = issues.iter().find(|i| i.key == key)?;
+        Some(issue.to_jira(base, self.project_name(&issue.project)))
+    }
+
+    fn project_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.projects
+            .iter()
+            .find(|p| p.key == key)
+            .map_or(key, |p| p.name.as_str())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<DemoIssue>> {
+        self.issues.read().unwrap_or_else(|p| p.into_inner())
+    }
+}
