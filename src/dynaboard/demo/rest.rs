@@ -21,20 +21,20 @@ fn jira_error(status: StatusCode, message: &str) -> Response {
 }
 
 /// `Authorization: Bearer <token>`, compared in constant time.
-fn authorized(demo: &DemoDynaboard, headers: &HeaderMap) -> Result<(), Response> {
+fn authorized(demo: &DemoDynaboard, headers: &HeaderMap) -> bool {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if bool::from(given.as_bytes().ct_eq(demo.token.as_bytes())) {
-        Ok(())
-    } else {
-        Err(jira_error(
-            StatusCode::UNAUTHORIZED,
-            "You are not authenticated. Authentication required to perform this operation.",
-        ))
-    }
+    bool::from(given.as_bytes().ct_eq(demo.token.as_bytes()))
+}
+
+fn unauthenticated() -> Response {
+    jira_error(
+        StatusCode::UNAUTHORIZED,
+        "You are not authenticated. Authentication required to perform this operation.",
+    )
 }
 
 fn base_of(headers: &HeaderMap) -> String {
@@ -51,8 +51,8 @@ pub async fn issue(
     Path(key): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorized(&demo, &headers) {
-        return r;
+    if !authorized(&demo, &headers) {
+        return unauthenticated();
     }
     let Some(key) = IssueKey::parse(&key) else {
         return jira_error(StatusCode::BAD_REQUEST, "The issue key is not valid.");
@@ -72,8 +72,8 @@ pub async fn issue(
 
 /// `GET /rest/api/2/myself`: the token's user.
 pub async fn myself(State(demo): State<Arc<DemoDynaboard>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorized(&demo, &headers) {
-        return r;
+    if !authorized(&demo, &headers) {
+        return unauthenticated();
     }
     Json(
         json!({"name": "hipboard-bot", "displayName": "hipboard bot",
