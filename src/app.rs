@@ -157,8 +157,9 @@ impl App {
             clock: clock.clone(),
             issues,
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
+            people: people.clone(),
         };
-        let bot = Bot::new(services.clone(), outbox.clone(), people.clone());
+        let bot = Bot::new(services.clone(), outbox.clone());
         let views = Views {
             services,
             bot: bot.clone(),

@@ -49,6 +49,7 @@ impl From<crate::handlers::HandlerError> for ApiError {
     fn from(e: crate::handlers::HandlerError) -> Self {
         match e {
             crate::handlers::HandlerError::Store(e) => ApiError::Store(e),
+            crate::handlers::HandlerError::Unavailable(m) => ApiError::Unavailable(m),
         }
     }
 }

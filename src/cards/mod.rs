@@ -1,5 +1,6 @@
 //! Cards as templates: one small builder per card kind, each with its plain-text fallback.
 
+pub mod event;
 pub mod glance;
 pub mod incident;
 pub mod issue;

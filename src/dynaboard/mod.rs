@@ -3,5 +3,7 @@
 pub mod check;
 pub mod client;
 pub mod demo;
+pub mod events;
+pub mod hours;
 pub mod issue;
 pub mod lookup;

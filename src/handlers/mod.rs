@@ -3,6 +3,7 @@
 //! Handlers never see HTTP or sled. They get typed arguments, the conversation and the services
 //! they use; they return replies and state changes, which the caller commits in one batch.
 
+pub mod event;
 pub mod help;
 pub mod incident;
 pub mod issue;
@@ -19,6 +20,7 @@ use crate::dispatch::{Command, HandlerKey, Registry};
 use crate::dynaboard::issue::IssueKey;
 use crate::dynaboard::lookup::Issues;
 use crate::hipchat::message::{escape, html};
+use crate::hipchat::people::People;
 use crate::hipchat::wire::{Color, Notification};
 use crate::runtime::outbox::Outbound;
 use crate::store::{Batch, Store, StoreError};
@@ -167,6 +169,9 @@ pub enum HandlerError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Something outside (HipChat, dynaBOARD) is down for now: try the work again later.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// What handlers may use.
@@ -182,6 +187,8 @@ pub struct Services {
     pub issues: Arc<Issues>,
     /// The add-on's public base URL (icons, links to views).
     pub base_url: String,
+    /// HipChat's users and rooms.
+    pub people: Arc<People>,
 }
 
 /// Runs a call.

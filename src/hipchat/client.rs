@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::wire::{
     CreateRoom, CreatedRoom, ErrorBody, GlanceUpdate, Notification, RoomDetails,
-    ServerCapabilities, SetTopic, TokenResponse, UserDetails,
+    ServerCapabilities, SetTopic, TokenResponse, UpdateRoom, UserDetails,
 };
 use crate::net;
 
@@ -202,6 +202,17 @@ impl HipChatClient {
         let url = join(api.base, &["user", &user_id.to_string()])?;
         let response = send(self.http.get(url).bearer_auth(api.token)).await?;
         decode(response).await
+    }
+
+    /// `PUT /room/{room}` → 204.
+    pub async fn update_room(
+        &self,
+        api: Api<'_>,
+        room: RoomKey<'_>,
+        update: &UpdateRoom,
+    ) -> Result<(), HipChatError> {
+        let url = room_url(api.base, room, &[])?;
+        self.call_empty(api, Method::PUT, url, Some(update)).await
     }
 
     /// `PUT /room/{room}/topic` → 204.

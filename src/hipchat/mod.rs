@@ -6,5 +6,6 @@ pub mod install;
 pub mod message;
 pub mod people;
 pub mod retry;
+pub mod rooms;
 pub mod tokens;
 pub mod wire;

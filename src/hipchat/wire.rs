@@ -659,6 +659,23 @@ pub struct UserDetails {
     pub is_group_admin: bool,
 }
 
+/// Body of `PUT /room/{room}`: HipChat requires every field.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UpdateRoom {
+    /// Name.
+    pub name: String,
+    /// `public` or `private`.
+    pub privacy: String,
+    /// Archived flag.
+    pub is_archived: bool,
+    /// Guest access.
+    pub is_guest_accessible: bool,
+    /// Topic.
+    pub topic: String,
+    /// `{id}` of the owner.
+    pub owner: Value,
+}
+
 /// Body of `PUT /room/{room}/topic`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SetTopic {

@@ -6,6 +6,7 @@
 //! module the seam for a second backend.
 
 mod batch;
+mod chat_rooms;
 mod dedupe;
 mod incidents;
 mod installations;
@@ -23,6 +24,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use batch::Batch;
+pub use chat_rooms::{ChatAnswer, ChatRoom};
 pub use incidents::{Incident, IncidentState, Stamp};
 pub use installations::{Installation, StoredToken};
 pub use issue_cache::CachedIssue;

@@ -1,0 +1,195 @@
+//! The inbox: work accepted and acknowledged, done after the answer, in per-room order. A job
+//! whose outside service is down is retried in place with backoff (keeping its lane's order);
+//! a job left unfinished by a crash runs again on the next start.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Bot, CONFLICT_RETRIES, INBOX_CAPACITY};
+use crate::config::RoomRef;
+use crate::error::ApiError;
+use crate::handlers::event::{self, EventJob};
+use crate::handlers::{self, Call, Conversation, HandlerError, Outcome};
+use crate::hipchat::message::{escape, html};
+use crate::hipchat::retry::OUTBOX_BACKOFF;
+use crate::hipchat::wire::{Color, Notification};
+use crate::runtime::outbox::Staged;
+use crate::store::{Batch, Queue, QueueId, StoreError};
+
+/// Attempts of a job whose outside service stays down (about a day at the 5-minute cap).
+const MAX_ATTEMPTS: u32 = 300;
+
+/// A deferred command.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CommandJob {
+    /// Where and by whom.
+    pub conversation: Conversation,
+    /// What to run.
+    pub call: Call,
+    /// Set for commands only room admins may use: checked with HipChat before running.
+    #[serde(default)]
+    pub admin_only: Option<String>,
+}
+
+/// Work in the inbox.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    /// A command from a room message.
+    Command(CommandJob),
+    /// A dynaBOARD event to announce.
+    Event(EventJob),
+}
+
+impl Job {
+    /// Jobs of one lane run in order: one lane per installation and room.
+    fn lane(&self) -> (String, String) {
+        match self {
+            Job::Command(c) => (
+                c.conversation.oauth_id.clone(),
+                c.conversation.room_id.to_string(),
+            ),
+            Job::Event(e) => (
+                e.oauth_id.clone(),
+                match &e.room {
+                    RoomRef::Id(id) => id.to_string(),
+                    RoomRef::Name(name) => name.to_lowercase(),
+                },
+            ),
+        }
+    }
+}
+
+impl Bot {
+    /// Adds a job to `batch` (which may hold a claim and other writes), commits, and starts it.
+    /// `Ok(false)` when a claim in the batch was already held: a duplicate, acknowledged.
+    pub async fn accept(&self, mut batch: Batch, job: Job) -> Result<bool, ApiError> {
+        if self.inbox.len() >= INBOX_CAPACITY {
+            tracing::warn!(pending = self.inbox.len(), "inbox full; refusing work");
+            return Err(ApiError::Unavailable(
+                "busy: too much work queued; try again shortly".into(),
+            ));
+        }
+        let store = &self.services.store;
+        let id = store.enqueue(&mut batch, Queue::Inbox, &job)?;
+        match store.commit(batch).await {
+            Ok(()) => {
+                self.inbox.push(job.lane(), id);
+                Ok(true)
+            }
+            Err(StoreError::Duplicate(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Re-queues jobs accepted before a restart.
+    pub fn resume(&self) -> Result<usize, StoreError> {
+        let jobs: Vec<(QueueId, Job)> = self.services.store.queued(Queue::Inbox)?;
+        let n = jobs.len();
+        for (id, job) in jobs {
+            self.inbox.push(job.lane(), id);
+        }
+        Ok(n)
+    }
+
+    pub(super) async fn run_job(&self, id: QueueId) {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match self.try_run_job(id).await {
+                Ok(()) => return,
+                Err(e) => e,
+            };
+            match error {
+                HandlerError::Unavailable(reason) if attempt < MAX_ATTEMPTS => {
+                    let wait = OUTBOX_BACKOFF.delay(attempt);
+                    tracing::info!(job = id.0, attempt, ?wait, %reason, "job postponed");
+                    tokio::time::sleep(wait).await;
+                }
+                other => {
+                    // The job stays in the inbox and runs again after a restart.
+                    tracing::error!(job = id.0, error = %other, "job failed");
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn try_run_job(&self, id: QueueId) -> Result<(), HandlerError> {
+        let store = &self.services.store;
+        let Some(job) = store.queued_entry::<Job>(Queue::Inbox, id)? else {
+            return Ok(());
+        };
+        for _ in 0..CONFLICT_RETRIES {
+            let outcome = match &job {
+                Job::Command(command) => self.run_command(command).await?,
+                Job::Event(event) => event::announce(event, &self.services).await?,
+            };
+            let mut batch = outcome.writes;
+            store.dequeue(&mut batch, Queue::Inbox, id);
+            let mut staged = Staged::default();
+            let oauth_id = match &job {
+                Job::Command(command) => {
+                    for reply in outcome.replies {
+                        self.stage_reply(&mut batch, &mut staged, &command.conversation, reply)?;
+                    }
+                    &command.conversation.oauth_id
+                }
+                // Events have no message to reply to: everything they send is a room call.
+                Job::Event(event) => &event.oauth_id,
+            };
+            self.stage_calls(&mut batch, &mut staged, oauth_id, outcome.room_calls)?;
+            match store.commit(batch).await {
+                Ok(()) => {
+                    self.outbox.release(staged);
+                    return Ok(());
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict(format!("job {}", id.0)).into())
+    }
+
+    async fn run_command(&self, job: &CommandJob) -> Result<Outcome, HandlerError> {
+        if let Some(command) = &job.admin_only {
+            if let Some(refusal) = self.refuse_non_admin(&job.conversation, command).await? {
+                return Ok(Outcome::reply(refusal));
+            }
+        }
+        handlers::run(&job.call, &job.conversation, &self.services).await
+    }
+
+    /// `Some(reply)` when the sender may not use an admin-only command (or HipChat cannot say).
+    async fn refuse_non_admin(
+        &self,
+        conversation: &Conversation,
+        command: &str,
+    ) -> Result<Option<Notification>, HandlerError> {
+        let Some(installation) = self.services.store.installation(&conversation.oauth_id)? else {
+            return Ok(None);
+        };
+        let verdict = self
+            .services
+            .people
+            .is_room_admin(&installation, conversation.room_id, conversation.sender.id)
+            .await;
+        Ok(match verdict {
+            Ok(true) => None,
+            Ok(false) => Some(html(
+                format!(
+                    "Only room admins can use <code>/{}</code>.",
+                    escape(command)
+                ),
+                Color::Yellow,
+            )),
+            Err(e) => Some(html(
+                format!(
+                    "Could not check whether you may use <code>/{}</code>: {}",
+                    escape(command),
+                    escape(&e.to_string())
+                ),
+                Color::Red,
+            )),
+        })
+    }
+}

@@ -1,0 +1,221 @@
+//! The bot: a verified room message, dispatched to one handler, acknowledged once durable.
+//!
+//! Inline handlers (no outside I/O) run inside the webhook request and may answer in the webhook
+//! response (§6.4). Deferred handlers are written to the inbox with the message-id claim in one
+//! batch; the request is answered at once and the work runs after, in per-room order.
+
+mod commit;
+mod jobs;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+pub use jobs::{CommandJob, Job};
+
+use crate::auth::{Verified, WebhookItem};
+use crate::dispatch::{Access, Registry};
+use crate::error::ApiError;
+use crate::handlers::{self, Call, Conversation, Mode, Outcome, Person, Services};
+use crate::hipchat::wire::{Notification, RoomMessageItem, Sender};
+use crate::runtime::lanes::Lanes;
+use crate::runtime::outbox::{Outbox, Staged};
+use crate::store::{Batch, QueueId, StoreError};
+
+/// How long a message or event id stays claimed (DESIGN.md: at least 15 minutes).
+pub const CLAIM_TTL_SECS: i64 = 30 * 60;
+/// Deferred jobs accepted but not finished, at most; beyond it webhooks get 503.
+pub const INBOX_CAPACITY: usize = 10_000;
+/// Concurrent deferred jobs across rooms.
+const JOB_CONCURRENCY: usize = 16;
+/// Attempts at committing when a concurrent change invalidated a handler's reads.
+const CONFLICT_RETRIES: usize = 5;
+
+impl WebhookItem for RoomMessageItem {
+    fn room_id(&self) -> i64 {
+        self.room.id
+    }
+    fn sender_id(&self) -> Option<i64> {
+        match &self.message.from {
+            Sender::User(u) => Some(u.id),
+            Sender::Label(_) => None,
+        }
+    }
+}
+
+/// The message pipeline and the inbox; cheap to share.
+pub struct Bot {
+    services: Services,
+    outbox: Outbox,
+    inbox: Lanes<(String, String), QueueId>,
+}
+
+impl Bot {
+    /// A bot running handlers with `services`, replying through `outbox`.
+    pub fn new(services: Services, outbox: Outbox) -> Arc<Bot> {
+        Arc::new_cyclic(|weak: &std::sync::Weak<Bot>| {
+            let weak = weak.clone();
+            let inbox = Lanes::new("inbox", JOB_CONCURRENCY, move |_lane, id: QueueId| {
+                let bot = weak.upgrade();
+                async move {
+                    if let Some(bot) = bot {
+                        bot.run_job(id).await;
+                    }
+                }
+            });
+            Bot {
+                services,
+                outbox,
+                inbox,
+            }
+        })
+    }
+
+    /// The command registry.
+    pub fn registry(&self) -> &Registry {
+        &self.services.registry
+    }
+
+    /// Waits until accepted jobs ran and their calls were delivered.
+    pub async fn wait_idle(&self) {
+        loop {
+            self.inbox.wait_idle().await;
+            self.outbox.wait_idle().await;
+            if self.inbox.is_empty() && self.outbox.pending() == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Jobs accepted and not finished.
+    pub fn pending_jobs(&self) -> usize {
+        self.inbox.len()
+    }
+
+    /// Handles one verified room message; `Some` is the inline reply.
+    pub async fn on_room_message(
+        &self,
+        hook: &Verified<RoomMessageItem>,
+    ) -> Result<Option<Notification>, ApiError> {
+        if hook.envelope.event != "room_message" {
+            return Err(ApiError::BadRequest(format!(
+                "this URL takes room_message events, not {}",
+                hook.envelope.event
+            )));
+        }
+        let item = &hook.envelope.item;
+        let message = &item.message;
+        // Only people trigger the bot; notifications (ours included) never do.
+        let Sender::User(user) = &message.from else {
+            return Ok(None);
+        };
+        if !matches!(message.kind.as_str(), "message" | "guest_access") {
+            return Ok(None);
+        }
+        let Some(hit) = self.services.registry.dispatch(&message.message) else {
+            return Ok(None);
+        };
+        let conversation = Conversation {
+            oauth_id: hook.installation.oauth_id.clone(),
+            room_id: item.room.id,
+            room_name: item.room.name.clone(),
+            sender: Person {
+                id: user.id,
+                name: user.name.clone(),
+                mention_name: user.mention_name.clone(),
+            },
+            message_id: message.id.clone(),
+        };
+        let claim = format!("msg:{}", message.id);
+        let call = match Call::parse(hit.command.handler, hit.args) {
+            Ok(call) => call,
+            Err(problem) => {
+                let reply = handlers::usage_reply(hit.command, &problem);
+                return self
+                    .commit_inline(&claim, &conversation, Outcome::reply(reply))
+                    .await;
+            }
+        };
+        // Asking HipChat who is an admin takes time: admin-only commands always run after.
+        let admin_only =
+            (hit.command.access == Access::RoomAdmins).then(|| hit.command.name.clone());
+        if admin_only.is_some() || call.mode() == Mode::Deferred {
+            let job = Job::Command(CommandJob {
+                conversation,
+                call,
+                admin_only,
+            });
+            return self.accept_claimed(&claim, job).await.map(|_| None);
+        }
+        for _ in 0..CONFLICT_RETRIES {
+            let outcome = handlers::run(&call, &conversation, &self.services).await?;
+            match self.commit_inline(&claim, &conversation, outcome).await {
+                Err(ApiError::Store(StoreError::Conflict(_))) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Conflict(claim).into())
+    }
+
+    /// Commits the claim, state and queued calls; the first reply goes back inline.
+    async fn commit_inline(
+        &self,
+        claim: &str,
+        conversation: &Conversation,
+        outcome: Outcome,
+    ) -> Result<Option<Notification>, ApiError> {
+        let store = &self.services.store;
+        let mut batch = outcome.writes;
+        store.claim(
+            &mut batch,
+            claim,
+            self.services.clock.unix(),
+            CLAIM_TTL_SECS,
+        );
+        let mut replies = outcome.replies.into_iter();
+        let inline = replies.next();
+        let mut staged = Staged::default();
+        for reply in replies {
+            self.stage_reply(&mut batch, &mut staged, conversation, reply)?;
+        }
+        self.stage_calls(
+            &mut batch,
+            &mut staged,
+            &conversation.oauth_id,
+            outcome.room_calls,
+        )?;
+        match store.commit(batch).await {
+            Ok(()) => {}
+            Err(StoreError::Duplicate(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        }
+        self.outbox.release(staged);
+        Ok(inline)
+    }
+
+    /// Accepts a job guarded by a delivery-id claim; `false` when the id was seen before.
+    pub async fn accept_claimed(&self, claim: &str, job: Job) -> Result<bool, ApiError> {
+        let mut batch = Batch::new();
+        self.services.store.claim(
+            &mut batch,
+            claim,
+            self.services.clock.unix(),
+            CLAIM_TTL_SECS,
+        );
+        self.accept(batch, job).await
+    }
+}
+
+/// `POST /webhooks/room-message`: 200 with a notification body to reply inline, else 204.
+pub async fn room_message(
+    State(bot): State<Arc<Bot>>,
+    hook: Verified<RoomMessageItem>,
+) -> Result<Response, ApiError> {
+    Ok(match bot.on_room_message(&hook).await? {
+        Some(reply) => Json(reply).into_response(),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}

@@ -1,0 +1,66 @@
+//! Personal chat rooms (one per dynaBOARD user and installation) and the recorded answers of
+//! chat requests, so a repeated delivery gets the same answer.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Batch, Store, StoreResult, TreeId, installation_prefix};
+
+/// A user's personal room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatRoom {
+    /// HipChat room id.
+    pub room_id: i64,
+    /// Its name when created.
+    pub room_name: String,
+}
+
+/// What a chat request was answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatAnswer {
+    /// The room.
+    pub room_id: i64,
+    /// Its name.
+    pub room_name: String,
+    /// The guest access URL.
+    pub join_url: String,
+}
+
+fn room_key(oauth_id: &str, email: &str) -> Vec<u8> {
+    let mut k = installation_prefix(oauth_id);
+    k.extend_from_slice(format!("user/{}", email.trim().to_lowercase()).as_bytes());
+    k
+}
+
+fn answer_key(oauth_id: &str, delivery: &str) -> Vec<u8> {
+    let mut k = installation_prefix(oauth_id);
+    k.extend_from_slice(format!("answer/{delivery}").as_bytes());
+    k
+}
+
+impl Store {
+    /// The personal room of a dynaBOARD user, by e-mail.
+    pub fn chat_room(&self, oauth_id: &str, email: &str) -> StoreResult<Option<ChatRoom>> {
+        self.get(TreeId::ChatRooms, &room_key(oauth_id, email))
+    }
+
+    /// Records a user's personal room in the batch.
+    pub fn put_chat_room(&self, batch: &mut Batch, oauth_id: &str, email: &str, room: &ChatRoom) {
+        batch.put(TreeId::ChatRooms, room_key(oauth_id, email), room);
+    }
+
+    /// The recorded answer of a chat request delivery.
+    pub fn chat_answer(&self, oauth_id: &str, delivery: &str) -> StoreResult<Option<ChatAnswer>> {
+        self.get(TreeId::ChatRooms, &answer_key(oauth_id, delivery))
+    }
+
+    /// Records the answer of a chat request delivery in the batch.
+    pub fn put_chat_answer(
+        &self,
+        batch: &mut Batch,
+        oauth_id: &str,
+        delivery: &str,
+        answer: &ChatAnswer,
+    ) {
+        batch.put(TreeId::ChatRooms, answer_key(oauth_id, delivery), answer);
+    }
+}
