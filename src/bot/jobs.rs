@@ -37,7 +37,7 @@ pub enum Job {
     /// A command from a room message.
     Command(CommandJob),
     /// A dynaBOARD event to announce.
-    Event(EventJob),
+    Event(Box<EventJob>),
 }
 
 impl Job {
