@@ -16,13 +16,16 @@ use crate::bot::{self, Bot};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dispatch::{CommandFileError, Registry};
+use crate::dynaboard::chat::Chats;
 use crate::dynaboard::client::{Connection, DynaboardClient};
+use crate::dynaboard::inbound::Inbound;
 use crate::dynaboard::lookup::Issues;
 use crate::handlers::Services;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::{Descriptor, DescriptorError, WEBHOOK_PATH};
 use crate::hipchat::install::{self, Installer};
 use crate::hipchat::people::People;
+use crate::hipchat::rooms::Rooms;
 use crate::hipchat::tokens::Tokens;
 use crate::runtime::outbox::Outbox;
 use crate::store::{Store, StoreError};
@@ -71,6 +74,8 @@ pub struct AppState {
     pub outbox: Outbox,
     /// The views' shared state.
     pub views: Views,
+    /// dynaBOARD's endpoints' shared state.
+    pub inbound: Inbound,
 }
 
 impl FromRef<AppState> for Verifier {
@@ -160,6 +165,21 @@ impl App {
             people: people.clone(),
         };
         let bot = Bot::new(services.clone(), outbox.clone());
+        let chats = Arc::new(Chats::new(
+            Rooms::new(HipChatClient::default(), tokens.clone()),
+            store.clone(),
+            clock.clone(),
+        ));
+        let inbound = Inbound {
+            services: services.clone(),
+            bot: bot.clone(),
+            chats,
+            default_secret: config
+                .dynaboard
+                .as_ref()
+                .and_then(|d| d.webhook_secret.clone()),
+            default_room: config.notification_room.clone(),
+        };
         let views = Views {
             services,
             bot: bot.clone(),
@@ -180,6 +200,7 @@ impl App {
                 tokens,
                 outbox,
                 views,
+                inbound,
             },
             background: std::sync::Mutex::new(Vec::new()),
         })
@@ -201,6 +222,9 @@ impl App {
             .route(WEBHOOK_PATH, post(bot::room_message))
             .with_state(self.state.clone())
             .merge(crate::views::router(self.state.views.clone()))
+            .merge(crate::dynaboard::inbound::router(
+                self.state.inbound.clone(),
+            ))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,

@@ -230,6 +230,57 @@ impl World {
         )
     }
 
+    /// Saves settings through the configuration page, as the room's admin (Ada) would:
+    /// `fields` override the page's current values. Panics unless the page accepts them.
+    pub async fn configure(&self, installed: &Installed, fields: &[(&str, &str)]) {
+        let token = self
+            .sandbox
+            .sign_for(&installed.oauth_id, 1, Some(installed.room_id))
+            .unwrap();
+        let url = format!("{}/views/configure", self.addon().url);
+        let page = self
+            .http
+            .get(&url)
+            .query(&[("signed_request", &token)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let start = page
+            .find(r#"name="hipboard-token" content=""#)
+            .expect("token meta")
+            + 31;
+        let page_token = page[start..].split('"').next().unwrap().to_owned();
+        let mut form: Vec<(String, String)> = vec![
+            ("signed_request".into(), page_token),
+            ("logins".into(), "off".into()),
+            ("issues_created".into(), "on".into()),
+            ("comments".into(), "on".into()),
+            ("approvals".into(), "on".into()),
+            ("hours_mode".into(), "always".into()),
+            ("timezone".into(), "UTC".into()),
+            ("room_prefix".into(), "dynaBOARD".into()),
+        ];
+        for (key, value) in fields {
+            form.retain(|(k, _)| k != key);
+            if !value.is_empty()
+                || key.starts_with("day")
+                || *key == "notification_room"
+                || *key == "dynaboard_url"
+            {
+                form.push(((*key).to_owned(), (*value).to_owned()));
+            }
+        }
+        form.retain(|(_, v)| v != "off!");
+        let response = self.http.post(&url).form(&form).send().await.unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 200, "configuration refused: {body}");
+        assert!(body.contains("Saved."), "{body}");
+    }
+
     /// Waits until the add-on finished everything it accepted.
     pub async fn idle(&self) {
         tokio::time::timeout(Duration::from_secs(30), self.addon().app.wait_idle())
