@@ -1,0 +1,239 @@
+//! Chat requests and service hours: personal rooms created, reused and re-created; names within
+//! 50 characters and unique; topics by role; 409 outside hours; 503 when HipChat is down.
+
+mod common;
+
+use common::dynaboard::FakeDynaboard;
+use common::{Installed, Options, World};
+use hipboard::sandbox::model::{Fault, Posted};
+use serde_json::{Value, json};
+
+const SECRET: &str = "chat-secret-for-the-tests";
+
+async fn world() -> (World, Installed) {
+    let fake = FakeDynaboard::start().await;
+    let mut options = Options::with_dynaboard(&fake.url);
+    options.raw.dynaboard_webhook_secret = Some(SECRET.into());
+    let world = World::start_with(options).await;
+    let installed = world.install_in("Support").await;
+    (world, installed)
+}
+
+fn request(id: &str, first: &str, last: &str, role: &str) -> Value {
+    json!({"id": id, "event": "chat_request", "at": "2026-11-23T10:00:00Z",
+           "user": {"first_name": first, "last_name": last, "email": format!("{}@acme.example", first.to_lowercase()),
+                    "customer": "Acme", "role": role}})
+}
+
+async fn ask(world: &World, body: &Value) -> (u16, Value) {
+    let raw = serde_json::to_vec(body).unwrap();
+    let response = world
+        .http
+        .post(format!("{}/dynaboard/events", world.addon().url))
+        .header(
+            "X-Dynaboard-Signature",
+            hipboard::auth::signature::sign(SECRET.as_bytes(), &raw),
+        )
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn notices(world: &World, room: i64) -> Vec<Posted> {
+    world
+        .sandbox
+        .history(room)
+        .into_iter()
+        .filter(|p| p.kind == "notification")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_request_opens_a_personal_room_once() {
+    let (world, installed) = world().await;
+    let (status, answer) = ask(&world, &request("c1", "Zoë", "Ångström", "customer")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["room_name"], "dynaBOARD Zoë Ångström");
+    let room_id = answer["room_id"].as_i64().unwrap();
+    let room = world
+        .sandbox
+        .rooms()
+        .into_iter()
+        .find(|r| r.id == room_id)
+        .unwrap();
+    assert_eq!(room.topic, "zoë@acme.example (Acme)");
+    assert!(room.guest_access);
+    assert_eq!(
+        answer["join_url"],
+        format!(
+            "{}/guest/{}",
+            world.sandbox.base_url(),
+            room.guest_token.unwrap()
+        )
+    );
+
+    world.idle().await;
+    let staff = notices(&world, installed.room_id);
+    assert_eq!(staff.len(), 1);
+    assert!(staff[0].notify);
+    assert!(
+        staff[0].message.contains(&format!(
+            "<a href=\"{}/chat/room/{room_id}\">go to room</a>",
+            world.sandbox.base_url()
+        )),
+        "{}",
+        staff[0].message
+    );
+
+    // The same delivery again: the same answer, nothing new.
+    let (status, again) = ask(&world, &request("c1", "Zoë", "Ångström", "customer")).await;
+    assert_eq!((status, &again), (200, &answer));
+    // A new request by the same user reuses the room.
+    let (_, reused) = ask(&world, &request("c2", "Zoë", "Ångström", "customer")).await;
+    assert_eq!(reused["room_id"], answer["room_id"]);
+    world.idle().await;
+    assert_eq!(
+        notices(&world, installed.room_id).len(),
+        2,
+        "one notice per request, none for the replay"
+    );
+    let rooms_named = world
+        .sandbox
+        .rooms()
+        .iter()
+        .filter(|r| r.name.starts_with("dynaBOARD Zoë"))
+        .count();
+    assert_eq!(rooms_named, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_topics_collisions_and_deleted_rooms() {
+    let (world, _) = world().await;
+    let (_, partner) = ask(&world, &request("p1", "Søren", "Kierkegaard", "partner")).await;
+    let topic = |answer: &Value| {
+        let id = answer["room_id"].as_i64().unwrap();
+        world
+            .sandbox
+            .rooms()
+            .into_iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .topic
+    };
+    assert_eq!(topic(&partner), "søren@acme.example");
+
+    let (status, long) = ask(
+        &world,
+        &request(
+            "l1",
+            "Maximiliane-Josephine",
+            "von Hohenzollern-Sigmaringen-Wittelsbach",
+            "admin",
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{long}");
+    let name = long["room_name"].as_str().unwrap();
+    assert_eq!(name.chars().count(), 50, "{name}");
+    assert!(name.ends_with('…'));
+
+    // Another person of the same name gets a room of their own, numbered.
+    let mut other = request("n1", "Søren", "Kierkegaard", "partner");
+    other["user"]["email"] = json!("another.soren@acme.example");
+    let (_, second) = ask(&world, &other).await;
+    assert_eq!(second["room_name"], "dynaBOARD Søren Kierkegaard 2");
+    assert_ne!(second["room_id"], partner["room_id"]);
+
+    // A room deleted in HipChat is created anew on the next request.
+    world
+        .sandbox
+        .delete_room(partner["room_id"].as_i64().unwrap());
+    let (status, recreated) = ask(&world, &request("p2", "Søren", "Kierkegaard", "partner")).await;
+    assert_eq!(status, 200, "{recreated}");
+    assert_ne!(recreated["room_id"], partner["room_id"]);
+    assert_eq!(recreated["room_name"], "dynaBOARD Søren Kierkegaard");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_service_hours_the_request_is_refused_with_the_next_opening() {
+    let (world, installed) = world().await;
+    let status_of = || {
+        let url = format!("{}/dynaboard/chat/status", world.addon().url);
+        let http = world.http.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            assert_eq!(r.headers()["access-control-allow-origin"], "*");
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(
+        status_of().await,
+        json!({"open": true, "next_open": null}),
+        "no hours set: always open"
+    );
+
+    // Open only on the weekday after today, 09:00–10:00 UTC: closed now.
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1))
+        .format("%u")
+        .to_string();
+    let day: usize = tomorrow.parse::<usize>().unwrap() - 1;
+    let (open, from, to) = (
+        format!("day{day}_open"),
+        format!("day{day}_from"),
+        format!("day{day}_to"),
+    );
+    world
+        .configure(
+            &installed,
+            &[
+                ("hours_mode", "hours"),
+                ("timezone", "UTC"),
+                (&open, "on"),
+                (&from, "09:00"),
+                (&to, "10:00"),
+            ],
+        )
+        .await;
+    let expected = format!(
+        "{}T09:00:00+00:00",
+        chrono::Utc::now().date_naive() + chrono::Duration::days(1)
+    );
+    assert_eq!(
+        status_of().await,
+        json!({"open": false, "next_open": expected})
+    );
+    let (status, body) = ask(&world, &request("h1", "Zoë", "Ångström", "customer")).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["next_open"], expected);
+    assert!(body["error"].as_str().unwrap().contains("closed"));
+    // Back to always open: applies at once, and the refused delivery can be acted on now.
+    world
+        .configure(&installed, &[("hours_mode", "always")])
+        .await;
+    assert_eq!(
+        ask(&world, &request("h1", "Zoë", "Ångström", "customer"))
+            .await
+            .0,
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hipchat_unreachable_answers_503_and_records_nothing() {
+    let (world, installed) = world().await;
+    world.sandbox.inject(Fault {
+        path_prefix: "/v2/room".into(),
+        status: 500,
+        count: 1000,
+    });
+    let (status, body) = ask(&world, &request("u1", "Zoë", "Ångström", "customer")).await;
+    assert_eq!(status, 503, "{body}");
+    world.sandbox.clear_faults();
+    let (status, body) = ask(&world, &request("u1", "Zoë", "Ångström", "customer")).await;
+    assert_eq!(status, 200, "the refused delivery was not recorded: {body}");
+    world.idle().await;
+    assert_eq!(notices(&world, installed.room_id).len(), 1);
+}
