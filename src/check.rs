@@ -1,14 +1,24 @@
-//! `hipboard check`: validates descriptor.json and commands/, then tests configured connections.
+//! `hipboard check`: validates descriptor.json, commands/ and templates/, then tests the
+//! configured connections — the default dynaBOARD (URL, token) and, when the store is not in
+//! use by a running server, every installation's HipChat credentials and scopes.
 
 use crate::config::RawConfig;
 use crate::dispatch::Registry;
+use crate::dynaboard::check::{self, CheckLine};
+use crate::dynaboard::client::{Connection, DynaboardClient};
+use crate::hipchat::client::{HipChatClient, HipChatError};
 use crate::hipchat::descriptor::Descriptor;
+use crate::store::Store;
+use crate::views::Templates;
 
-/// Prints one line per check; fails with the first problem.
+/// Prints one line per check; fails when any check fails.
 pub async fn run(raw: RawConfig) -> Result<(), String> {
     let config = raw.validate().map_err(|e| e.to_string())?;
     let registry = Registry::load(&config.resources.join("commands")).map_err(|e| e.to_string())?;
-    println!("commands/: ok ({} declarations)", registry.commands().len());
+    println!(
+        "ok    commands/: {} declarations",
+        registry.commands().len()
+    );
     let descriptor = Descriptor::load(
         &config.resources.join("descriptor.json"),
         &registry,
@@ -16,9 +26,77 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     println!(
-        "descriptor.json: ok (key {}, scopes {})",
+        "ok    descriptor.json: key {}, scopes {}",
         descriptor.key(),
         descriptor.scopes().join(" ")
     );
-    Ok(())
+    Templates::load(&config.resources.join("templates").join("views"))
+        .map_err(|e| e.to_string())?;
+    println!("ok    templates/views: compiled");
+
+    let mut lines = Vec::new();
+    match &config.dynaboard {
+        None => println!("skip  dynaBOARD: DYNABOARD_URL is not set"),
+        Some(d) => {
+            let connection = Connection {
+                url: d.url.clone(),
+                token: d.token.clone(),
+            };
+            lines.push(check::check(&DynaboardClient::default(), &connection).await);
+            if d.webhook_secret.is_none() {
+                println!(
+                    "note  dynaBOARD events: DYNABOARD_WEBHOOK_SECRET is not set, so events are refused"
+                );
+            }
+        }
+    }
+    match Store::open(&config.data_dir) {
+        Err(e) => println!("skip  HipChat installations: {e} (is hipboard running?)"),
+        Ok(store) => {
+            let installations = store.installations().map_err(|e| e.to_string())?;
+            if installations.is_empty() {
+                println!(
+                    "skip  HipChat: no installations in {}",
+                    config.data_dir.display()
+                );
+            }
+            let client = HipChatClient::default();
+            for installation in installations.iter().filter(|i| i.is_active()) {
+                let subject = format!("HipChat installation {}", installation.oauth_id);
+                let answer = client
+                    .request_token(
+                        &installation.token_url,
+                        &installation.oauth_id,
+                        &installation.oauth_secret,
+                        descriptor.scopes(),
+                    )
+                    .await;
+                lines.push(match answer {
+                    Ok(t) => CheckLine::ok(
+                        &subject,
+                        format!("token granted for {}", t.scope.unwrap_or_default()),
+                    ),
+                    Err(HipChatError::Unauthorized(m)) => {
+                        CheckLine::failed(&subject, format!("credentials refused: {m}"))
+                    }
+                    Err(HipChatError::Forbidden(m)) => {
+                        CheckLine::failed(&subject, format!("a scope is missing: {m}"))
+                    }
+                    Err(e) => CheckLine::failed(&subject, e.to_string()),
+                });
+            }
+        }
+    }
+    for line in &lines {
+        println!(
+            "{}  {}: {}",
+            if line.ok { "ok  " } else { "FAIL" },
+            line.subject,
+            line.message
+        );
+    }
+    match lines.iter().filter(|l| !l.ok).count() {
+        0 => Ok(()),
+        n => Err(format!("{n} check(s) failed")),
+    }
 }

@@ -1,5 +1,7 @@
 //! The binary refuses bad settings at start-up with one clear line, and `check` validates.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -93,5 +95,80 @@ fn check_validates_the_shipped_files() {
     );
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("descriptor.json: ok"), "{stdout}");
+    assert!(
+        stdout.contains("ok    descriptor.json: key io.dynaboard.hipboard"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("skip  dynaBOARD: DYNABOARD_URL is not set"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_reports_dynaboard_problems_precisely() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = |url: &'static str| {
+        vec![
+            ("HIPBOARD_RESOURCES", env!("CARGO_MANIFEST_DIR").to_owned()),
+            ("HIPBOARD_DATA_DIR", data.display().to_string()),
+            ("DYNABOARD_URL", url.to_owned()),
+            ("DYNABOARD_TOKEN", "t".to_owned()),
+        ]
+    };
+    let run = |vars: Vec<(&'static str, String)>| {
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        hipboard(&["check"], &pairs)
+    };
+    let out = run(env("http://127.0.0.1:9"));
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .contains("FAIL  dynaBOARD: dynaBOARD did not answer (cannot connect to 127.0.0.1:9)"),
+        "{stdout}"
+    );
+    let mut padded = env("http://127.0.0.1:9");
+    padded[3].1 = " t ".to_owned();
+    let out = run(padded);
+    assert_refused(&out, "DYNABOARD_TOKEN: has blank space at its start or end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_tests_every_installation_s_hipchat_credentials() {
+    let mut world = common::World::start().await;
+    let good = world.install_in("Support").await;
+    let revoked = world.install_in("Engineering").await;
+    world.sandbox.revoke(&revoked.oauth_id).unwrap();
+    // The running add-on holds the store; stop it so `check` can read the installations.
+    world.crash_addon().await;
+    let data = world.data.path().display().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        hipboard(
+            &["check"],
+            &[
+                ("HIPBOARD_RESOURCES", env!("CARGO_MANIFEST_DIR")),
+                ("HIPBOARD_DATA_DIR", &data),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "ok    HipChat installation {}: token granted for send_notification",
+            good.oauth_id
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "FAIL  HipChat installation {}: credentials refused",
+            revoked.oauth_id
+        )),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(2));
 }
