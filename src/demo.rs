@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::app::App;
 use crate::clock::Clock;
 use crate::config::RawConfig;
-use crate::dynaboard::demo::DemoDynaboard;
+use crate::dynaboard::demo::{DemoDynaboard, EventTarget};
 use crate::sandbox::{Sandbox, SandboxSettings};
 use crate::server;
 
@@ -43,10 +43,25 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
         )
     })?;
     // The embedded dynaBOARD stands in unless a real one is configured.
+    let addon_base = raw
+        .base_url
+        .clone()
+        .or_else(|| raw.addr.as_ref().map(|a| format!("http://{a}")))
+        .unwrap_or_else(|| format!("http://{}", crate::config::DEFAULT_ADDR));
+    let secret = raw
+        .dynaboard_webhook_secret
+        .clone()
+        .unwrap_or_else(|| format!("demo-secret-{}", uuid::Uuid::new_v4().simple()));
     let demo_dynaboard = if raw.dynaboard_url.is_none() {
         let token = format!("demo-{}", uuid::Uuid::new_v4().simple());
         let listener = server::bind("HIPBOARD_DEMO_DYNABOARD_ADDR", dynaboard_addr).await?;
-        let dynaboard = DemoDynaboard::seeded(token.clone());
+        let base = addon_base.trim_end_matches('/');
+        let target = EventTarget {
+            url: format!("{base}/dynaboard/events"),
+            secret: secret.clone(),
+            status_url: format!("{base}/dynaboard/chat/status"),
+        };
+        let dynaboard = DemoDynaboard::connected(token.clone(), Some(target));
         let router = dynaboard.router();
         tokio::spawn(async move { axum::serve(listener, router).await });
         Some((format!("http://{dynaboard_addr}"), token))
@@ -57,9 +72,7 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
         Some((url, token)) => RawConfig {
             dynaboard_url: Some(url.clone()),
             dynaboard_token: Some(token.clone()),
-            dynaboard_webhook_secret: raw
-                .dynaboard_webhook_secret
-                .or_else(|| Some(format!("demo-secret-{}", uuid::Uuid::new_v4().simple()))),
+            dynaboard_webhook_secret: Some(secret),
             ..raw
         },
         None => raw,
@@ -105,6 +118,9 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
     println!("  installed in:       {}", room_names(&sandbox).join(", "));
     if let Some((url, _)) = &demo_dynaboard {
         println!("  dynaBOARD (demo):   {url}/   try /issue DB-1 or paste {url}/browse/OPS-2");
+        println!(
+            "  dynaBOARD events:   {url}/events   fire events and chat requests at the add-on"
+        );
     }
     println!();
     println!("  Open the sandbox URL in a browser. Ctrl-C stops everything.");

@@ -251,7 +251,7 @@ mod tests {
             token_url: "http://h/v2/oauth/token".into(),
             api_url: "http://h/v2/".into(),
             homepage: "http://h".into(),
-            installed_at: 0,
+            installed_at_ms: 0,
             revoked_at: None,
         }
     }

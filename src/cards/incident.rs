@@ -6,8 +6,8 @@ use serde_json::{Map, json};
 use super::icon;
 use crate::hipchat::message::{escape, truncate};
 use crate::hipchat::wire::{
-    Activity, Attribute, AttributeValue, Card, CardDescription, CardFormat, CardStyle, Color,
-    Lozenge, MessageFormat, Notification,
+    Attribute, AttributeValue, Card, CardDescription, CardFormat, CardStyle, Color, Lozenge,
+    MessageFormat, Notification,
 };
 use crate::store::{Incident, IncidentState, Stamp};
 
@@ -96,10 +96,7 @@ pub fn incident_notification(incident: &Incident, base_url: &str) -> Notificatio
         icon: Some(icon(base_url, "incident")),
         thumbnail: None,
         attributes,
-        activity: Some(Activity {
-            html: activity.clone(),
-            icon: Some(icon(base_url, "incident")),
-        }),
+        activity: None,
         date: Some(stamp.at * 1000),
         metadata: Some(metadata),
     };

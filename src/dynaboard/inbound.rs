@@ -252,9 +252,9 @@ impl Inbound {
             }
         }
         candidates.sort_by(|a, b| {
-            (a.room_id.is_some(), a.installed_at, &a.oauth_id).cmp(&(
+            (a.room_id.is_some(), a.installed_at_ms, &a.oauth_id).cmp(&(
                 b.room_id.is_some(),
-                b.installed_at,
+                b.installed_at_ms,
                 &b.oauth_id,
             ))
         });

@@ -159,7 +159,7 @@ impl Installer {
             token_url: endpoints.token_url,
             api_url: endpoints.api_url,
             homepage: endpoints.homepage,
-            installed_at: self.clock.unix(),
+            installed_at_ms: self.clock.now().timestamp_millis(),
             revoked_at: None,
         };
         // A reinstall without updateCallbackUrl leaves the previous oauthId orphaned (§13.8):

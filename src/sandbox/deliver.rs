@@ -36,33 +36,109 @@ pub struct WebhookAttempt {
     pub replied: bool,
 }
 
+/// Who speaks: a group user, or a guest with a pseudo id.
+#[derive(Debug, Clone)]
+pub(super) struct Speaker {
+    pub id: i64,
+    pub name: String,
+    pub mention_name: String,
+    pub timezone: String,
+}
+
+impl From<&SandboxUser> for Speaker {
+    fn from(u: &SandboxUser) -> Speaker {
+        Speaker {
+            id: u.id,
+            name: u.name.clone(),
+            mention_name: u.mention_name.clone(),
+            timezone: u.timezone.clone(),
+        }
+    }
+}
+
+/// Guests get ids far from the group's users, stable per name.
+fn guest_id(name: &str) -> i64 {
+    let hash = name
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    1_000_000 + i64::from(hash % 1_000_000)
+}
+
 pub(super) async fn post_user_message(
     sandbox: &Sandbox,
     room_id: i64,
     user_id: i64,
     text: &str,
 ) -> Result<Delivery, String> {
-    let chars = text.chars().count();
-    if !(1..=10_000).contains(&chars) {
-        return Err(format!("a message must be 1–10000 characters, got {chars}"));
-    }
     let user = {
         let world = sandbox.world();
-        if !world.rooms.contains_key(&room_id) {
-            return Err(format!("no room {room_id}"));
-        }
         world
             .users
             .get(&user_id)
             .cloned()
             .ok_or(format!("no user {user_id}"))?
     };
+    post_as(
+        sandbox,
+        room_id,
+        Speaker::from(&user),
+        Author::User { id: user.id },
+        "message",
+        text,
+    )
+    .await
+}
+
+pub(super) async fn post_guest_message(
+    sandbox: &Sandbox,
+    room_id: i64,
+    name: &str,
+    text: &str,
+) -> Result<Delivery, String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err("a guest name has 1–50 characters".into());
+    }
+    let speaker = Speaker {
+        id: guest_id(name),
+        name: format!("{name} (guest)"),
+        mention_name: String::new(),
+        timezone: "UTC".into(),
+    };
+    post_as(
+        sandbox,
+        room_id,
+        speaker,
+        Author::Guest {
+            name: name.to_owned(),
+        },
+        "guest_access",
+        text,
+    )
+    .await
+}
+
+async fn post_as(
+    sandbox: &Sandbox,
+    room_id: i64,
+    speaker: Speaker,
+    author: Author,
+    kind: &str,
+    text: &str,
+) -> Result<Delivery, String> {
+    let chars = text.chars().count();
+    if !(1..=10_000).contains(&chars) {
+        return Err(format!("a message must be 1–10000 characters, got {chars}"));
+    }
+    if !sandbox.world().rooms.contains_key(&room_id) {
+        return Err(format!("no room {room_id}"));
+    }
     let posted = Posted {
         id: uuid::Uuid::new_v4().to_string(),
         room_id,
         date: chrono::Utc::now().to_rfc3339(),
-        kind: "message".into(),
-        author: Author::User { id: user.id },
+        kind: kind.into(),
+        author,
         message: text.to_owned(),
         message_format: "text".into(),
         color: None,
@@ -72,7 +148,7 @@ pub(super) async fn post_user_message(
         inline_reply: false,
     };
     sandbox.record_post(posted.clone());
-    Ok(deliver(sandbox, &posted, &user).await)
+    Ok(deliver(sandbox, &posted, &speaker).await)
 }
 
 pub(super) async fn redeliver(
@@ -89,7 +165,7 @@ pub(super) async fn redeliver(
             .cloned()
             .ok_or(format!("no message {message_id} in room {room_id}"))?;
         let Author::User { id } = posted.author else {
-            return Err("only user messages are delivered to webhooks".into());
+            return Err("only user messages are redelivered".into());
         };
         let user = world
             .users
@@ -98,10 +174,10 @@ pub(super) async fn redeliver(
             .ok_or(format!("no user {id}"))?;
         (posted, user)
     };
-    Ok(deliver(sandbox, &posted, &user).await)
+    Ok(deliver(sandbox, &posted, &Speaker::from(&user)).await)
 }
 
-async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &SandboxUser) -> Delivery {
+async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery {
     let (clients, room, mentions) = {
         let world = sandbox.world();
         let clients: Vec<Client> = world
@@ -115,7 +191,7 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &SandboxUser) -> Deli
             .users
             .values()
             .filter(|u| posted.message.contains(&format!("@{}", u.mention_name)))
-            .map(|u| user_json(sandbox, u))
+            .map(|u| user_json(sandbox, &Speaker::from(u)))
             .collect();
         (clients, room, mentions)
     };
@@ -174,7 +250,7 @@ fn pattern_matches(hook: &Value, text: &str) -> bool {
     }
 }
 
-fn user_json(sandbox: &Sandbox, u: &SandboxUser) -> Value {
+fn user_json(sandbox: &Sandbox, u: &Speaker) -> Value {
     json!({"id": u.id, "name": u.name, "mention_name": u.mention_name, "version": "SANDBOX1",
            "links": {"self": format!("{}/v2/user/{}", sandbox.base_url(), u.id)}})
 }
@@ -204,7 +280,7 @@ async fn call_webhook(
     hook: Value,
     index: usize,
     item: &Value,
-    user: &SandboxUser,
+    user: &Speaker,
     room_id: i64,
 ) -> (WebhookAttempt, Option<(Client, Notification)>) {
     let name = hook["name"]

@@ -8,10 +8,12 @@
 mod api;
 mod control;
 mod deliver;
+mod guest;
 mod install;
 mod limits;
 pub mod model;
 mod oauth;
+mod ui;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -106,7 +108,10 @@ impl Sandbox {
         let hipchat = api::router(self.clone())
             .merge(oauth::router(self.clone()))
             .merge(install::router(self.clone()));
-        api::layered(self.clone(), hipchat).merge(control::router(self.clone()))
+        api::layered(self.clone(), hipchat)
+            .merge(control::router(self.clone()))
+            .merge(ui::router(self.clone()))
+            .merge(guest::router(self.clone()))
     }
 
     /// Base URL.

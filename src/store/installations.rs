@@ -27,8 +27,8 @@ pub struct Installation {
     pub api_url: String,
     /// HipChat web origin (hosts `all.js`).
     pub homepage: String,
-    /// Unix seconds of installation.
-    pub installed_at: i64,
+    /// Unix milliseconds of installation (orders installations made in the same second).
+    pub installed_at_ms: i64,
     /// Set when the token endpoint refused the credentials: the client was revoked.
     #[serde(default)]
     pub revoked_at: Option<i64>,

@@ -1,6 +1,7 @@
 //! An embedded demo dynaBOARD for `hipboard demo` and the tests: the JIRA REST v2 API the
 //! add-on calls, and plain issue pages at both link forms, over a seeded data set.
 
+mod fire;
 mod model;
 mod pages;
 mod rest;
@@ -11,6 +12,7 @@ use std::sync::{Arc, RwLock};
 use axum::Router;
 use axum::routing::get;
 
+pub use fire::EventTarget;
 pub use model::DemoIssue;
 use model::Project;
 
@@ -19,15 +21,25 @@ pub struct DemoDynaboard {
     token: String,
     projects: Vec<Project>,
     issues: RwLock<Vec<DemoIssue>>,
+    /// Where the event console sends events, when connected to an add-on.
+    events: Option<EventTarget>,
+    http: reqwest::Client,
 }
 
 impl DemoDynaboard {
     /// Seeded with the demo data set; `token` is the API token clients must send.
     pub fn seeded(token: impl Into<String>) -> Arc<DemoDynaboard> {
+        DemoDynaboard::connected(token, None)
+    }
+
+    /// Seeded, with an event console sending to `events`.
+    pub fn connected(token: impl Into<String>, events: Option<EventTarget>) -> Arc<DemoDynaboard> {
         Arc::new(DemoDynaboard {
             token: token.into(),
             projects: seed::projects(),
             issues: RwLock::new(seed::issues()),
+            events,
+            http: crate::net::client(std::time::Duration::from_secs(15)),
         })
     }
 
@@ -39,6 +51,8 @@ impl DemoDynaboard {
             .route("/issues/{key}", get(pages::issue))
             .route("/rest/api/2/issue/{key}", get(rest::issue))
             .route("/rest/api/2/myself", get(rest::myself))
+            .route("/events", get(pages::events))
+            .route("/demo/fire", axum::routing::post(fire::fire))
             .with_state(self.clone())
     }
 

@@ -22,7 +22,7 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:6px 8px;
 fn layout(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head>\
-         <body><header><a href=\"/\">dynaBOARD</a> <span class=\"muted\" style=\"color:#b3d4ff\">(demo)</span></header>\
+         <body><header><a href=\"/\">dynaBOARD</a> <span class=\"muted\" style=\"color:#b3d4ff\">(demo)</span> <a href=\"/events\" style=\"float:right;font-weight:400\">Event console</a></header>\
          <main>{body}</main></body></html>",
         escape(title)
     )
@@ -115,4 +115,90 @@ pub async fn issue(State(demo): State<Arc<DemoDynaboard>>, Path(key): Path<Strin
         row("Updated", &i.updated),
     );
     Html(layout(&format!("{}: {}", i.key, i.summary), &body)).into_response()
+}
+
+/// `GET /events`: the event console.
+pub async fn events(State(demo): State<Arc<DemoDynaboard>>) -> Html<String> {
+    let users: String = super::fire::USERS
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            format!(
+                "<option value=\"{i}\">{} {} — {}{}</option>",
+                escape(u.first),
+                escape(u.last),
+                escape(u.role),
+                if u.customer.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", escape(u.customer))
+                }
+            )
+        })
+        .collect();
+    let keys: String = demo
+        .read()
+        .iter()
+        .filter(|i| !i.restricted)
+        .map(|i| format!("<option>{}</option>", escape(&i.key)))
+        .collect();
+    let status_url = demo
+        .events
+        .as_ref()
+        .map(|t| t.status_url.clone())
+        .unwrap_or_default();
+    let connected = if demo.events.is_some() {
+        String::new()
+    } else {
+        "<p class=\"muted\">This dynaBOARD is not connected to an add-on; events cannot be sent.</p>".into()
+    };
+    let body = format!(
+        r#"<h1>Event console</h1>
+<p class="muted">Acts as a dynaBOARD user and sends the events dynaBOARD sends to hipboard, signed as dynaBOARD signs them.</p>
+{connected}
+<p><label>Act as <select id="user">{users}</select></label>
+<button id="chat" style="float:right">Chat</button></p>
+<section><h2>Create an issue</h2>
+<input id="summary" placeholder="Summary" style="width:60%"> <select id="type"><option>Bug</option><option>Task</option><option>Story</option><option>Incident</option></select>
+<select id="priority"><option>Major</option><option>Minor</option><option>Critical</option><option>Blocker</option><option>Trivial</option></select>
+<button data-event="issue_created">Create issue</button></section>
+<section><h2>Comment, approve</h2>
+<select id="key">{keys}</select> <input id="comment" placeholder="Comment" style="width:40%">
+<button data-event="comment_created">Comment</button> <button data-event="issue_approval" data-approved="true">Approve</button> <button data-event="issue_approval" data-approved="false">Disapprove</button></section>
+<section><h2>Sessions</h2><button data-event="user_login">Log in</button> <button data-event="user_logout">Log out</button></section>
+<h2>Answers</h2><ol id="log" class="muted"></ol>
+<script>
+const $ = (id) => document.getElementById(id);
+async function fire(event, approved) {{
+  const body = {{ user: Number($('user').value), event, key: $('key').value, summary: $('summary').value,
+    type: $('type').value, priority: $('priority').value, comment: $('comment').value, approved: approved === 'true' }};
+  const response = await fetch('/demo/fire', {{ method: 'POST', headers: {{ 'Content-Type': 'application/json' }}, body: JSON.stringify(body) }});
+  const result = await response.json();
+  const li = document.createElement('li');
+  li.textContent = event + ' → ' + (result.status || response.status) + ' ' + JSON.stringify(result.answer || result.error);
+  $('log').prepend(li);
+  return result;
+}}
+document.querySelectorAll('button[data-event]').forEach((b) => b.addEventListener('click', () => fire(b.dataset.event, b.dataset.approved)));
+async function chatState() {{
+  if (!{status_json}) return;
+  try {{
+    const s = await (await fetch({status_json})).json();
+    $('chat').textContent = s.open ? 'Chat with support' : 'Chat closed' + (s.next_open ? ' — opens ' + new Date(s.next_open).toLocaleString() : '');
+    $('chat').disabled = !s.open;
+  }} catch (e) {{ $('chat').textContent = 'Chat unavailable'; $('chat').disabled = true; }}
+}}
+$('chat').addEventListener('click', async () => {{
+  const result = await fire('chat_request');
+  if (result.status === 200 && result.answer.join_url) {{
+    const user = $('user').selectedOptions[0].textContent.split(' — ')[0];
+    window.open(result.answer.join_url + '?name=' + encodeURIComponent(user), '_blank');
+  }}
+}});
+chatState();
+setInterval(chatState, 15000);
+</script>"#,
+        status_json = serde_json::to_string(&status_url).unwrap_or_else(|_| "\"\"".into()),
+    );
+    Html(layout("Event console — dynaBOARD (demo)", &body))
 }
