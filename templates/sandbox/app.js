@@ -153,8 +153,13 @@ function onEvent(event) {
     state.messages.set(event.message.id, event.message);
     const h = $('history');
     const atBottom = h.scrollHeight - h.scrollTop - h.clientHeight < 40;
-    h.append(messageItem(event.message));
-    if (atBottom) scrollDown();
+    const li = messageItem(event.message);
+    h.append(li);
+    if (atBottom) {
+      scrollDown();
+      // Pictures change the height when they arrive.
+      li.querySelectorAll('img').forEach((img) => img.addEventListener('load', scrollDown, { once: true }));
+    }
   } else if (event.type === 'glance' && state.room && event.room_id === state.room.id) {
     showGlance(event.oauth_id, event.key, event.content);
   } else if (event.type === 'rooms') {
