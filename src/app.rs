@@ -145,7 +145,13 @@ impl App {
             clock.clone(),
         ));
         let people = Arc::new(People::new(client.clone(), tokens.clone()));
-        let outbox = Outbox::new(store.clone(), tokens.clone(), client, clock.clone());
+        let outbox = Outbox::new(
+            store.clone(),
+            tokens.clone(),
+            client,
+            clock.clone(),
+            config.rate_limits,
+        );
         let default_connection = config.dynaboard.as_ref().map(|d| Connection {
             url: d.url.clone(),
             token: d.token.clone(),

@@ -75,6 +75,8 @@ pub struct Config {
     pub dynaboard: Option<DynaboardConnection>,
     /// Default notification room.
     pub notification_room: Option<RoomRef>,
+    /// HipChat's limits the outbox keeps.
+    pub rate_limits: crate::runtime::pacer::RateLimits,
 }
 
 /// Raw settings as given by flags or the environment, before validation.
@@ -133,6 +135,7 @@ impl RawConfig {
             resources,
             dynaboard,
             notification_room,
+            rate_limits: crate::runtime::pacer::RateLimits::HIPCHAT,
         })
     }
 }

@@ -164,3 +164,41 @@ async fn queued_calls_survive_a_restart() {
         .count();
     assert_eq!(delivered, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hipchat_limits_are_kept_before_hipchat_has_to_refuse() {
+    use hipboard::runtime::pacer::RateLimits;
+    use hipboard::sandbox::{Limits, SandboxSettings};
+    use std::time::Duration;
+    let window = Duration::from_secs(1);
+    let world = World::start_with(common::Options {
+        sandbox: SandboxSettings {
+            limits: Limits {
+                per_room: 4,
+                room_window: window,
+                ..Limits::hipchat()
+            },
+            ..SandboxSettings::default()
+        },
+        limits: Some(RateLimits {
+            per_room: 4,
+            room_window: window,
+            ..RateLimits::HIPCHAT
+        }),
+        ..common::Options::default()
+    })
+    .await;
+    let installed = world.install_in("Support").await;
+    for n in 0..10 {
+        send(
+            &world,
+            &installed.oauth_id,
+            installed.room_id,
+            &format!("burst {n}"),
+        )
+        .await;
+    }
+    world.idle().await;
+    let statuses = notification_calls(&world, installed.room_id);
+    assert_eq!(statuses, vec![204; 10], "paced: never over the flood limit");
+}

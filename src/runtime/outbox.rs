@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::lanes::Lanes;
+use super::pacer::{Pacer, RateLimits};
 use crate::clock::Clock;
 use crate::hipchat::client::{Api, HipChatClient, HipChatError, RoomKey};
 use crate::hipchat::retry::OUTBOX_BACKOFF;
@@ -68,6 +69,7 @@ struct Inner {
     tokens: Arc<Tokens>,
     client: HipChatClient,
     clock: Clock,
+    pacer: Pacer,
 }
 
 /// Entries staged in a batch, to be released to delivery once the batch is durable.
@@ -77,12 +79,19 @@ pub struct Staged(Vec<(Lane, QueueId)>);
 
 impl Outbox {
     /// An outbox delivering with `tokens` through `client`.
-    pub fn new(store: Store, tokens: Arc<Tokens>, client: HipChatClient, clock: Clock) -> Outbox {
+    pub fn new(
+        store: Store,
+        tokens: Arc<Tokens>,
+        client: HipChatClient,
+        clock: Clock,
+        limits: RateLimits,
+    ) -> Outbox {
         let inner = Arc::new(Inner {
             store,
             tokens,
             client,
             clock,
+            pacer: Pacer::new(limits),
         });
         let worker = inner.clone();
         let lanes = Lanes::new("outbox", CONCURRENCY, move |lane: Lane, id: QueueId| {
@@ -207,6 +216,10 @@ impl Inner {
     }
 
     async fn call(&self, api: Api<'_>, entry: &OutboxEntry) -> Result<(), HipChatError> {
+        let posts_message = matches!(entry.call, Outbound::Notification { .. });
+        self.pacer
+            .admit(&entry.oauth_id, entry.room_id, posts_message)
+            .await;
         match &entry.call {
             Outbound::Notification { notification } => {
                 self.client

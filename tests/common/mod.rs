@@ -46,6 +46,8 @@ pub struct Options {
     pub sandbox: SandboxSettings,
     /// Extra add-on settings.
     pub raw: RawConfig,
+    /// The limits the add-on keeps (HipChat's when `None`).
+    pub limits: Option<hipboard::runtime::pacer::RateLimits>,
 }
 
 /// The running add-on, in a runtime of its own: stopping that runtime stops every task the
@@ -116,7 +118,7 @@ impl World {
             }
         });
         let data = tempfile::tempdir().unwrap();
-        let addon = start_addon(None, &options.raw, data.path().to_path_buf()).await;
+        let addon = start_addon(None, &options, data.path().to_path_buf()).await;
         World {
             sandbox,
             running: Some(addon),
@@ -176,7 +178,7 @@ impl World {
     pub async fn start_addon_again(&mut self) {
         let addr = self.stopped_at.take().expect("add-on was stopped");
         let data = self.data.path().to_path_buf();
-        self.running = Some(start_addon(Some(addr), &self.options.raw, data).await);
+        self.running = Some(start_addon(Some(addr), &self.options, data).await);
     }
 
     /// POSTs a room message webhook signed with `secret`, exactly as HipChat would; returns
@@ -299,13 +301,14 @@ impl Drop for World {
 }
 
 /// Starts an add-on on `addr` (or a free port) in a runtime of its own.
-async fn start_addon(addr: Option<SocketAddr>, raw: &RawConfig, data_dir: PathBuf) -> Addon {
+async fn start_addon(addr: Option<SocketAddr>, options: &Options, data_dir: PathBuf) -> Addon {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let raw = raw.clone();
+    let raw = options.raw.clone();
+    let limits = options.limits;
     let started = runtime.spawn(async move {
         // A killed predecessor's listener may linger for a moment.
         let wanted = addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap());
@@ -330,7 +333,10 @@ async fn start_addon(addr: Option<SocketAddr>, raw: &RawConfig, data_dir: PathBu
                 .or_else(|| Some(env!("CARGO_MANIFEST_DIR").to_owned())),
             ..raw
         };
-        let config = raw.validate().expect("valid test config");
+        let mut config = raw.validate().expect("valid test config");
+        if let Some(limits) = limits {
+            config.rate_limits = limits;
+        }
         // A killed predecessor may take a moment to release the store's file lock.
         let mut attempts = 0;
         let app = loop {
