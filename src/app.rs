@@ -3,9 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::atomic::Ordering;
+
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{StatusCode, header};
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use tower_http::timeout::TimeoutLayer;
@@ -76,6 +79,8 @@ pub struct AppState {
     pub views: Views,
     /// dynaBOARD's endpoints' shared state.
     pub inbound: Inbound,
+    /// Set when shutdown began: new work is refused, `/readyz` says so.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FromRef<AppState> for Verifier {
@@ -207,6 +212,7 @@ impl App {
                 outbox,
                 views,
                 inbound,
+                draining: Arc::default(),
             },
             background: std::sync::Mutex::new(Vec::new()),
         })
@@ -217,6 +223,7 @@ impl App {
         Router::new()
             .route("/descriptor.json", get(descriptor))
             .route("/healthz", get(healthz))
+            .route("/readyz", get(readyz))
             .route("/static/{name}", get(crate::assets::asset))
             .route("/installed", post(install::installed))
             .route(
@@ -231,12 +238,21 @@ impl App {
             .merge(crate::dynaboard::inbound::router(
                 self.state.inbound.clone(),
             ))
+            .layer(middleware::from_fn_with_state(
+                self.state.draining.clone(),
+                refuse_while_draining,
+            ))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
             ))
             .layer(TraceLayer::new_for_http())
+    }
+
+    /// Starts shutting down: from now on new work is refused and `/readyz` answers 503.
+    pub fn begin_draining(&self) {
+        self.state.draining.store(true, Ordering::SeqCst);
     }
 
     /// Resumes stored work and starts the periodic sweeps. Call once, inside the runtime.
@@ -292,6 +308,46 @@ async fn descriptor(State(state): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/json")],
         state.descriptor.served(),
     )
+}
+
+/// While draining, anything that would start work (every method but GET) gets 503.
+async fn refuse_while_draining(
+    State(draining): State<Arc<std::sync::atomic::AtomicBool>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    if draining.load(Ordering::SeqCst) && request.method() != axum::http::Method::GET {
+        let body = axum::Json(serde_json::json!({"error": "shutting down; try again shortly"}));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            body,
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// `GET /readyz`: 200 while accepting work, 503 while draining.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.draining.load(Ordering::SeqCst) {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "draining"})),
+        )
+    } else if !state.store.is_healthy() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "store unavailable"})),
+        )
+    } else {
+        (
+            StatusCode::OK,
+            axum::Json(
+                serde_json::json!({"status": "ready", "pending_jobs": state.bot.pending_jobs(), "pending_calls": state.outbox.pending()}),
+            ),
+        )
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

@@ -126,7 +126,7 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
     println!("  Open the sandbox URL in a browser. Ctrl-C stops everything.");
 
     tokio::select! {
-        () = server::shutdown_signal() => {}
+        () = server::shutdown_signal() => app.begin_draining(),
         r = sandbox_task => return Err(format!("sandbox stopped: {r:?}")),
         r = addon_task => return Err(format!("add-on stopped: {r:?}")),
     }

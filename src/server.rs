@@ -9,6 +9,9 @@ use crate::app::App;
 
 /// How long shutdown waits for accepted work to finish before leaving it for the next start.
 const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
+/// How long `/readyz` reports draining (and new work gets 503) before the listener closes,
+/// so a load balancer notices.
+const DRAIN_NOTICE: Duration = Duration::from_secs(1);
 
 /// Binds `addr`, or says which setting is at fault.
 pub async fn bind(setting: &str, addr: SocketAddr) -> Result<TcpListener, String> {
@@ -27,11 +30,18 @@ pub async fn serve(app: App) -> Result<(), String> {
         descriptor = %config.url("/descriptor.json"),
         "hipboard add-on listening"
     );
+    let app = std::sync::Arc::new(app);
+    let draining = app.clone();
     axum::serve(listener, app.router())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            draining.begin_draining();
+            tokio::time::sleep(DRAIN_NOTICE).await;
+        })
         .await
         .map_err(|e| format!("server failed: {e}"))?;
     drain(&app).await;
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod dynaboard;
+pub mod process;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -77,6 +78,18 @@ pub struct World {
     sandbox_task: JoinHandle<()>,
     stopped_at: Option<SocketAddr>,
     pub http: reqwest::Client,
+}
+
+/// A sandbox HipChat alone, served on loopback (for tests that run the add-on as a process).
+pub async fn sandbox_only(settings: SandboxSettings) -> (Sandbox, JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let sandbox = Sandbox::new(&url, settings);
+    let task = tokio::spawn({
+        let sandbox = sandbox.clone();
+        async move { hipboard::sandbox::serve(sandbox, listener).await.unwrap() }
+    });
+    (sandbox, task)
 }
 
 /// An installation in a room.

@@ -1,0 +1,65 @@
+//! Graceful shutdown of the real binary: SIGTERM and SIGINT make `/readyz` report draining,
+//! refuse new work, finish accepted work, flush the store and exit 0.
+
+mod common;
+
+use std::time::Duration;
+
+use common::process::{AddonProcess, free_port};
+use hipboard::sandbox::SandboxSettings;
+use hipboard::store::Store;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_and_sigint_drain_and_exit_cleanly() {
+    for signal in ["TERM", "INT"] {
+        let (sandbox, _task) = common::sandbox_only(SandboxSettings::default()).await;
+        let data = tempfile::tempdir().unwrap();
+        let addr = free_port();
+        let mut addon = AddonProcess::spawn(data.path(), addr, &[]).await;
+        let room = sandbox.room_named("Support").unwrap().id;
+        let oauth_id = sandbox
+            .install(&format!("{}/descriptor.json", addon.url), Some(room))
+            .await
+            .unwrap();
+        let delivery = sandbox
+            .post_message(room, 2, "/incident Before shutdown")
+            .await
+            .unwrap();
+        assert_eq!(delivery.webhooks[0].status, Some(200));
+
+        let http = hipboard::net::client(Duration::from_secs(5));
+        let ready = http
+            .get(format!("{}/readyz", addon.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), 200);
+
+        addon.signal(signal);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let ready = http
+            .get(format!("{}/readyz", addon.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), 503, "{signal}: readyz must report draining");
+        let refused = sandbox
+            .post_message(room, 2, "/incident During shutdown")
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.webhooks[0].status,
+            Some(503),
+            "{signal}: new work is refused"
+        );
+
+        let status = addon.wait_exit(Duration::from_secs(15)).await;
+        assert!(status.success(), "{signal}: exit status {status:?}");
+        let store = Store::open(data.path()).expect("store opens cleanly");
+        assert_eq!(
+            store.incident(&oauth_id, 1).unwrap().unwrap().title,
+            "Before shutdown"
+        );
+        assert!(store.incident(&oauth_id, 2).unwrap().is_none());
+    }
+}
