@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::runtime::pacer::RateLimits;
+
 /// A setting that cannot be used, with the name of the variable or flag at fault.
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {problem}")]
@@ -76,7 +78,7 @@ pub struct Config {
     /// Default notification room.
     pub notification_room: Option<RoomRef>,
     /// HipChat's limits the outbox keeps.
-    pub rate_limits: crate::runtime::pacer::RateLimits,
+    pub rate_limits: RateLimits,
 }
 
 /// Raw settings as given by flags or the environment, before validation.
@@ -98,6 +100,8 @@ pub struct RawConfig {
     pub dynaboard_webhook_secret: Option<String>,
     /// `HIPBOARD_NOTIFICATION_ROOM`.
     pub notification_room: Option<String>,
+    /// `HIPBOARD_HIPCHAT_LIMITS`: `<messages>/<seconds>,<calls>/<seconds>`.
+    pub hipchat_limits: Option<String>,
 }
 
 /// Default listen address.
@@ -128,6 +132,10 @@ impl RawConfig {
             non_empty(self.dynaboard_webhook_secret),
         )?;
         let notification_room = non_empty(self.notification_room).and_then(|r| RoomRef::parse(&r));
+        let rate_limits = match non_empty(self.hipchat_limits) {
+            None => RateLimits::HIPCHAT,
+            Some(text) => parse_limits(&text)?,
+        };
         Ok(Config {
             addr,
             base_url,
@@ -135,7 +143,7 @@ impl RawConfig {
             resources,
             dynaboard,
             notification_room,
-            rate_limits: crate::runtime::pacer::RateLimits::HIPCHAT,
+            rate_limits,
         })
     }
 }
@@ -169,6 +177,32 @@ pub fn parse_base_url(setting: &'static str, text: &str) -> Result<Url, ConfigEr
     }
     let trimmed = url.as_str().trim_end_matches('/').to_owned();
     Url::parse(&trimmed).map_err(|e| bad(setting, e.to_string()))
+}
+
+/// `30/60,500/300`: messages per room per seconds, then calls per token per seconds.
+fn parse_limits(text: &str) -> Result<RateLimits, ConfigError> {
+    let problem = || {
+        bad(
+            "HIPBOARD_HIPCHAT_LIMITS",
+            format!(
+                "{text:?} is not <messages>/<seconds>,<calls>/<seconds> (HipChat Cloud: 30/60,500/300)"
+            ),
+        )
+    };
+    let pair = |part: &str| -> Option<(usize, u64)> {
+        let (n, secs) = part.trim().split_once('/')?;
+        let (n, secs) = (n.trim().parse().ok()?, secs.trim().parse().ok()?);
+        (n > 0 && secs > 0).then_some((n, secs))
+    };
+    let (room, token) = text.split_once(',').ok_or_else(problem)?;
+    let ((per_room, room_secs), (per_token, token_secs)) =
+        pair(room).zip(pair(token)).ok_or_else(problem)?;
+    Ok(RateLimits {
+        per_room,
+        room_window: std::time::Duration::from_secs(room_secs),
+        per_installation: per_token,
+        installation_window: std::time::Duration::from_secs(token_secs),
+    })
 }
 
 fn dynaboard_connection(
@@ -286,6 +320,27 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(e.setting, "HIPBOARD_BASE_URL");
+    }
+
+    #[test]
+    fn limits_parse_or_name_the_setting() {
+        let c = RawConfig {
+            hipchat_limits: Some("100/300, 1000/300".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(c.rate_limits.per_room, 100);
+        assert_eq!(c.rate_limits.installation_window.as_secs(), 300);
+        for bad in ["30", "30/60", "0/60,500/300", "x/60,500/300"] {
+            let e = RawConfig {
+                hipchat_limits: Some(bad.into()),
+                ..raw()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(e.setting, "HIPBOARD_HIPCHAT_LIMITS", "{bad}");
+        }
     }
 
     #[test]

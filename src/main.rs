@@ -54,6 +54,9 @@ struct Settings {
     /// Default notification room (id or name).
     #[arg(long, env = "HIPBOARD_NOTIFICATION_ROOM", global = true)]
     notification_room: Option<String>,
+    /// HipChat's limits kept by the outbox: <messages>/<seconds> per room, <calls>/<seconds> per token.
+    #[arg(long, env = "HIPBOARD_HIPCHAT_LIMITS", global = true)]
+    hipchat_limits: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         dynaboard_token: s.dynaboard_token,
         dynaboard_webhook_secret: s.dynaboard_webhook_secret,
         notification_room: s.notification_room,
+        hipchat_limits: s.hipchat_limits,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -70,12 +70,15 @@ struct Inner {
     client: HipChatClient,
     clock: Clock,
     pacer: Pacer,
+    /// The newest glance push queued per lane: an older one is skipped, since a glance shows
+    /// only the latest state and every push counts against HipChat's rate limit.
+    newest_glance: std::sync::Mutex<std::collections::HashMap<Lane, QueueId>>,
 }
 
 /// Entries staged in a batch, to be released to delivery once the batch is durable.
 #[derive(Debug, Default)]
 #[must_use = "staged entries are only delivered once released"]
-pub struct Staged(Vec<(Lane, QueueId)>);
+pub struct Staged(Vec<(Lane, QueueId, bool)>);
 
 impl Outbox {
     /// An outbox delivering with `tokens` through `client`.
@@ -92,6 +95,7 @@ impl Outbox {
             client,
             clock,
             pacer: Pacer::new(limits),
+            newest_glance: Default::default(),
         });
         let worker = inner.clone();
         let lanes = Lanes::new("outbox", CONCURRENCY, move |lane: Lane, id: QueueId| {
@@ -118,15 +122,29 @@ impl Outbox {
             created_at: self.inner.clock.unix(),
         };
         let id = self.inner.store.enqueue(batch, Queue::Outbox, &entry)?;
-        staged.0.push(((entry.oauth_id, room_id), id));
+        let glance = matches!(entry.call, Outbound::Glance { .. });
+        staged.0.push(((entry.oauth_id, room_id), id, glance));
         Ok(())
     }
 
     /// Starts delivering entries whose batch has been committed.
     pub fn release(&self, staged: Staged) {
-        for (lane, id) in staged.0 {
-            self.lanes.push(lane, id);
+        for (lane, id, glance) in staged.0 {
+            self.queue(lane, id, glance);
         }
+    }
+
+    fn queue(&self, lane: Lane, id: QueueId, glance: bool) {
+        if glance {
+            let mut newest = self
+                .inner
+                .newest_glance
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let slot = newest.entry(lane.clone()).or_insert(id);
+            *slot = (*slot).max(id);
+        }
+        self.lanes.push(lane, id);
     }
 
     /// Queues every stored entry again (after a restart).
@@ -134,7 +152,8 @@ impl Outbox {
         let entries: Vec<(QueueId, OutboxEntry)> = self.inner.store.queued(Queue::Outbox)?;
         let n = entries.len();
         for (id, entry) in entries {
-            self.lanes.push((entry.oauth_id, entry.room_id), id);
+            let glance = matches!(entry.call, Outbound::Glance { .. });
+            self.queue((entry.oauth_id, entry.room_id), id, glance);
         }
         Ok(n)
     }
@@ -164,6 +183,9 @@ impl Inner {
             let Some(mut entry) = self.store.queued_entry::<OutboxEntry>(Queue::Outbox, id)? else {
                 return Ok(());
             };
+            if self.superseded(lane, id, &entry) {
+                return self.finish(id).await;
+            }
             let installation = match self.store.installation(&entry.oauth_id)? {
                 Some(i) if i.is_active() => i,
                 _ => {
@@ -212,6 +234,22 @@ impl Inner {
                     return self.finish(id).await;
                 }
             }
+        }
+    }
+
+    /// Whether a newer push of the same room's glance is queued behind this one.
+    fn superseded(&self, lane: &Lane, id: QueueId, entry: &OutboxEntry) -> bool {
+        if !matches!(entry.call, Outbound::Glance { .. }) {
+            return false;
+        }
+        let mut newest = self.newest_glance.lock().unwrap_or_else(|p| p.into_inner());
+        match newest.get(lane) {
+            Some(latest) if *latest > id => true,
+            Some(latest) if *latest == id => {
+                newest.remove(lane);
+                false
+            }
+            _ => false,
         }
     }
 

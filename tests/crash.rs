@@ -1,0 +1,243 @@
+//! Crash test: the real binary under load, killed with SIGKILL at random moments, many times.
+//! Afterwards: every acknowledged incident change and every accepted dynaBOARD event is there,
+//! every accepted event was announced (a call in flight at a kill may go out twice: HipChat has
+//! no idempotency key, so at most one per kill), nothing is left queued, the store opens cleanly.
+//!
+//! `HIPBOARD_CRASH_CYCLES` sets the number of kills (default 12).
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::process::{AddonProcess, free_port};
+use hipboard::sandbox::{Sandbox, SandboxSettings};
+use hipboard::store::{IncidentState, Queue, Store};
+use serde_json::json;
+
+const SECRET: &str = "crash-test-event-secret";
+
+#[derive(Default)]
+struct Ledger {
+    /// Titles of incidents whose /incident was answered 200.
+    opened: Vec<String>,
+    /// Incident numbers whose /ack was answered "acknowledged".
+    acknowledged: Vec<u64>,
+    /// Issue keys of events answered 202 or 200.
+    accepted: Vec<String>,
+}
+
+async fn send_event(http: &reqwest::Client, url: &str, id: &str, key: &str) -> Option<u16> {
+    let body = serde_json::to_vec(&json!({
+        "id": id, "event": "issue_created", "at": "2026-11-23T10:00:00Z",
+        "user": {"first_name": "Zoë", "last_name": "Ångström", "email": "zoe@acme.example", "customer": "Acme", "role": "customer"},
+        "issue": {"key": key, "summary": format!("Crash test {key}"), "project": "DB",
+                  "url": format!("https://dynaboard.example/browse/{key}"), "type": "Task", "priority": "Minor"}
+    }))
+    .unwrap();
+    let response = http
+        .post(format!("{url}/dynaboard/events"))
+        .header(
+            "X-Dynaboard-Signature",
+            hipboard::auth::signature::sign(SECRET.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .ok()?;
+    Some(response.status().as_u16())
+}
+
+/// Load until aborted: incidents opened and acknowledged through the sandbox, events sent directly.
+fn drive(
+    sandbox: &Sandbox,
+    url: &str,
+    room: i64,
+    cycle: usize,
+    ledger: &Arc<Mutex<Ledger>>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    for lane in 0..2 {
+        let (sandbox, ledger) = (sandbox.clone(), ledger.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 0.. {
+                let title = format!("crash {cycle}-{lane}-{n}");
+                let Ok(delivery) = sandbox
+                    .post_message(room, 2, &format!("/incident {title}"))
+                    .await
+                else {
+                    continue;
+                };
+                if delivery.webhooks.first().and_then(|w| w.status) == Some(200) {
+                    ledger.lock().unwrap().opened.push(title);
+                }
+            }
+        }));
+    }
+    {
+        let (sandbox, ledger) = (sandbox.clone(), ledger.clone());
+        tasks.push(tokio::spawn(async move {
+            for k in 1.. {
+                let Ok(delivery) = sandbox
+                    .post_message(room, 1, &format!("/ack INC-{k}"))
+                    .await
+                else {
+                    continue;
+                };
+                if delivery.webhooks.first().and_then(|w| w.status) != Some(200) {
+                    continue;
+                }
+                let replied = sandbox.history(room).iter().any(|p| {
+                    p.attach_to.as_deref() == Some(delivery.message_id.as_str())
+                        && p.message.contains("acknowledged <b>INC-")
+                });
+                if replied {
+                    ledger.lock().unwrap().acknowledged.push(k);
+                }
+            }
+        }));
+    }
+    {
+        let (url, ledger) = (url.to_owned(), ledger.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = hipboard::net::client(Duration::from_secs(5));
+            for n in 0.. {
+                let key = format!("DB-{}", cycle * 100_000 + n + 1);
+                if matches!(
+                    send_event(&http, &url, &format!("evt-{key}"), &key).await,
+                    Some(200 | 202)
+                ) {
+                    ledger.lock().unwrap().accepted.push(key);
+                }
+            }
+        }));
+    }
+    tasks
+}
+
+fn announced(sandbox: &Sandbox, room: i64) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for p in sandbox.history(room) {
+        if let Some(id) = p.card.as_ref().and_then(|c| c["id"].as_str()) {
+            if id.starts_with("DB-") {
+                *counts.entry(id.to_owned()).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_under_load_loses_nothing_acknowledged() {
+    let cycles: usize = std::env::var("HIPBOARD_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    // The load is far over HipChat Cloud's limits; this sandbox and the add-on agree on higher ones.
+    let limits = hipboard::sandbox::Limits {
+        per_token: 1_000_000,
+        per_room: 1_000_000,
+        ..hipboard::sandbox::Limits::hipchat()
+    };
+    let (sandbox, _task) = common::sandbox_only(SandboxSettings {
+        limits,
+        ..SandboxSettings::default()
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let env = [
+        ("DYNABOARD_URL", "http://127.0.0.1:9".to_owned()),
+        ("DYNABOARD_TOKEN", "unused".to_owned()),
+        ("DYNABOARD_WEBHOOK_SECRET", SECRET.to_owned()),
+        (
+            "HIPBOARD_HIPCHAT_LIMITS",
+            "1000000/60,1000000/60".to_owned(),
+        ),
+    ];
+    let room = sandbox.room_named("Support").unwrap().id;
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let mut oauth_id = String::new();
+    for cycle in 0..cycles {
+        let mut addon = AddonProcess::spawn(data.path(), addr, &env).await;
+        if cycle == 0 {
+            oauth_id = sandbox
+                .install(&format!("{}/descriptor.json", addon.url), Some(room))
+                .await
+                .unwrap();
+        }
+        let tasks = drive(&sandbox, &addon.url, room, cycle, &ledger);
+        let wait = 150 + rand::random::<u64>() % 600;
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        addon.kill().await;
+        for task in tasks {
+            task.abort();
+        }
+    }
+
+    // Restart once more and let it finish everything it accepted.
+    let mut addon = AddonProcess::spawn(data.path(), addr, &env).await;
+    let accepted = ledger.lock().unwrap().accepted.clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let seen = announced(&sandbox, room);
+        if accepted.iter().all(|k| seen.contains_key(k)) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "accepted events never announced"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    addon.signal("TERM");
+    assert!(addon.wait_exit(Duration::from_secs(20)).await.success());
+
+    let store = Store::open(data.path()).expect("the store opens cleanly after all the kills");
+    let ledger = ledger.lock().unwrap();
+    let total = store.incident_count(&oauth_id) as u64;
+    let titles: Vec<String> = (1..=total)
+        .filter_map(|n| store.incident(&oauth_id, n).unwrap().map(|i| i.title))
+        .collect();
+    for title in &ledger.opened {
+        assert!(
+            titles.contains(title),
+            "acknowledged incident {title:?} was lost"
+        );
+    }
+    for k in &ledger.acknowledged {
+        let incident = store
+            .incident(&oauth_id, *k)
+            .unwrap()
+            .expect("acknowledged incident exists");
+        assert_ne!(
+            incident.state,
+            IncidentState::Open,
+            "INC-{k}'s acknowledgement was lost"
+        );
+    }
+    let seen = announced(&sandbox, room);
+    let duplicates: usize = seen.values().map(|n| n - 1).sum();
+    assert!(
+        duplicates <= cycles,
+        "{duplicates} announcements sent twice for {cycles} kills"
+    );
+    assert_eq!(store.queue_len(Queue::Inbox), 0, "work left in the inbox");
+    assert_eq!(
+        store.queue_len(Queue::Outbox),
+        0,
+        "calls left in the outbox"
+    );
+    println!(
+        "{cycles} kills: {} incidents acknowledged, {} acknowledgements, {} events accepted, {duplicates} duplicate announcements",
+        ledger.opened.len(),
+        ledger.acknowledged.len(),
+        accepted.len()
+    );
+    assert!(
+        !ledger.opened.is_empty() && !accepted.is_empty(),
+        "the load did not run"
+    );
+}
