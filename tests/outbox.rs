@@ -202,3 +202,37 @@ async fn hipchat_limits_are_kept_before_hipchat_has_to_refuse() {
     let statuses = notification_calls(&world, installed.room_id);
     assert_eq!(statuses, vec![204; 10], "paced: never over the flood limit");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_whose_answer_was_lost_is_not_sent_again() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    // HipChat posts the first attempt but its answer never arrives (the client times out).
+    let path = format!("/v2/room/{}/notification", installed.room_id);
+    world.sandbox.inject(Fault {
+        path_prefix: path,
+        status: 1,
+        count: 1,
+    });
+    send(
+        &world,
+        &installed.oauth_id,
+        installed.room_id,
+        "exactly once",
+    )
+    .await;
+    world.idle().await;
+    let posted = world
+        .sandbox
+        .history(installed.room_id)
+        .into_iter()
+        .filter(|p| p.message == "exactly once")
+        .count();
+    assert_eq!(posted, 1, "the retry found it in the room's history");
+    let asked_history = world
+        .sandbox
+        .recorded()
+        .iter()
+        .any(|r| r.path.contains("/history/latest"));
+    assert!(asked_history);
+}

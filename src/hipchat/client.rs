@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::wire::{
-    CreateRoom, CreatedRoom, ErrorBody, GlanceUpdate, Notification, RoomDetails,
-    ServerCapabilities, SetTopic, TokenResponse, UpdateRoom, UserDetails,
+    CreateRoom, CreatedRoom, ErrorBody, GlanceUpdate, HistoryItem, HistoryPage, Notification,
+    RoomDetails, ServerCapabilities, SetTopic, TokenResponse, UpdateRoom, UserDetails,
 };
 use crate::net;
 
@@ -195,6 +195,20 @@ impl HipChatClient {
         let url = room_url(api.base, room, &[])?;
         let response = send(self.http.get(url).bearer_auth(api.token)).await?;
         decode(response).await
+    }
+
+    /// `GET /room/{room}/history/latest?max-results=…` (scope `view_messages`).
+    pub async fn latest_history(
+        &self,
+        api: Api<'_>,
+        room_id: i64,
+        max: u32,
+    ) -> Result<Vec<HistoryItem>, HipChatError> {
+        let mut url = room_url(api.base, RoomKey::Id(room_id), &["history", "latest"])?;
+        url.query_pairs_mut()
+            .append_pair("max-results", &max.to_string());
+        let response = send(self.http.get(url).bearer_auth(api.token)).await?;
+        Ok(decode::<HistoryPage>(response).await?.items)
     }
 
     /// `GET /user/{id}`.

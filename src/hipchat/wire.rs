@@ -659,6 +659,27 @@ pub struct UserDetails {
     pub is_group_admin: bool,
 }
 
+/// One message of `GET /room/{room}/history/latest`, the fields the add-on reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HistoryItem {
+    /// Message id.
+    pub id: String,
+    /// RFC 3339 time.
+    pub date: String,
+    /// Text (or HTML of notifications).
+    pub message: String,
+    /// `message`, `notification`, …
+    #[serde(rename = "type", default)]
+    pub kind: String,
+}
+
+/// A page of history.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// Oldest first.
+    pub items: Vec<HistoryItem>,
+}
+
 /// Body of `PUT /room/{room}`: HipChat requires every field.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct UpdateRoom {

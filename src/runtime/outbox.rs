@@ -22,6 +22,10 @@ use crate::store::{Batch, Queue, QueueId, Store, StoreResult};
 const MAX_ATTEMPTS: u32 = 300;
 /// Concurrent HipChat calls across rooms.
 const CONCURRENCY: usize = 32;
+/// Messages of history searched for a notification that may already have been sent.
+const HISTORY_WINDOW: u32 = 1000;
+/// Tolerated difference between our clock and HipChat's when matching history.
+const CLOCK_SKEW_SECS: i64 = 120;
 
 /// A HipChat call waiting to be made.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -35,6 +39,10 @@ pub struct OutboxEntry {
     /// Failed attempts so far.
     #[serde(default)]
     pub attempts: u32,
+    /// Set (durably) before a notification is sent: after a crash or an ambiguous failure,
+    /// HipChat's history is asked before sending it again.
+    #[serde(default)]
+    pub in_flight: bool,
     /// Unix seconds when it was accepted.
     pub created_at: i64,
 }
@@ -119,6 +127,7 @@ impl Outbox {
             room_id,
             call,
             attempts: 0,
+            in_flight: false,
             created_at: self.inner.clock.unix(),
         };
         let id = self.inner.store.enqueue(batch, Queue::Outbox, &entry)?;
@@ -199,7 +208,11 @@ impl Inner {
                         base: &installation.api_url,
                         token: &token,
                     };
-                    self.call(api, &entry).await
+                    match self.settle_in_flight(api, id, &mut entry).await? {
+                        Ok(true) => return self.finish(id).await,
+                        Ok(false) => self.call(api, &entry).await,
+                        Err(e) => Err(e),
+                    }
                 }
                 Err(TokenError::HipChat(e)) => Err(e),
                 Err(e) => {
@@ -235,6 +248,43 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// Before sending a notification: if an earlier attempt may have reached HipChat, look for
+    /// it in the room's history (`Ok(true)`: it is there, do not send again); otherwise mark
+    /// the entry in flight, durably, so a crash during the call is recognised as such.
+    async fn settle_in_flight(
+        &self,
+        api: Api<'_>,
+        id: QueueId,
+        entry: &mut OutboxEntry,
+    ) -> StoreResult<Result<bool, HipChatError>> {
+        let Outbound::Notification { notification } = &entry.call else {
+            return Ok(Ok(false));
+        };
+        if entry.in_flight {
+            let posted = self
+                .client
+                .latest_history(api, entry.room_id, HISTORY_WINDOW)
+                .await
+                .map(|items| {
+                    items.iter().any(|m| {
+                        m.kind == "notification"
+                            && m.message == notification.message
+                            && chrono::DateTime::parse_from_rfc3339(&m.date)
+                                .is_ok_and(|d| d.timestamp() >= entry.created_at - CLOCK_SKEW_SECS)
+                    })
+                });
+            if posted == Ok(true) {
+                tracing::info!(oauth_id = %entry.oauth_id, room = entry.room_id, "notification found in history; not sent again");
+            }
+            return Ok(posted);
+        }
+        entry.in_flight = true;
+        let mut batch = Batch::new();
+        self.store.requeue(&mut batch, Queue::Outbox, id, entry);
+        self.store.commit(batch).await?;
+        Ok(Ok(false))
     }
 
     /// Whether a newer push of the same room's glance is queued behind this one.

@@ -25,6 +25,7 @@ pub(super) fn router(sandbox: Sandbox) -> Router {
         )
         .route("/v2/room/{room}/notification", post(notification))
         .route("/v2/room/{room}/topic", put(set_topic))
+        .route("/v2/room/{room}/history/latest", get(latest_history))
         .route("/v2/addon/ui/room/{room_id}", post(glance_room))
         .route("/v2/addon/ui", post(glance_group))
         .route("/v2/user/{user}", get(get_user))
@@ -49,6 +50,12 @@ pub(super) async fn faults_and_record(
             // Stall longer than any sane client timeout.
             tokio::time::sleep(std::time::Duration::from_secs(120)).await;
             hipchat_error(StatusCode::GATEWAY_TIMEOUT, "stalled")
+        }
+        Some(1) => {
+            // Do the work, then never answer: the caller cannot know it succeeded.
+            let response = next.run(request).await;
+            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+            response
         }
         Some(429) => {
             let reset = chrono::Utc::now().timestamp() + 2;
@@ -664,6 +671,48 @@ async fn set_topic(
     }
     sandbox.emit(SandboxEvent::Rooms);
     Ok(with_headers(auth, StatusCode::NO_CONTENT))
+}
+
+/// `GET /room/{room}/history/latest?max-results=N` (at most 1000, newest last).
+async fn latest_history(
+    State(sandbox): State<Sandbox>,
+    Path(room): Path<String>,
+    Query(query): Q,
+    headers: HeaderMap,
+) -> Answer {
+    let auth = authorize(&sandbox, &headers, &query, &["view_messages"])?;
+    let room = room_or_404(&sandbox, &room).map_err(|r| r.with(&auth))?;
+    let max = query
+        .get("max-results")
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(75)
+        .clamp(1, 1000);
+    let history = sandbox.history(room.id);
+    let names: HashMap<i64, (String, String)> = sandbox
+        .users()
+        .into_iter()
+        .map(|u| (u.id, (u.name, u.mention_name)))
+        .collect();
+    let items: Vec<Value> = history[history.len().saturating_sub(max)..]
+        .iter()
+        .map(|p| {
+            let from = match &p.author {
+                Author::User { id } => {
+                    let (name, mention) = names.get(id).cloned().unwrap_or_default();
+                    json!({"id": id, "name": name, "mention_name": mention})
+                }
+                Author::Guest { name } => json!({"id": 0, "name": name, "mention_name": ""}),
+                Author::Addon { label, .. } => json!(label),
+            };
+            json!({"id": p.id, "date": p.date, "message": p.message, "type": p.kind, "from": from,
+                   "message_format": p.message_format, "color": p.color, "card": p.card, "attach_to": p.attach_to})
+        })
+        .collect();
+    let n = items.len();
+    Ok(with_headers(
+        auth,
+        Json(json!({"items": items, "startIndex": 0, "maxResults": n, "links": {}})),
+    ))
 }
 
 async fn get_user(

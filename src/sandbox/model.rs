@@ -182,7 +182,8 @@ pub struct Recorded {
 pub struct Fault {
     /// Applies to paths starting with this (e.g. `/v2/room/`).
     pub path_prefix: String,
-    /// Status to answer (429 carries reset headers), or 0 to stall past any client timeout.
+    /// Status to answer (429 carries reset headers); 0 stalls past any client timeout without
+    /// doing the work; 1 does the work and then stalls the answer.
     pub status: u16,
     /// How many calls it applies to.
     pub count: u32,
