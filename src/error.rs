@@ -28,6 +28,9 @@ pub enum ApiError {
     /// Malformed input: 400.
     #[error("{0}")]
     BadRequest(String),
+    /// The body is over the limit: 413.
+    #[error("{0}")]
+    TooLarge(String),
     /// Authenticated but not allowed: 403.
     #[error("{0}")]
     Forbidden(String),
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

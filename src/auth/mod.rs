@@ -130,7 +130,12 @@ where
         let (claims, installation) = Verifier::from_ref(state).verify(&token)?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|e| ApiError::BadRequest(format!("cannot read body: {e}")))?;
+            .map_err(|e| match e.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::TooLarge(format!("body too large: {e}"))
+                }
+                _ => ApiError::BadRequest(format!("cannot read body: {e}")),
+            })?;
         let envelope: WebhookEnvelope<T> = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::BadRequest(format!("webhook body: {e}")))?;
         check_envelope(&installation, &claims, &envelope)?;

@@ -24,6 +24,8 @@ pub enum Mode {
     Status(u16),
     /// Never answer (past the add-on's timeout).
     Stall,
+    /// Answer 302 to this URL.
+    Redirect(&'static str),
 }
 
 #[derive(Clone)]
@@ -100,6 +102,9 @@ async fn gate(fake: &FakeDynaboard, headers: &HeaderMap) -> Option<Response> {
         }
         Mode::Stall => {
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+        Mode::Redirect(to) => {
+            return Some((StatusCode::FOUND, [("location", to)]).into_response());
         }
     }
     let authorized = headers

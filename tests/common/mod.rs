@@ -100,6 +100,21 @@ pub struct Installed {
 }
 
 impl Options {
+    /// Far higher limits on both sides, for tests whose point is not HipChat's rate limits.
+    pub fn unthrottled(mut self) -> Options {
+        self.sandbox.limits = hipboard::sandbox::Limits {
+            per_token: 1_000_000,
+            per_room: 1_000_000,
+            ..hipboard::sandbox::Limits::hipchat()
+        };
+        self.limits = Some(hipboard::runtime::pacer::RateLimits {
+            per_room: 1_000_000,
+            per_installation: 1_000_000,
+            ..hipboard::runtime::pacer::RateLimits::HIPCHAT
+        });
+        self
+    }
+
     /// Settings with the default dynaBOARD connection pointing at `url` (the fake's token).
     pub fn with_dynaboard(url: &str) -> Options {
         Options {
