@@ -20,7 +20,7 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .user_agent(concat!("hipboard/", env!("CARGO_PKG_VERSION")))
-        .pool_max_idle_per_host(16)
+        .pool_max_idle_per_host(64)
         .build()
         .unwrap_or_else(|e| panic!("HTTP client cannot be built (TLS setup): {e}"))
 }

@@ -22,6 +22,7 @@ use crate::error::ApiError;
 use crate::handlers::{self, Call, Conversation, Mode, Outcome, Person, Services};
 use crate::hipchat::wire::{Notification, RoomMessageItem, Sender};
 use crate::runtime::lanes::Lanes;
+use crate::runtime::locks::KeyedLocks;
 use crate::runtime::outbox::{Outbox, Staged};
 use crate::store::{Batch, QueueId, StoreError};
 
@@ -51,6 +52,10 @@ pub struct Bot {
     services: Services,
     outbox: Outbox,
     inbox: Lanes<(String, String), QueueId>,
+    /// Per installation: handlers that number things (incidents) read and write in turn, so
+    /// concurrent commands do not collide on the counter. Only the apply is inside; the flush
+    /// is shared by everyone outside it.
+    writers: KeyedLocks,
 }
 
 impl Bot {
@@ -70,6 +75,7 @@ impl Bot {
                 services,
                 outbox,
                 inbox,
+                writers: KeyedLocks::default(),
             }
         })
     }
@@ -134,9 +140,8 @@ impl Bot {
             Ok(call) => call,
             Err(problem) => {
                 let reply = handlers::usage_reply(hit.command, &problem);
-                return self
-                    .commit_inline(&claim, &conversation, Outcome::reply(reply))
-                    .await;
+                let applied = self.apply_inline(&claim, &conversation, Outcome::reply(reply))?;
+                return self.make_durable(applied).await;
             }
         };
         // Asking HipChat who is an admin takes time: admin-only commands always run after.
@@ -150,23 +155,45 @@ impl Bot {
             });
             return self.accept_claimed(&claim, job).await.map(|_| None);
         }
+        let turn = match call.numbers_things() {
+            true => Some(self.writers.lock(&conversation.oauth_id).await),
+            false => None,
+        };
+        let mut applied = None;
         for _ in 0..CONFLICT_RETRIES {
             let outcome = handlers::run(&call, &conversation, &self.services).await?;
-            match self.commit_inline(&claim, &conversation, outcome).await {
+            match self.apply_inline(&claim, &conversation, outcome) {
                 Err(ApiError::Store(StoreError::Conflict(_))) => continue,
-                other => return other,
+                other => {
+                    applied = Some(other?);
+                    break;
+                }
             }
         }
-        Err(StoreError::Conflict(claim).into())
+        drop(turn);
+        match applied {
+            Some(applied) => self.make_durable(applied).await,
+            None => Err(StoreError::Conflict(claim).into()),
+        }
     }
 
-    /// Commits the claim, state and queued calls; the first reply goes back inline.
-    async fn commit_inline(
+    /// Flushes what was applied, then lets it out: the reply inline, the rest via the outbox.
+    async fn make_durable(
+        &self,
+        (inline, staged): (Option<Notification>, Staged),
+    ) -> Result<Option<Notification>, ApiError> {
+        self.services.store.flush().await?;
+        self.outbox.release(staged);
+        Ok(inline)
+    }
+
+    /// Applies the claim, state and queued calls in one transaction (`None` reply: a duplicate).
+    fn apply_inline(
         &self,
         claim: &str,
         conversation: &Conversation,
         outcome: Outcome,
-    ) -> Result<Option<Notification>, ApiError> {
+    ) -> Result<(Option<Notification>, Staged), ApiError> {
         let store = &self.services.store;
         let mut batch = outcome.writes;
         store.claim(
@@ -187,13 +214,11 @@ impl Bot {
             &conversation.oauth_id,
             outcome.room_calls,
         )?;
-        match store.commit(batch).await {
-            Ok(()) => {}
-            Err(StoreError::Duplicate(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
+        match store.apply(batch) {
+            Ok(()) => Ok((inline, staged)),
+            Err(StoreError::Duplicate(_)) => Ok((None, Staged::default())),
+            Err(e) => Err(e.into()),
         }
-        self.outbox.release(staged);
-        Ok(inline)
     }
 
     /// Accepts a job guarded by a delivery-id claim; `false` when the id was seen before.

@@ -2,9 +2,6 @@
 //! guest access, named `<prefix> <First> <Last>` within HipChat's 50 characters, its topic set
 //! by role; the answer carries the guest URL, and staff get a "go to room" notice.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use chrono::{DateTime, Utc};
 
 use super::events::{Event, EventUser, Role};
@@ -14,6 +11,7 @@ use crate::hipchat::client::RoomKey;
 use crate::hipchat::message::truncate;
 use crate::hipchat::rooms::{RoomError, Rooms};
 use crate::hipchat::wire::RoomDetails;
+use crate::runtime::locks::KeyedLocks;
 use crate::store::{Batch, ChatAnswer, ChatRoom, Installation, Settings, Store, StoreError};
 
 /// HipChat's limit on room names.
@@ -85,7 +83,7 @@ pub struct Chats {
     store: Store,
     clock: Clock,
     /// One request at a time per user, so two clicks make one room.
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    locks: KeyedLocks,
 }
 
 impl Chats {
@@ -95,7 +93,7 @@ impl Chats {
             rooms,
             store,
             clock,
-            locks: Mutex::new(HashMap::new()),
+            locks: KeyedLocks::default(),
         }
     }
 
@@ -123,12 +121,8 @@ impl Chats {
             });
         }
         let user = &event.user;
-        let lock = self.lock_for(&format!(
-            "{}/{}",
-            installation.oauth_id,
-            user.email.to_lowercase()
-        ));
-        let _turn = lock.lock().await;
+        let key = format!("{}/{}", installation.oauth_id, user.email.to_lowercase());
+        let _turn = self.locks.lock(&key).await;
         let topic = topic(user);
         let room = match self.store.chat_room(&installation.oauth_id, &user.email)? {
             Some(known) => match self
@@ -214,14 +208,6 @@ impl Chats {
             .find(installation, RoomKey::Id(room.id))
             .await?
             .ok_or_else(|| ChatError::Incomplete(format!("room {} vanished", room.id)))
-    }
-
-    fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 1024 {
-            map.retain(|_, l| Arc::strong_count(l) > 1);
-        }
-        map.entry(key.to_owned()).or_default().clone()
     }
 }
 

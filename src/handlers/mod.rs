@@ -95,6 +95,12 @@ impl Call {
         }
     }
 
+    /// Whether it takes a per-installation number (incidents), so calls of one installation
+    /// are best applied one at a time.
+    pub fn numbers_things(&self) -> bool {
+        matches!(self, Call::Incident { .. })
+    }
+
     /// Where this call runs.
     pub fn mode(&self) -> Mode {
         match self {

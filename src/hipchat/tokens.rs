@@ -3,10 +3,11 @@
 //! A 401 from the token endpoint means the client was revoked: the installation is marked so.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use super::client::{HipChatClient, HipChatError};
 use crate::clock::Clock;
+use crate::runtime::locks::KeyedLocks;
 use crate::store::{Batch, Installation, Store, StoreError, StoredToken};
 
 /// A token is renewed on demand when less than this is left.
@@ -40,7 +41,9 @@ pub struct Tokens {
     scopes: Vec<String>,
     clock: Clock,
     /// Per-installation locks, so concurrent callers share one token request.
-    in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    in_flight: KeyedLocks,
+    /// Tokens in memory, in front of the stored ones: every HipChat call needs one.
+    memo: Mutex<HashMap<String, StoredToken>>,
 }
 
 impl Tokens {
@@ -51,7 +54,8 @@ impl Tokens {
             client,
             scopes,
             clock,
-            in_flight: Mutex::new(HashMap::new()),
+            in_flight: KeyedLocks::default(),
+            memo: Mutex::new(HashMap::new()),
         }
     }
 
@@ -64,8 +68,7 @@ impl Tokens {
         if let Some(token) = self.fresh(&installation.oauth_id, now)? {
             return Ok(token);
         }
-        let lock = self.lock_for(&installation.oauth_id);
-        let _guard = lock.lock().await;
+        let _turn = self.in_flight.lock(&installation.oauth_id).await;
         // Whoever held the lock before us may have fetched one already.
         if let Some(token) = self.fresh(&installation.oauth_id, self.clock.unix())? {
             return Ok(token);
@@ -75,6 +78,7 @@ impl Tokens {
 
     /// Forgets the cached token (HipChat answered 401 to it).
     pub fn invalidate(&self, oauth_id: &str) -> Result<(), TokenError> {
+        lock(&self.memo).remove(oauth_id);
         Ok(self.store.drop_token(oauth_id)?)
     }
 
@@ -98,8 +102,7 @@ impl Tokens {
             let Ok(Some(installation)) = self.store.installation(&oauth_id) else {
                 continue;
             };
-            let lock = self.lock_for(&oauth_id);
-            let _guard = lock.lock().await;
+            let _turn = self.in_flight.lock(&oauth_id).await;
             match self.renew_keeping_use(&installation, token.last_used).await {
                 Ok(_) => renewed += 1,
                 Err(e) => tracing::warn!(oauth_id, error = %e, "background token renewal failed"),
@@ -109,8 +112,13 @@ impl Tokens {
     }
 
     fn fresh(&self, oauth_id: &str, now: i64) -> Result<Option<String>, TokenError> {
-        let Some(mut token) = self.store.token(oauth_id)? else {
-            return Ok(None);
+        let remembered = lock(&self.memo).get(oauth_id).cloned();
+        let mut token = match remembered {
+            Some(t) => t,
+            None => match self.store.token(oauth_id)? {
+                Some(t) => t,
+                None => return Ok(None),
+            },
         };
         if token.expires_at - now <= RENEW_MARGIN_SECS {
             return Ok(None);
@@ -120,7 +128,9 @@ impl Tokens {
             token.last_used = now;
             self.store.put_token(oauth_id, &token)?;
         }
-        Ok(Some(token.access_token))
+        let access = token.access_token.clone();
+        lock(&self.memo).insert(oauth_id.to_owned(), token);
+        Ok(Some(access))
     }
 
     async fn renew(&self, installation: &Installation) -> Result<String, TokenError> {
@@ -151,6 +161,7 @@ impl Tokens {
                     last_used,
                 };
                 self.store.put_token(&installation.oauth_id, &stored)?;
+                lock(&self.memo).insert(installation.oauth_id.clone(), stored);
                 Ok(t.access_token)
             }
             Err(HipChatError::Unauthorized(reason)) => {
@@ -168,18 +179,11 @@ impl Tokens {
         let mut batch = Batch::new();
         self.store.put_installation(&mut batch, &revoked);
         self.store.commit(batch).await?;
+        lock(&self.memo).remove(&installation.oauth_id);
         self.store.drop_token(&installation.oauth_id)
     }
+}
 
-    fn lock_for(&self, oauth_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Drop locks nobody holds so the map stays as small as the set of busy installations.
-        if map.len() > 1024 {
-            map.retain(|_, l| Arc::strong_count(l) > 1);
-        }
-        map.entry(oauth_id.to_owned()).or_default().clone()
-    }
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -146,7 +146,12 @@ pub(super) fn apply(store: &Store, batch: Batch) -> StoreResult<()> {
             Ok(())
         });
     match result {
-        Ok(()) => Ok(()),
+        Ok(()) => {
+            if ids.contains(&TreeId::Installations) {
+                store.installations_changed();
+            }
+            Ok(())
+        }
         Err(TransactionError::Abort(Abort::Duplicate(k))) => Err(StoreError::Duplicate(
             String::from_utf8_lossy(&k).into_owned(),
         )),

@@ -1,8 +1,22 @@
 //! Installations (keyed by oauthId) and their cached access tokens.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Batch, Store, StoreResult, TreeId};
+
+/// Decoded installations, in front of the tree. Any write to the tree clears it and bumps the
+/// generation, so a reader that read the tree before the write cannot put back a stale value.
+/// Only existing installations are cached: unknown issuers (forged tokens) cannot grow it.
+#[derive(Default)]
+pub(super) struct Cache {
+    inner: RwLock<(u64, HashMap<String, Installation>)>,
+}
+
+/// Most installations kept decoded at once.
+const CACHE_LIMIT: usize = 20_000;
 
 /// One installation of the add-on: a room or a whole group (HIPCHAT-CONNECT.md §3.5).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -62,7 +76,37 @@ pub struct StoredToken {
 impl Store {
     /// One installation by oauthId.
     pub fn installation(&self, oauth_id: &str) -> StoreResult<Option<Installation>> {
-        self.get(TreeId::Installations, oauth_id.as_bytes())
+        let cache = &self.inner.installations.inner;
+        let generation = {
+            let read = cache.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(found) = read.1.get(oauth_id) {
+                return Ok(Some(found.clone()));
+            }
+            read.0
+        };
+        let found: Option<Installation> = self.get(TreeId::Installations, oauth_id.as_bytes())?;
+        if let Some(installation) = &found {
+            let mut write = cache.write().unwrap_or_else(|p| p.into_inner());
+            if write.0 == generation {
+                if write.1.len() >= CACHE_LIMIT {
+                    write.1.clear();
+                }
+                write.1.insert(oauth_id.to_owned(), installation.clone());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Called after a batch wrote the installations tree.
+    pub(super) fn installations_changed(&self) {
+        let mut write = self
+            .inner
+            .installations
+            .inner
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        write.0 += 1;
+        write.1.clear();
     }
 
     /// Every installation, oldest key first.

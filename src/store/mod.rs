@@ -152,6 +152,8 @@ pub struct Store {
 struct Inner {
     db: sled::Db,
     trees: Vec<sled::Tree>,
+    /// Installations read on every webhook and call, kept decoded; see `installations.rs`.
+    installations: installations::Cache,
     /// Group commit: flush tickets handed out, and the highest ticket known durable.
     flush_requested: AtomicU64,
     flush_done: AtomicU64,
@@ -181,6 +183,7 @@ impl Store {
             inner: Arc::new(Inner {
                 db,
                 trees,
+                installations: installations::Cache::default(),
                 flush_requested: AtomicU64::new(0),
                 flush_done: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),

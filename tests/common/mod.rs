@@ -200,6 +200,14 @@ impl World {
         let old = self.running.take().expect("add-on is running");
         self.stopped_at = Some(old.addr);
         old.kill();
+        // Its threads end a moment later; the store is free once sled's lock is released.
+        for _ in 0..200 {
+            if hipboard::store::Store::open(self.data.path()).is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the crashed add-on never released its store");
     }
 
     /// Starts the add-on again after [`World::crash_addon`], on the same store and port.

@@ -1,0 +1,364 @@
+//! Load and memory measurements of the release binary (issue 7), printed as Markdown.
+//!
+//! `cargo bench --bench load` (add `-- --seconds 10` for longer runs). It measures, each in its
+//! own process: a bare axum handler, and `hipboard serve` on the full webhook path — JWT
+//! verification, dispatch, the `/incident` handler, the sled transaction and flush, and the
+//! glance push through the outbox to a local HipChat sink — at concurrency 1, 8 and 64; then
+//! RSS and start-up time with 10,000 installations and 100,000 stored incidents.
+
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::routing::{get, post};
+use hipboard::store::{Batch, Incident, IncidentState, Installation, Stamp, Store};
+use serde_json::{Value, json};
+
+const SECRET: &str = "bench-secret";
+
+fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// A HipChat that accepts everything quickly and counts calls.
+async fn sink() -> (String, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let caps = json!({
+        "links": {"self": format!("{base}/v2/capabilities"), "homepage": base},
+        "capabilities": {"oauth2Provider": {"tokenUrl": format!("{base}/v2/oauth/token")},
+                         "hipchatApiProvider": {"url": format!("{base}/v2/")}}
+    });
+    let counter = calls.clone();
+    let app = axum::Router::new()
+        .route("/v2/capabilities", get(move || { let caps = caps.clone(); async move { Json(caps) } }))
+        .route("/v2/oauth/token", post(|| async {
+            Json(json!({"access_token": "t", "expires_in": 3599, "group_id": 1, "group_name": "bench",
+                        "scope": "send_notification", "token_type": "bearer"}))
+        }))
+        .route("/v2/room/{room}/history/latest", get(|| async { Json(json!({"items": []})) }))
+        .fallback(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            async { axum::http::StatusCode::NO_CONTENT }
+        });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, calls)
+}
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l.to_owned())
+        })
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+async fn wait_up(http: &reqwest::Client, url: &str) -> Duration {
+    let started = Instant::now();
+    loop {
+        if http
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{url} never came up"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn spawn_addon(data: &std::path::Path, addr: SocketAddr) -> Proc {
+    Proc(
+        Command::new(env!("CARGO_BIN_EXE_hipboard"))
+            .arg("serve")
+            .env("HIPBOARD_ADDR", addr.to_string())
+            .env("HIPBOARD_DATA_DIR", data)
+            .env("HIPBOARD_RESOURCES", env!("CARGO_MANIFEST_DIR"))
+            .env("HIPBOARD_HIPCHAT_LIMITS", "100000000/60,100000000/60")
+            .env("RUST_LOG", "hipboard=error")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("release binary runs"),
+    )
+}
+
+fn token(oauth_id: &str, secret: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({"iss": oauth_id, "sub": "2", "iat": now, "exp": now + 3600}),
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn webhook(oauth_id: &str, n: usize) -> Value {
+    json!({
+        "event": "room_message", "oauth_client_id": oauth_id,
+        "item": {"message": {"id": format!("bench-{}-{n}", std::process::id()), "type": "message",
+                             "message": format!("/incident load test {n}"),
+                             "from": {"id": 2, "name": "Ben Builder", "mention_name": "Ben"}},
+                 "room": {"id": 1000 + n % 1000, "name": "bench"}}
+    })
+}
+
+struct Run {
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: usize,
+}
+
+/// `concurrency` clients posting webhooks back to back for `seconds`.
+async fn load(url: &str, oauth_id: &str, concurrency: usize, seconds: u64) -> Run {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
+    let auth = format!("JWT {}", token(oauth_id, SECRET));
+    let counter = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, auth, url, counter, oauth_id) = (
+            http.clone(),
+            auth.clone(),
+            url.to_owned(),
+            counter.clone(),
+            oauth_id.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0);
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let started = Instant::now();
+                let ok = http
+                    .post(&url)
+                    .header("Authorization", &auth)
+                    .json(&webhook(&oauth_id, n))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                latencies.push(started.elapsed());
+                errors += usize::from(!ok);
+            }
+            (latencies, errors)
+        }));
+    }
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        all.extend(l);
+        errors += e;
+    }
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    Run {
+        rps: all.len() as f64 / seconds as f64,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        errors,
+    }
+}
+
+/// A bare axum server: one handler that reads the body and answers 204.
+fn bare_server(addr: &str) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let app = axum::Router::new().route(
+            "/webhooks/room-message",
+            post(|_body: axum::body::Bytes| async { axum::http::StatusCode::NO_CONTENT }),
+        );
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        axum::serve(listener, app).await.unwrap();
+    });
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// 10,000 installations and 100,000 incidents (10 per installation), written directly.
+fn populate(dir: &std::path::Path, caps_base: &str) -> Vec<String> {
+    let store = Store::open(dir).unwrap();
+    let mut ids = Vec::new();
+    for chunk in 0..10 {
+        let mut batch = Batch::new();
+        for i in 0..1000 {
+            let oauth_id = format!("install-{}", chunk * 1000 + i);
+            store.put_installation(
+                &mut batch,
+                &Installation {
+                    oauth_id: oauth_id.clone(),
+                    oauth_secret: SECRET.into(),
+                    group_id: 1,
+                    group_name: None,
+                    room_id: None,
+                    capabilities_url: format!("{caps_base}/v2/capabilities"),
+                    token_url: format!("{caps_base}/v2/oauth/token"),
+                    api_url: format!("{caps_base}/v2/"),
+                    homepage: caps_base.into(),
+                    installed_at_ms: 0,
+                    revoked_at: None,
+                },
+            );
+            ids.push(oauth_id);
+        }
+        store.apply(batch).unwrap();
+    }
+    for oauth_id in &ids {
+        for n in 0..10 {
+            let mut batch = Batch::new();
+            let incident = Incident {
+                number: 0,
+                room_id: 1000 + n,
+                title: format!("Stored incident {n} of {oauth_id}"),
+                state: if n % 3 == 0 {
+                    IncidentState::Open
+                } else {
+                    IncidentState::Resolved
+                },
+                opened: Stamp {
+                    by: "Ben Builder".into(),
+                    by_id: Some(2),
+                    at: 1_700_000_000,
+                },
+                acknowledged: None,
+                resolved: None,
+                issue: None,
+            };
+            store
+                .stage_new_incident(&mut batch, oauth_id, incident)
+                .unwrap();
+            store.apply(batch).unwrap();
+        }
+    }
+    store.flush_blocking().unwrap();
+    ids
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--bare") {
+        return bare_server(&args[i + 1]);
+    }
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let seconds: u64 = args
+        .iter()
+        .position(|a| a == "--seconds")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(5);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let http = hipboard::net::client(Duration::from_secs(30));
+        let (sink_url, sink_calls) = sink().await;
+
+        let bare_addr = free_addr();
+        let _bare = Proc(Command::new(std::env::current_exe().unwrap()).args(["--bare", &bare_addr.to_string()]).spawn().unwrap());
+        let data = tempfile::tempdir().unwrap();
+        let addon_addr = free_addr();
+        let addon = spawn_addon(data.path(), addon_addr);
+        let addon_url = format!("http://{addon_addr}");
+        wait_up(&http, &format!("{addon_url}/healthz")).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let installed = http
+            .post(format!("{addon_url}/installed"))
+            .json(&json!({"capabilitiesUrl": format!("{sink_url}/v2/capabilities"), "oauthId": "bench",
+                          "oauthSecret": SECRET, "groupId": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert!(installed.status().is_success(), "{:?}", installed.text().await);
+
+        println!("| concurrency | bare axum req/s | hipboard req/s | ratio | hipboard p50 | hipboard p99 | bare p99 | errors |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for concurrency in [1, 8, 64] {
+            let bare = load(&format!("http://{bare_addr}/webhooks/room-message"), "bench", concurrency, seconds).await;
+            let before = sink_calls.load(Ordering::Relaxed);
+            let full = load(&format!("{addon_url}/webhooks/room-message"), "bench", concurrency, seconds).await;
+            // Wait for the outbox to deliver every glance push of the run.
+            let drained = Instant::now();
+            loop {
+                let ready: Value = http.get(format!("{addon_url}/readyz")).send().await.unwrap().json().await.unwrap();
+                if ready["pending_calls"] == 0 && ready["pending_jobs"] == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let pushed = sink_calls.load(Ordering::Relaxed) - before;
+            println!(
+                "| {concurrency} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {} (outbox drained {pushed} calls in {}) |",
+                bare.rps, full.rps, full.rps / bare.rps, ms(full.p50), ms(full.p99), ms(bare.p99), full.errors + bare.errors, ms(drained.elapsed())
+            );
+        }
+        println!();
+        println!("RSS of hipboard after the runs above: {} MiB", rss_kib(addon.0.id()) / 1024);
+        drop(addon);
+
+        // Memory and start-up with 10,000 installations and 100,000 incidents.
+        let big = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let ids = populate(big.path(), &sink_url);
+        println!("populated 10,000 installations and 100,000 incidents in {:.1} s", started.elapsed().as_secs_f64());
+        let addr = free_addr();
+        let spawned = Instant::now();
+        let addon = spawn_addon(big.path(), addr);
+        let url = format!("http://{addr}");
+        wait_up(&http, &format!("{url}/healthz")).await;
+        let startup = spawned.elapsed();
+        let idle_rss = rss_kib(addon.0.id());
+        // Touch installations across the set: JWT verification reads each one.
+        for (n, oauth_id) in ids.iter().step_by(10).enumerate() {
+            let r = http
+                .post(format!("{url}/webhooks/room-message"))
+                .header("Authorization", format!("JWT {}", token(oauth_id, SECRET)))
+                .json(&webhook(oauth_id, 1_000_000 + n))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        }
+        let busy = load(&format!("{url}/webhooks/room-message"), &ids[0], 8, seconds).await;
+        println!(
+            "with 10,000 installations and 100,000 incidents: start-up to /healthz {}, RSS idle {} MiB, after 1,000 installations' webhooks and a {seconds}-s run at concurrency 8 ({:.0} req/s, p99 {}) {} MiB",
+            ms(startup),
+            idle_rss / 1024,
+            busy.rps,
+            ms(busy.p99),
+            rss_kib(addon.0.id()) / 1024
+        );
+    });
+}
