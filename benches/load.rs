@@ -117,11 +117,16 @@ fn token(oauth_id: &str, secret: &str) -> String {
     .unwrap()
 }
 
+/// The message each request types: `BENCH_TEXT` (e.g. `/help`) or a new incident.
+static TEXT: once_cell::sync::Lazy<String> = once_cell::sync::Lazy::new(|| {
+    std::env::var("BENCH_TEXT").unwrap_or_else(|_| "/incident load test".into())
+});
+
 fn webhook(oauth_id: &str, n: usize) -> Value {
     json!({
         "event": "room_message", "oauth_client_id": oauth_id,
         "item": {"message": {"id": format!("bench-{}-{n}", std::process::id()), "type": "message",
-                             "message": format!("/incident load test {n}"),
+                             "message": format!("{} {n}", *TEXT),
                              "from": {"id": 2, "name": "Ben Builder", "mention_name": "Ben"}},
                  "room": {"id": 1000 + n % 1000, "name": "bench"}}
     })

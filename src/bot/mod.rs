@@ -47,6 +47,16 @@ impl WebhookItem for RoomMessageItem {
     }
 }
 
+/// What an inline handler's commit applied.
+struct Applied {
+    /// The reply to answer the webhook with.
+    inline: Option<Notification>,
+    /// Calls to send once durable.
+    staged: Staged,
+    /// Whether anything besides the claim was written.
+    changed: bool,
+}
+
 /// The message pipeline and the inbox; cheap to share.
 pub struct Bot {
     services: Services,
@@ -178,13 +188,14 @@ impl Bot {
     }
 
     /// Flushes what was applied, then lets it out: the reply inline, the rest via the outbox.
-    async fn make_durable(
-        &self,
-        (inline, staged): (Option<Notification>, Staged),
-    ) -> Result<Option<Notification>, ApiError> {
-        self.services.store.flush().await?;
-        self.outbox.release(staged);
-        Ok(inline)
+    async fn make_durable(&self, applied: Applied) -> Result<Option<Notification>, ApiError> {
+        // A reply that changed nothing (e.g. /help) only wrote its claim; losing that claim
+        // in a crash costs at most one repeated, harmless reply, so it skips the fsync.
+        if applied.changed {
+            self.services.store.flush().await?;
+        }
+        self.outbox.release(applied.staged);
+        Ok(applied.inline)
     }
 
     /// Applies the claim, state and queued calls in one transaction (`None` reply: a duplicate).
@@ -193,8 +204,9 @@ impl Bot {
         claim: &str,
         conversation: &Conversation,
         outcome: Outcome,
-    ) -> Result<(Option<Notification>, Staged), ApiError> {
+    ) -> Result<Applied, ApiError> {
         let store = &self.services.store;
+        let changes_state = !outcome.writes.is_empty();
         let mut batch = outcome.writes;
         store.claim(
             &mut batch,
@@ -214,9 +226,18 @@ impl Bot {
             &conversation.oauth_id,
             outcome.room_calls,
         )?;
+        let changed = changes_state || !staged.is_empty();
         match store.apply(batch) {
-            Ok(()) => Ok((inline, staged)),
-            Err(StoreError::Duplicate(_)) => Ok((None, Staged::default())),
+            Ok(()) => Ok(Applied {
+                inline,
+                staged,
+                changed,
+            }),
+            Err(StoreError::Duplicate(_)) => Ok(Applied {
+                inline: None,
+                staged: Staged::default(),
+                changed: false,
+            }),
             Err(e) => Err(e.into()),
         }
     }

@@ -88,6 +88,13 @@ struct Inner {
 #[must_use = "staged entries are only delivered once released"]
 pub struct Staged(Vec<(Lane, QueueId, bool)>);
 
+impl Staged {
+    /// Whether nothing was staged.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl Outbox {
     /// An outbox delivering with `tokens` through `client`.
     pub fn new(
