@@ -151,3 +151,38 @@ async fn notifications_and_non_user_messages_never_trigger_the_bot() {
         .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_ids_are_deduplicated_per_installation_and_room_only() {
+    // HipChat's ids are UUIDs, but nothing promises they are unique across HipChats or rooms:
+    // the same id in two installations is two messages, the same id again is a redelivery.
+    let world = World::start().await;
+    let support = world.install_in("Support").await;
+    let ops = world.install_in("Engineering").await;
+    let post = |installed: &common::Installed| {
+        let secret = world.sandbox.secret_of(&installed.oauth_id).unwrap();
+        let body = serde_json::json!({
+            "event": "room_message", "oauth_client_id": installed.oauth_id,
+            "item": {"message": {"id": "1", "type": "message", "message": "/help",
+                                 "from": {"id": 2, "name": "Ben Builder", "mention_name": "Ben"}},
+                     "room": {"id": installed.room_id, "name": "room"}}
+        });
+        let room_id = installed.room_id;
+        let oauth_id = installed.oauth_id.clone();
+        let world = &world;
+        async move { world.post_signed(&secret, &oauth_id, room_id, &body).await }
+    };
+    let (status, reply) = post(&support).await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("/issue"),
+        "{reply}"
+    );
+    let (status, reply) = post(&ops).await;
+    assert_eq!(
+        status, 200,
+        "the same id in another installation is answered: {reply}"
+    );
+    let (status, reply) = post(&support).await;
+    assert_eq!(status, 204, "a redelivery is acted on once: {reply}");
+}

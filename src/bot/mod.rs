@@ -145,7 +145,11 @@ impl Bot {
             },
             message_id: message.id.clone(),
         };
-        let claim = format!("msg:{}", message.id);
+        // Scoped to installation and room: another HipChat (or room) may reuse the same id.
+        let claim = format!(
+            "msg:{}:{}:{}",
+            conversation.oauth_id, conversation.room_id, message.id
+        );
         let call = match Call::parse(hit.command.handler, hit.args) {
             Ok(call) => call,
             Err(problem) => {
