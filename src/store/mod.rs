@@ -140,8 +140,10 @@ impl TreeId {
     ];
 }
 
-/// Sled's page cache size. Its default (1 GiB) would dominate the process's memory.
-const CACHE_BYTES: u64 = 16 * 1024 * 1024;
+/// Sled's page cache size. Its default (1 GiB) would dominate the process's memory, and its
+/// decoded nodes take several times the bytes it counts: 16 MiB held ~110 MiB of heap under a
+/// stream of new claims, 4 MiB holds ~50 MiB (BENCHMARKS.md). Hot records are small.
+const CACHE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Handle to the store; cheap to clone.
 #[derive(Clone)]
