@@ -74,6 +74,17 @@ async fn a_chat_request_opens_a_personal_room_once() {
             room.guest_token.unwrap()
         )
     );
+    // The guest view (and the sandbox client) only run the sandbox's own scripts.
+    for url in [
+        answer["join_url"].as_str().unwrap().to_owned(),
+        format!("{}/", world.sandbox.base_url()),
+    ] {
+        let page = world.http.get(&url).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{url}");
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self';"), "{url}: {csp}");
+        assert!(csp.contains("object-src 'none'"), "{url}: {csp}");
+    }
 
     world.idle().await;
     let staff = notices(&world, installed.room_id);

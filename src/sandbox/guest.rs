@@ -44,7 +44,7 @@ fn gone() -> Response {
 
 async fn page(State(sandbox): State<Sandbox>, Path(token): Path<String>) -> Response {
     match guest_room(&sandbox, &token) {
-        Some(_) => Html(include_str!("../../templates/sandbox/guest.html")).into_response(),
+        Some(_) => super::ui::client_page(include_str!("../../templates/sandbox/guest.html")),
         None => gone(),
     }
 }

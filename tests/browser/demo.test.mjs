@@ -147,6 +147,10 @@ try {
   page.setDefaultTimeout(15_000);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The sandbox's and the add-on's pages are under Content-Security-Policy: a violation is a bug.
+  context.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) errors.push(m.text());
+  });
   let n = 0;
   for (const { name, run } of steps) {
     n += 1;
