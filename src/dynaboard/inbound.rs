@@ -239,26 +239,9 @@ impl Inbound {
         Ok(response)
     }
 
-    /// The installation the default connection belongs to: the global one, else the earliest
-    /// installed (DESIGN.md); installations with their own connection do not use the default.
+    /// The installation the default connection belongs to (see the store's rule).
     pub fn default_owner(&self) -> StoreResult<Option<Installation>> {
-        let store = &self.services.store;
-        let mut candidates = Vec::new();
-        for installation in store.installations()? {
-            if installation.is_active()
-                && store.settings(&installation.oauth_id)?.connection.is_none()
-            {
-                candidates.push(installation);
-            }
-        }
-        candidates.sort_by(|a, b| {
-            (a.room_id.is_some(), a.installed_at_ms, &a.oauth_id).cmp(&(
-                b.room_id.is_some(),
-                b.installed_at_ms,
-                &b.oauth_id,
-            ))
-        });
-        Ok(candidates.into_iter().next())
+        self.services.store.default_connection_owner()
     }
 
     /// Where events are announced: the configured room, else a room installation's own room,

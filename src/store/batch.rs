@@ -150,6 +150,9 @@ pub(super) fn apply(store: &Store, batch: Batch) -> StoreResult<()> {
             if ids.contains(&TreeId::Installations) {
                 store.installations_changed();
             }
+            if ids.contains(&TreeId::Installations) || ids.contains(&TreeId::Settings) {
+                store.owners_changed();
+            }
             Ok(())
         }
         Err(TransactionError::Abort(Abort::Duplicate(k))) => Err(StoreError::Duplicate(

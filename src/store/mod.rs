@@ -156,6 +156,8 @@ struct Inner {
     trees: Vec<sled::Tree>,
     /// Installations read on every webhook and call, kept decoded; see `installations.rs`.
     installations: installations::Cache,
+    /// The default connection's owner, derived from every installation and its settings.
+    default_owner: settings::OwnerCache,
     /// Group commit: flush tickets handed out, and the highest ticket known durable.
     flush_requested: AtomicU64,
     flush_done: AtomicU64,
@@ -186,6 +188,7 @@ impl Store {
                 db,
                 trees,
                 installations: installations::Cache::default(),
+                default_owner: settings::OwnerCache::default(),
                 flush_requested: AtomicU64::new(0),
                 flush_done: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
@@ -351,5 +354,76 @@ mod tests {
         store.claim(&mut later, "msg:1", 161, 60);
         store.commit(later).await.unwrap();
         assert_eq!(store.sweep_claims(1000).unwrap(), 1);
+    }
+
+    fn installation(oauth_id: &str, room_id: Option<i64>, installed_at_ms: i64) -> Installation {
+        Installation {
+            oauth_id: oauth_id.into(),
+            oauth_secret: "s".into(),
+            group_id: 1,
+            group_name: None,
+            room_id,
+            capabilities_url: "http://hipchat.test/v2/capabilities".into(),
+            token_url: "http://hipchat.test/v2/oauth/token".into(),
+            api_url: "http://hipchat.test/v2/".into(),
+            homepage: "http://hipchat.test".into(),
+            installed_at_ms,
+            revoked_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_default_connection_owner_follows_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let owner = |store: &Store| {
+            store
+                .default_connection_owner()
+                .unwrap()
+                .map(|i| i.oauth_id)
+        };
+        assert_eq!(owner(&store), None);
+
+        let put = |i: Installation| {
+            let mut batch = Batch::new();
+            store.put_installation(&mut batch, &i);
+            store.apply(batch).unwrap();
+        };
+        put(installation("room-later", Some(2), 20));
+        assert_eq!(owner(&store).as_deref(), Some("room-later"));
+        put(installation("room-earlier", Some(1), 10));
+        assert_eq!(
+            owner(&store).as_deref(),
+            Some("room-earlier"),
+            "earliest room installation"
+        );
+        put(installation("global", None, 30));
+        assert_eq!(
+            owner(&store).as_deref(),
+            Some("global"),
+            "a global installation first"
+        );
+
+        // The global installation takes its own connection: the default goes back to a room.
+        let old = store.settings("global").unwrap();
+        let mut new = old.clone();
+        new.connection = Some(settings::OwnConnection {
+            id: "c1".into(),
+            url: "http://dynaboard.test".into(),
+            token: "t".into(),
+            webhook_secret: "w".into(),
+        });
+        let mut batch = Batch::new();
+        store.put_settings(&mut batch, "global", &old, &new);
+        store.apply(batch).unwrap();
+        assert_eq!(owner(&store).as_deref(), Some("room-earlier"));
+
+        // Revoked and removed installations do not own it.
+        let mut revoked = installation("room-earlier", Some(1), 10);
+        revoked.revoked_at = Some(1);
+        put(revoked);
+        assert_eq!(owner(&store).as_deref(), Some("room-later"));
+        store.delete_installation_data("room-later").await.unwrap();
+        assert_eq!(owner(&store), None);
     }
 }
