@@ -261,10 +261,10 @@ impl Installer {
         let installable = Url::parse(installable_url)
             .map_err(|_| InstallError::BadPayload("installable_url is not a URL".into()))?;
         // Only fetch from a HipChat we know: the origin of some installation.
-        let known = self.store.installations()?;
+        let known = self.store.known_hipchats()?;
         let home = known
             .iter()
-            .find(|i| same_origin(&installable, &i.capabilities_url))
+            .find(|h| same_origin(&installable, &h.capabilities_url))
             .ok_or_else(|| InstallError::ForeignOrigin("installable_url".into()))?;
         let capabilities_url = home.capabilities_url.clone();
         let record: UninstallRecord = self

@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 pub use batch::Batch;
 pub use chat_rooms::{ChatAnswer, ChatRoom};
 pub use incidents::{Incident, IncidentState, Stamp};
-pub use installations::{Installation, StoredToken};
+pub use installations::{Installation, KnownHipChat, StoredToken};
 pub use issue_cache::CachedIssue;
 pub use memes::Meme;
 pub use queue::{Queue, QueueId};
@@ -425,5 +425,40 @@ mod tests {
         assert_eq!(owner(&store).as_deref(), Some("room-later"));
         store.delete_installation_data("room-later").await.unwrap();
         assert_eq!(owner(&store), None);
+    }
+
+    #[tokio::test]
+    async fn known_hipchats_follow_installs_and_uninstalls() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let homes = |store: &Store| -> Vec<String> {
+            store
+                .known_hipchats()
+                .unwrap()
+                .iter()
+                .map(|h| h.homepage.clone())
+                .collect()
+        };
+        assert!(homes(&store).is_empty());
+        let mut batch = Batch::new();
+        store.put_installation(&mut batch, &installation("a", Some(1), 1));
+        store.put_installation(&mut batch, &installation("b", Some(2), 2));
+        store.apply(batch).unwrap();
+        assert_eq!(
+            homes(&store),
+            ["http://hipchat.test"],
+            "one HipChat, listed once"
+        );
+
+        let mut other = installation("c", None, 3);
+        other.capabilities_url = "https://other.test/v2/capabilities".into();
+        other.homepage = "https://other.test".into();
+        let mut batch = Batch::new();
+        store.put_installation(&mut batch, &other);
+        store.apply(batch).unwrap();
+        assert_eq!(homes(&store), ["http://hipchat.test", "https://other.test"]);
+
+        store.delete_installation_data("c").await.unwrap();
+        assert_eq!(homes(&store), ["http://hipchat.test"]);
     }
 }
