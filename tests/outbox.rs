@@ -236,3 +236,31 @@ async fn a_notification_whose_answer_was_lost_is_not_sent_again() {
         .any(|r| r.path.contains("/history/latest"));
     assert!(asked_history);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hipchat_that_will_not_show_history_still_gets_the_notification() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    // The first attempt gets no answer and did nothing; the history that would tell is refused
+    // (no view_messages scope, or no history API). Losing the notice would be worse than a
+    // possible duplicate, so it is sent again.
+    world.sandbox.inject(Fault {
+        path_prefix: format!("/v2/room/{}/notification", installed.room_id),
+        status: 0,
+        count: 1,
+    });
+    world.sandbox.inject(Fault {
+        path_prefix: format!("/v2/room/{}/history", installed.room_id),
+        status: 403,
+        count: 1,
+    });
+    send(&world, &installed.oauth_id, installed.room_id, "not lost").await;
+    world.idle().await;
+    let posted = world
+        .sandbox
+        .history(installed.room_id)
+        .into_iter()
+        .filter(|p| p.message == "not lost")
+        .count();
+    assert_eq!(posted, 1);
+}

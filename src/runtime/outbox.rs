@@ -270,18 +270,30 @@ impl Inner {
             return Ok(Ok(false));
         };
         if entry.in_flight {
-            let posted = self
+            let posted = match self
                 .client
                 .latest_history(api, entry.room_id, HISTORY_WINDOW)
                 .await
-                .map(|items| {
-                    items.iter().any(|m| {
-                        m.kind == "notification"
-                            && m.message == notification.message
-                            && chrono::DateTime::parse_from_rfc3339(&m.date)
-                                .is_ok_and(|d| d.timestamp() >= entry.created_at - CLOCK_SKEW_SECS)
-                    })
-                });
+            {
+                Ok(items) => Ok(items.iter().any(|m| {
+                    m.kind == "notification"
+                        && m.message == notification.message
+                        && chrono::DateTime::parse_from_rfc3339(&m.date)
+                            .is_ok_and(|d| d.timestamp() >= entry.created_at - CLOCK_SKEW_SECS)
+                })),
+                // HipChat will not show the history (scope not granted, no history API): a
+                // possible duplicate is a lesser harm than a lost notification.
+                Err(
+                    e @ (HipChatError::Forbidden(_)
+                    | HipChatError::NotFound(_)
+                    | HipChatError::Rejected { .. }
+                    | HipChatError::Decode { .. }),
+                ) => {
+                    tracing::warn!(oauth_id = %entry.oauth_id, room = entry.room_id, error = %e, "cannot read the room's history; sending again, which may repeat the notification");
+                    Ok(false)
+                }
+                Err(e) => Err(e),
+            };
             if posted == Ok(true) {
                 tracing::info!(oauth_id = %entry.oauth_id, room = entry.room_id, "notification found in history; not sent again");
             }
