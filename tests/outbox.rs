@@ -156,12 +156,7 @@ async fn queued_calls_survive_a_restart() {
     world.sandbox.clear_faults();
     world.start_addon_again().await;
     world.idle().await;
-    let delivered = world
-        .sandbox
-        .history(installed.room_id)
-        .into_iter()
-        .filter(|p| p.message == "after the restart")
-        .count();
+    let delivered = posted(&world, installed.room_id, "after the restart");
     assert_eq!(delivered, 1);
 }
 
@@ -222,12 +217,7 @@ async fn a_notification_whose_answer_was_lost_is_not_sent_again() {
     )
     .await;
     world.idle().await;
-    let posted = world
-        .sandbox
-        .history(installed.room_id)
-        .into_iter()
-        .filter(|p| p.message == "exactly once")
-        .count();
+    let posted = posted(&world, installed.room_id, "exactly once");
     assert_eq!(posted, 1, "the retry found it in the room's history");
     let asked_history = world
         .sandbox
@@ -256,11 +246,16 @@ async fn a_hipchat_that_will_not_show_history_still_gets_the_notification() {
     });
     send(&world, &installed.oauth_id, installed.room_id, "not lost").await;
     world.idle().await;
-    let posted = world
-        .sandbox
-        .history(installed.room_id)
-        .into_iter()
-        .filter(|p| p.message == "not lost")
-        .count();
+    let posted = posted(&world, installed.room_id, "not lost");
     assert_eq!(posted, 1);
+}
+
+/// How many times `text` was posted to the room.
+fn posted(world: &World, room_id: i64, text: &str) -> usize {
+    world
+        .sandbox
+        .history(room_id)
+        .into_iter()
+        .filter(|p| p.message == text)
+        .count()
 }
