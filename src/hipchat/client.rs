@@ -95,6 +95,16 @@ pub struct Api<'a> {
     pub token: &'a str,
 }
 
+impl<'a> Api<'a> {
+    /// The REST API of `installation`'s HipChat, called with `token`.
+    pub fn of(installation: &'a crate::store::Installation, token: &'a str) -> Api<'a> {
+        Api {
+            base: &installation.api_url,
+            token,
+        }
+    }
+}
+
 /// A room in a REST path: id, or a name that gets URL-encoded.
 #[derive(Debug, Clone, Copy)]
 pub enum RoomKey<'a> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::client::{Api, HipChatClient, HipChatError, RoomKey};
 use super::tokens::{TokenError, Tokens};
-use super::wire::RoomDetails;
+use super::wire::{RoomDetails, UserDetails};
 use crate::store::Installation;
 
 /// Why the question could not be answered.
@@ -38,16 +38,11 @@ impl People {
         room_id: i64,
         user_id: i64,
     ) -> Result<bool, AccessError> {
-        let token = self.tokens.get(installation).await?;
-        let api = Api {
-            base: &installation.api_url,
-            token: &token,
-        };
-        let room = self.client.room(api, RoomKey::Id(room_id)).await?;
+        let room = self.room(installation, RoomKey::Id(room_id)).await?;
         if room.owner.is_some_and(|o| o.id == user_id) {
             return Ok(true);
         }
-        Ok(self.client.user(api, user_id).await?.is_group_admin)
+        self.is_group_admin(installation, user_id).await
     }
 
     /// Whether `user_id` administers the group.
@@ -56,12 +51,7 @@ impl People {
         installation: &Installation,
         user_id: i64,
     ) -> Result<bool, AccessError> {
-        let token = self.tokens.get(installation).await?;
-        let api = Api {
-            base: &installation.api_url,
-            token: &token,
-        };
-        Ok(self.client.user(api, user_id).await?.is_group_admin)
+        Ok(self.user(installation, user_id).await?.is_group_admin)
     }
 
     /// A user's display name.
@@ -70,12 +60,7 @@ impl People {
         installation: &Installation,
         user_id: i64,
     ) -> Result<String, AccessError> {
-        let token = self.tokens.get(installation).await?;
-        let api = Api {
-            base: &installation.api_url,
-            token: &token,
-        };
-        Ok(self.client.user(api, user_id).await?.name)
+        Ok(self.user(installation, user_id).await?.name)
     }
 
     /// A room by id or name, as HipChat describes it.
@@ -85,11 +70,22 @@ impl People {
         room: RoomKey<'_>,
     ) -> Result<RoomDetails, AccessError> {
         let token = self.tokens.get(installation).await?;
-        let api = Api {
-            base: &installation.api_url,
-            token: &token,
-        };
-        Ok(self.client.room(api, room).await?)
+        Ok(self
+            .client
+            .room(Api::of(installation, &token), room)
+            .await?)
+    }
+
+    async fn user(
+        &self,
+        installation: &Installation,
+        user_id: i64,
+    ) -> Result<UserDetails, AccessError> {
+        let token = self.tokens.get(installation).await?;
+        Ok(self
+            .client
+            .user(Api::of(installation, &token), user_id)
+            .await?)
     }
 
     /// Asks HipChat for a fresh token with `scopes`: proves the credentials and every scope.

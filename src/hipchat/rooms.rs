@@ -45,10 +45,7 @@ impl Rooms {
         room: RoomKey<'_>,
     ) -> Result<Option<RoomDetails>, RoomError> {
         let token = self.tokens.get(installation).await?;
-        let api = Api {
-            base: &installation.api_url,
-            token: &token,
-        };
+        let api = Api::of(installation, &token);
         match with_retry(BUDGET, INTERACTIVE_BACKOFF, || self.client.room(api, room)).await {
             Ok(details) => Ok(Some(details)),
             Err(HipChatError::NotFound(_)) => Ok(None),
@@ -64,10 +61,7 @@ impl Rooms {
         topic: &str,
     ) -> Result<Option<i64>, RoomError> {
         let token = self.tokens.get(installation).await?;
-        let api = Api {
-            base: &installation.api_url,
-            token: &token,
-        };
+        let api = Api::of(installation, &token);
         let body = CreateRoom {
             name: name.to_owned(),
             privacy: Some("public".into()),
@@ -98,10 +92,7 @@ impl Rooms {
         topic: &str,
     ) -> Result<(), RoomError> {
         let token = self.tokens.get(installation).await?;
-        let api = Api {
-            base: &installation.api_url,
-            token: &token,
-        };
+        let api = Api::of(installation, &token);
         let update = UpdateRoom {
             name: room.name.clone(),
             privacy: room.privacy.clone().unwrap_or_else(|| "public".into()),

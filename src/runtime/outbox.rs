@@ -211,10 +211,7 @@ impl Inner {
             };
             let result = match self.tokens.get(&installation).await {
                 Ok(token) => {
-                    let api = Api {
-                        base: &installation.api_url,
-                        token: &token,
-                    };
+                    let api = Api::of(&installation, &token);
                     match self.settle_in_flight(api, id, &mut entry).await? {
                         Ok(true) => return self.finish(id).await,
                         Ok(false) => self.call(api, &entry).await,
