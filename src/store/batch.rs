@@ -147,12 +147,7 @@ pub(super) fn apply(store: &Store, batch: Batch) -> StoreResult<()> {
         });
     match result {
         Ok(()) => {
-            if ids.contains(&TreeId::Installations) {
-                store.installations_changed();
-            }
-            if ids.contains(&TreeId::Installations) || ids.contains(&TreeId::Settings) {
-                store.owners_changed();
-            }
+            store.trees_changed(&ids);
             Ok(())
         }
         Err(TransactionError::Abort(Abort::Duplicate(k))) => Err(StoreError::Duplicate(

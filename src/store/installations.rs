@@ -13,8 +13,6 @@ use super::{Batch, Store, StoreResult, TreeId};
 #[derive(Default)]
 pub(super) struct Cache {
     inner: RwLock<(u64, HashMap<String, Installation>)>,
-    /// The distinct HipChats installed from, at a generation.
-    hipchats: RwLock<(u64, Option<Arc<Vec<KnownHipChat>>>)>,
 }
 
 /// A HipChat the add-on is installed in.
@@ -111,48 +109,19 @@ impl Store {
     /// Every HipChat with an installation, each once. Cached until installations change: the
     /// unsigned uninstall redirect asks, and must stay cheap.
     pub fn known_hipchats(&self) -> StoreResult<Arc<Vec<KnownHipChat>>> {
-        let generation = self.installations_generation();
-        {
-            let read = self
-                .inner
-                .installations
-                .hipchats
-                .read()
-                .unwrap_or_else(|p| p.into_inner());
-            if let (true, Some(urls)) = (read.0 == generation, &read.1) {
-                return Ok(urls.clone());
-            }
-        }
-        let mut urls: Vec<KnownHipChat> = self
-            .installations()?
-            .into_iter()
-            .map(|i| KnownHipChat {
-                capabilities_url: i.capabilities_url,
-                homepage: i.homepage,
-            })
-            .collect();
-        urls.sort();
-        urls.dedup();
-        let urls = Arc::new(urls);
-        // Kept only if no write landed while we read (it would have moved the generation on).
-        if self.installations_generation() == generation {
-            *self
-                .inner
-                .installations
-                .hipchats
-                .write()
-                .unwrap_or_else(|p| p.into_inner()) = (generation, Some(urls.clone()));
-        }
-        Ok(urls)
-    }
-
-    fn installations_generation(&self) -> u64 {
-        self.inner
-            .installations
-            .inner
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .0
+        self.inner.known_hipchats.get(|| {
+            let mut known: Vec<KnownHipChat> = self
+                .installations()?
+                .into_iter()
+                .map(|i| KnownHipChat {
+                    capabilities_url: i.capabilities_url,
+                    homepage: i.homepage,
+                })
+                .collect();
+            known.sort();
+            known.dedup();
+            Ok(Arc::new(known))
+        })
     }
 
     /// Called after a batch wrote the installations tree.

@@ -8,6 +8,7 @@
 mod batch;
 mod chat_rooms;
 mod dedupe;
+mod derived;
 mod incidents;
 mod installations;
 mod issue_cache;
@@ -157,7 +158,9 @@ struct Inner {
     /// Installations read on every webhook and call, kept decoded; see `installations.rs`.
     installations: installations::Cache,
     /// The default connection's owner, derived from every installation and its settings.
-    default_owner: settings::OwnerCache,
+    default_owner: derived::Derived<Option<Installation>>,
+    /// Every HipChat installed from, derived from the installations.
+    known_hipchats: derived::Derived<Arc<Vec<KnownHipChat>>>,
     /// Group commit: flush tickets handed out, and the highest ticket known durable.
     flush_requested: AtomicU64,
     flush_done: AtomicU64,
@@ -188,7 +191,8 @@ impl Store {
                 db,
                 trees,
                 installations: installations::Cache::default(),
-                default_owner: settings::OwnerCache::default(),
+                default_owner: Default::default(),
+                known_hipchats: Default::default(),
                 flush_requested: AtomicU64::new(0),
                 flush_done: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
@@ -229,6 +233,18 @@ impl Store {
         }
         self.apply(batch)?;
         self.flush().await
+    }
+
+    /// After a batch wrote `trees`: drops every cached value derived from them.
+    fn trees_changed(&self, trees: &[TreeId]) {
+        let installations = trees.contains(&TreeId::Installations);
+        if installations {
+            self.installations_changed();
+            self.inner.known_hipchats.invalidate();
+        }
+        if installations || trees.contains(&TreeId::Settings) {
+            self.inner.default_owner.invalidate();
+        }
     }
 
     /// Applies a batch atomically without waiting for durability (caches, sweeps).

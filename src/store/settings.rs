@@ -3,14 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use std::sync::Mutex;
-
 use super::{Batch, Installation, Store, StoreResult, TreeId, installation_prefix};
 use crate::config::RoomRef;
-
-/// The default connection's owner with the write generation it was computed at.
-#[derive(Default)]
-pub(super) struct OwnerCache(Mutex<(u64, Option<Option<Installation>>)>);
 
 /// Who triggers login/logout notices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -152,47 +146,23 @@ impl Store {
     /// `/dynaboard/chat/status` asks on every page view of dynaBOARD and the answer would
     /// otherwise read every installation.
     pub fn default_connection_owner(&self) -> StoreResult<Option<Installation>> {
-        let cache = &self.inner.default_owner;
-        let generation = {
-            let read = cache.0.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(owner) = &read.1 {
-                return Ok(owner.clone());
+        self.inner.default_owner.get(|| {
+            let mut candidates = Vec::new();
+            for installation in self.installations()? {
+                if installation.is_active()
+                    && self.settings(&installation.oauth_id)?.connection.is_none()
+                {
+                    candidates.push(installation);
+                }
             }
-            read.0
-        };
-        let mut candidates = Vec::new();
-        for installation in self.installations()? {
-            if installation.is_active()
-                && self.settings(&installation.oauth_id)?.connection.is_none()
-            {
-                candidates.push(installation);
-            }
-        }
-        let owner = candidates.into_iter().min_by(|a, b| {
-            (a.room_id.is_some(), a.installed_at_ms, &a.oauth_id).cmp(&(
-                b.room_id.is_some(),
-                b.installed_at_ms,
-                &b.oauth_id,
-            ))
-        });
-        let mut write = cache.0.lock().unwrap_or_else(|p| p.into_inner());
-        // A change committed while we read would have moved the generation on: keep it unset.
-        if write.0 == generation {
-            write.1 = Some(owner.clone());
-        }
-        Ok(owner)
-    }
-
-    /// Called after a batch wrote installations or settings.
-    pub(super) fn owners_changed(&self) {
-        let mut write = self
-            .inner
-            .default_owner
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        write.0 += 1;
-        write.1 = None;
+            Ok(candidates.into_iter().min_by(|a, b| {
+                (a.room_id.is_some(), a.installed_at_ms, &a.oauth_id).cmp(&(
+                    b.room_id.is_some(),
+                    b.installed_at_ms,
+                    &b.oauth_id,
+                ))
+            }))
+        })
     }
 
     /// The installation owning an own connection, by the connection's id.
