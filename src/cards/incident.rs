@@ -6,8 +6,8 @@ use serde_json::{Map, json};
 use super::icon;
 use crate::hipchat::message::{escape, truncate};
 use crate::hipchat::wire::{
-    Attribute, AttributeValue, Card, CardDescription, CardFormat, CardStyle, Color, Lozenge,
-    MessageFormat, Notification,
+    Attribute, Card, CardDescription, CardFormat, CardStyle, Color, Lozenge, MessageFormat,
+    Notification,
 };
 use crate::store::{Incident, IncidentState, Stamp};
 
@@ -36,27 +36,18 @@ pub fn state_lozenge(state: IncidentState) -> (&'static str, Lozenge) {
 pub fn incident_notification(incident: &Incident, base_url: &str) -> Notification {
     let name = incident.name();
     let (state_label, style) = state_lozenge(incident.state);
-    let attribute = |label: &str, value: String, style: Option<Lozenge>| Attribute {
-        label: Some(label.to_owned()),
-        value: AttributeValue {
-            label: value,
-            url: None,
-            style,
-            icon: None,
-        },
-    };
     let mut attributes = vec![
-        attribute("State", state_label.to_owned(), Some(style)),
-        attribute("Opened", by_at(&incident.opened), None),
+        Attribute::text("State", state_label.to_owned(), Some(style)),
+        Attribute::text("Opened", by_at(&incident.opened), None),
     ];
     if let Some(s) = &incident.acknowledged {
-        attributes.push(attribute("Acknowledged", by_at(s), None));
+        attributes.push(Attribute::text("Acknowledged", by_at(s), None));
     }
     if let Some(s) = &incident.resolved {
-        attributes.push(attribute("Resolved", by_at(s), None));
+        attributes.push(Attribute::text("Resolved", by_at(s), None));
     }
     if let Some(issue) = &incident.issue {
-        attributes.push(attribute("dynaBOARD issue", issue.clone(), None));
+        attributes.push(Attribute::text("dynaBOARD issue", issue.clone(), None));
     }
     let (verb, stamp, color, notify) = match incident.state {
         IncidentState::Open => ("opened", &incident.opened, Color::Red, true),

@@ -6,8 +6,8 @@ use super::icon;
 use crate::dynaboard::issue::{Issue, StatusCategory};
 use crate::hipchat::message::{escape, truncate};
 use crate::hipchat::wire::{
-    Attribute, AttributeValue, Card, CardDescription, CardFormat, CardStyle, Color, Lozenge,
-    MessageFormat, Notification,
+    Attribute, Card, CardDescription, CardFormat, CardStyle, Color, Lozenge, MessageFormat,
+    Notification,
 };
 
 const TITLE_CHARS: usize = 200;
@@ -34,27 +34,18 @@ pub fn issue_notification(issue: &Issue, link: &str, base_url: &str) -> Notifica
             )
         })
         .filter(|d| !d.is_empty());
-    let attribute = |label: &str, value: String, style: Option<Lozenge>| Attribute {
-        label: Some(label.to_owned()),
-        value: AttributeValue {
-            label: value,
-            url: None,
-            style,
-            icon: None,
-        },
-    };
-    let mut attributes = vec![attribute(
+    let mut attributes = vec![Attribute::text(
         "Status",
         issue.status.clone(),
         Some(lozenge(issue.status_category)),
     )];
     if let Some(p) = &issue.priority {
-        attributes.push(attribute("Priority", p.clone(), None));
+        attributes.push(Attribute::text("Priority", p.clone(), None));
     }
     if let Some(t) = &issue.issue_type {
-        attributes.push(attribute("Type", t.clone(), None));
+        attributes.push(Attribute::text("Type", t.clone(), None));
     }
-    attributes.push(attribute(
+    attributes.push(Attribute::text(
         "Assignee",
         issue
             .assignee
@@ -63,11 +54,11 @@ pub fn issue_notification(issue: &Issue, link: &str, base_url: &str) -> Notifica
         None,
     ));
     if let Some(r) = &issue.reporter {
-        attributes.push(attribute("Reporter", r.clone(), None));
+        attributes.push(Attribute::text("Reporter", r.clone(), None));
     }
     let updated = issue.updated_at();
     if let Some(u) = updated {
-        attributes.push(attribute(
+        attributes.push(Attribute::text(
             "Updated",
             u.format("%-d %b %Y %H:%M UTC").to_string(),
             None,

@@ -95,11 +95,7 @@ pub fn open(
     conversation: &Conversation,
     services: &Services,
 ) -> Result<Outcome, HandlerError> {
-    let stamp = Stamp {
-        by: conversation.sender.name.clone(),
-        by_id: Some(conversation.sender.id),
-        at: services.clock.unix(),
-    };
+    let stamp = sender_stamp(conversation, services);
     open_in(
         services,
         &conversation.oauth_id,
@@ -209,11 +205,7 @@ pub fn act(
     conversation: &Conversation,
     services: &Services,
 ) -> Result<Outcome, HandlerError> {
-    let stamp = Stamp {
-        by: conversation.sender.name.clone(),
-        by_id: Some(conversation.sender.id),
-        at: services.clock.unix(),
-    };
+    let stamp = sender_stamp(conversation, services);
     match decide(
         services,
         &conversation.oauth_id,
@@ -238,6 +230,15 @@ fn glance_call(room_id: i64, active: &[Incident]) -> RoomCall {
         call: Outbound::Glance {
             update: incidents_update(active),
         },
+    }
+}
+
+/// Who is acting, and now.
+fn sender_stamp(conversation: &Conversation, services: &Services) -> Stamp {
+    Stamp {
+        by: conversation.sender.name.clone(),
+        by_id: Some(conversation.sender.id),
+        at: services.clock.unix(),
     }
 }
 

@@ -468,6 +468,21 @@ pub struct Attribute {
     pub value: AttributeValue,
 }
 
+impl Attribute {
+    /// A labelled plain value, optionally shown as a lozenge.
+    pub fn text(label: &str, value: String, style: Option<Lozenge>) -> Attribute {
+        Attribute {
+            label: Some(label.to_owned()),
+            value: AttributeValue {
+                label: value,
+                url: None,
+                style,
+                icon: None,
+            },
+        }
+    }
+}
+
 /// The value of a card attribute.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AttributeValue {
