@@ -17,6 +17,7 @@ pub mod handlers;
 pub mod hipchat;
 pub mod memes;
 pub mod net;
+pub mod response;
 pub mod runtime;
 pub mod sandbox;
 pub mod server;

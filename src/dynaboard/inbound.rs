@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::json;
@@ -225,18 +225,10 @@ impl Inbound {
             None => Settings::default(),
         };
         let status = hours::status(settings.hours.as_ref(), self.services.clock.now());
-        let mut response = Json(json!({
+        Ok(crate::response::public_json(json!({
             "open": status.open,
             "next_open": status.next_open.map(|t| t.to_rfc3339()),
-        }))
-        .into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        Ok(response)
+        })))
     }
 
     /// The installation the default connection belongs to (see the store's rule).
