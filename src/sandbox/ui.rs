@@ -23,6 +23,11 @@ use super::{Sandbox, SandboxEvent};
 
 const FILES: &[(&str, &str, &str)] = &[
     (
+        "api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/sandbox/api.js"),
+    ),
+    (
         "app.js",
         "text/javascript; charset=utf-8",
         include_str!("../../templates/sandbox/app.js"),

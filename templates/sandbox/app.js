@@ -2,22 +2,12 @@
 // glances, message and input actions, and the integrations panel — built from the descriptors
 // of the installed add-ons, as HipChat's own client was.
 
+import { api } from './api.js';
 import { el, renderMessage } from './render.js';
 import { findModule, initViews, openModule, openPage } from './views.js';
 
 const state = { users: [], rooms: [], installations: [], user: null, room: null, modules: [], messages: new Map() };
 const $ = (id) => document.getElementById(id);
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
-  return data;
-}
 
 function notice(text) {
   const li = el('li', 'notification color-red');

@@ -1,21 +1,11 @@
 // The guest view of a room with guest access: a name, then the room's history and a message box.
 
+import { api } from './api.js';
 import { renderMessage } from './render.js';
 
 const token = location.pathname.split('/').pop();
 const $ = (id) => document.getElementById(id);
 let guestName = '';
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
-  return data;
-}
 
 const names = new Map();
 
