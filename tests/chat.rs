@@ -26,20 +26,7 @@ fn request(id: &str, first: &str, last: &str, role: &str) -> Value {
 }
 
 async fn ask(world: &World, body: &Value) -> (u16, Value) {
-    let raw = serde_json::to_vec(body).unwrap();
-    let response = world
-        .http
-        .post(format!("{}/dynaboard/events", world.addon().url))
-        .header(
-            "X-Dynaboard-Signature",
-            hipboard::auth::signature::sign(SECRET.as_bytes(), &raw),
-        )
-        .body(raw)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
+    world.post_event("/dynaboard/events", body, SECRET).await
 }
 
 fn notices(world: &World, room: i64) -> Vec<Posted> {

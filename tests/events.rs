@@ -40,31 +40,6 @@ fn issue(key: &str, extra: Value) -> Value {
     i
 }
 
-async fn send(world: &World, path: &str, body: &Value, secret: &str) -> (u16, Value) {
-    let raw = serde_json::to_vec(body).unwrap();
-    let signature = hipboard::auth::signature::sign(secret.as_bytes(), &raw);
-    post_raw(world, path, raw, Some(signature)).await
-}
-
-async fn post_raw(
-    world: &World,
-    path: &str,
-    raw: Vec<u8>,
-    signature: Option<String>,
-) -> (u16, Value) {
-    let mut request = world
-        .http
-        .post(format!("{}{path}", world.addon().url))
-        .header("Content-Type", "application/json")
-        .body(raw);
-    if let Some(s) = signature {
-        request = request.header("X-Dynaboard-Signature", s);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 fn notifications(world: &World, room_id: i64) -> Vec<Posted> {
     world
         .sandbox
@@ -86,21 +61,19 @@ async fn forged_and_malformed_deliveries_are_refused_and_do_nothing() {
     let signature = hipboard::auth::signature::sign(SECRET.as_bytes(), &raw);
 
     assert_eq!(
-        post_raw(&world, "/dynaboard/events", raw.clone(), None)
+        world
+            .post_event_raw("/dynaboard/events", raw.clone(), None)
             .await
             .0,
         401
     );
-    let (status, body) = post_raw(
-        &world,
-        "/dynaboard/events",
-        raw.clone(),
-        Some("sha256=00".into()),
-    )
-    .await;
+    let (status, body) = world
+        .post_event_raw("/dynaboard/events", raw.clone(), Some("sha256=00".into()))
+        .await;
     assert_eq!((status, body["error"].is_string()), (401, true));
     assert_eq!(
-        send(&world, "/dynaboard/events", &good, "another-secret")
+        world
+            .post_event("/dynaboard/events", &good, "another-secret")
             .await
             .0,
         401
@@ -108,13 +81,16 @@ async fn forged_and_malformed_deliveries_are_refused_and_do_nothing() {
     let mut tampered = raw.clone();
     tampered.extend_from_slice(b" ");
     assert_eq!(
-        post_raw(&world, "/dynaboard/events", tampered, Some(signature))
+        world
+            .post_event_raw("/dynaboard/events", tampered, Some(signature))
             .await
             .0,
         401
     );
 
-    let (status, body) = send(&world, "/dynaboard/events", &json!({"id": "x"}), SECRET).await;
+    let (status, body) = world
+        .post_event("/dynaboard/events", &json!({"id": "x"}), SECRET)
+        .await;
     assert_eq!(status, 400);
     assert!(
         body["error"].as_str().unwrap().contains("at: is missing"),
@@ -122,7 +98,9 @@ async fn forged_and_malformed_deliveries_are_refused_and_do_nothing() {
     );
     let mut no_email = good.clone();
     no_email["user"].as_object_mut().unwrap().remove("email");
-    let (status, body) = send(&world, "/dynaboard/events", &no_email, SECRET).await;
+    let (status, body) = world
+        .post_event("/dynaboard/events", &no_email, SECRET)
+        .await;
     assert_eq!(status, 400);
     assert!(
         body["error"]
@@ -132,7 +110,9 @@ async fn forged_and_malformed_deliveries_are_refused_and_do_nothing() {
         "{body}"
     );
     let unknown = event("e2", "issue_deleted", json!({}));
-    let (_, body) = send(&world, "/dynaboard/events", &unknown, SECRET).await;
+    let (_, body) = world
+        .post_event("/dynaboard/events", &unknown, SECRET)
+        .await;
     assert!(
         body["error"]
             .as_str()
@@ -140,23 +120,23 @@ async fn forged_and_malformed_deliveries_are_refused_and_do_nothing() {
             .contains("\"issue_deleted\" is not an event type"),
         "{body}"
     );
-    let (status, _) = post_raw(
-        &world,
-        "/dynaboard/events",
-        b"{not json".to_vec(),
-        Some(hipboard::auth::signature::sign(
-            SECRET.as_bytes(),
-            b"{not json",
-        )),
-    )
-    .await;
+    let (status, _) = world
+        .post_event_raw(
+            "/dynaboard/events",
+            b"{not json".to_vec(),
+            Some(hipboard::auth::signature::sign(
+                SECRET.as_bytes(),
+                b"{not json",
+            )),
+        )
+        .await;
     assert_eq!(status, 400);
 
     world.idle().await;
     assert!(notifications(&world, installed.room_id).is_empty());
     // The forgeries claimed nothing: the genuine delivery of e1 is acted on.
     assert_eq!(
-        send(&world, "/dynaboard/events", &good, SECRET).await.0,
+        world.post_event("/dynaboard/events", &good, SECRET).await.0,
         202
     );
     world.idle().await;
@@ -170,7 +150,7 @@ async fn every_event_type_is_announced_as_configured() {
     let post = |e: Value| {
         let world = &world;
         async move {
-            let (status, body) = send(world, "/dynaboard/events", &e, SECRET).await;
+            let (status, body) = world.post_event("/dynaboard/events", &e, SECRET).await;
             assert_eq!(status, 202, "{body}");
             world.idle().await;
         }
@@ -246,11 +226,17 @@ async fn a_replayed_delivery_is_acted_on_once_even_across_a_restart() {
         "issue_created",
         json!({"issue": issue("DB-2", json!({}))}),
     );
-    assert_eq!(send(&world, "/dynaboard/events", &e, SECRET).await.0, 202);
-    let (status, body) = send(&world, "/dynaboard/events", &e, SECRET).await;
+    assert_eq!(
+        world.post_event("/dynaboard/events", &e, SECRET).await.0,
+        202
+    );
+    let (status, body) = world.post_event("/dynaboard/events", &e, SECRET).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("duplicate")));
     world.restart_addon().await;
-    assert_eq!(send(&world, "/dynaboard/events", &e, SECRET).await.0, 200);
+    assert_eq!(
+        world.post_event("/dynaboard/events", &e, SECRET).await.0,
+        200
+    );
     world.idle().await;
     assert_eq!(notifications(&world, installed.room_id).len(), 1);
 }
@@ -259,53 +245,53 @@ async fn a_replayed_delivery_is_acted_on_once_even_across_a_restart() {
 async fn incident_and_blocker_issues_open_incidents() {
     let (world, installed, fake) = world().await;
     let room = installed.room_id;
-    send(
-        &world,
-        "/dynaboard/events",
-        &event(
-            "i1",
-            "issue_created",
-            json!({"issue": issue("OPS-1", json!({"type": "Incident"}))}),
-        ),
-        SECRET,
-    )
-    .await;
-    send(
-        &world,
-        "/dynaboard/events",
-        &event(
-            "i2",
-            "issue_created",
-            json!({"issue": issue("OPS-2", json!({"priority": "Blocker"}))}),
-        ),
-        SECRET,
-    )
-    .await;
-    send(
-        &world,
-        "/dynaboard/events",
-        &event(
-            "i3",
-            "issue_created",
-            json!({"issue": issue("OPS-3", json!({"type": "Task", "priority": "Minor"}))}),
-        ),
-        SECRET,
-    )
-    .await;
+    world
+        .post_event(
+            "/dynaboard/events",
+            &event(
+                "i1",
+                "issue_created",
+                json!({"issue": issue("OPS-1", json!({"type": "Incident"}))}),
+            ),
+            SECRET,
+        )
+        .await;
+    world
+        .post_event(
+            "/dynaboard/events",
+            &event(
+                "i2",
+                "issue_created",
+                json!({"issue": issue("OPS-2", json!({"priority": "Blocker"}))}),
+            ),
+            SECRET,
+        )
+        .await;
+    world
+        .post_event(
+            "/dynaboard/events",
+            &event(
+                "i3",
+                "issue_created",
+                json!({"issue": issue("OPS-3", json!({"type": "Task", "priority": "Minor"}))}),
+            ),
+            SECRET,
+        )
+        .await;
     // Neither type nor priority: the add-on asks dynaBOARD.
     fake.add_json(json!({"key": "OPS-4", "fields": {"summary": "Looked up", "issuetype": {"name": "Incident"},
                                                    "status": {"name": "Open", "statusCategory": {"key": "new"}}}}));
-    send(
-        &world,
-        "/dynaboard/events",
-        &event(
-            "i4",
-            "issue_created",
-            json!({"issue": issue("OPS-4", json!({}))}),
-        ),
-        SECRET,
-    )
-    .await;
+    world
+        .post_event(
+            "/dynaboard/events",
+            &event(
+                "i4",
+                "issue_created",
+                json!({"issue": issue("OPS-4", json!({}))}),
+            ),
+            SECRET,
+        )
+        .await;
     world.idle().await;
     let titles: Vec<String> = notifications(&world, room)
         .iter()
@@ -358,7 +344,10 @@ async fn hipchat_outages_delay_notifications_but_lose_none() {
             "issue_created",
             json!({"issue": issue(&format!("DB-{}", n + 1), json!({}))}),
         );
-        assert_eq!(send(&world, "/dynaboard/events", &e, SECRET).await.0, 202);
+        assert_eq!(
+            world.post_event("/dynaboard/events", &e, SECRET).await.0,
+            202
+        );
     }
     world.idle().await;
     let keys: Vec<String> = notifications(&world, installed.room_id)
@@ -402,25 +391,26 @@ async fn an_installation_s_own_connection_has_its_own_url_and_secret() {
         json!({"issue": issue("DB-5", json!({}))}),
     );
     assert_eq!(
-        send(&world, &path, &e, SECRET).await.0,
+        world.post_event(&path, &e, SECRET).await.0,
         401,
         "the default secret does not sign for it"
     );
-    assert_eq!(send(&world, &path, &e, own_secret).await.0, 202);
+    assert_eq!(world.post_event(&path, &e, own_secret).await.0, 202);
     assert_eq!(
-        send(&world, "/dynaboard/events/nope", &e, own_secret)
+        world
+            .post_event("/dynaboard/events/nope", &e, own_secret)
             .await
             .0,
         404
     );
     // Its installation no longer uses the default connection: nobody owns that one now.
-    let (status, body) = send(
-        &world,
-        "/dynaboard/events",
-        &event("d-1", "user_login", json!({})),
-        SECRET,
-    )
-    .await;
+    let (status, body) = world
+        .post_event(
+            "/dynaboard/events",
+            &event("d-1", "user_login", json!({})),
+            SECRET,
+        )
+        .await;
     assert_eq!(status, 503, "{body}");
     world.idle().await;
     assert_eq!(notifications(&world, installed.room_id).len(), 1);
@@ -444,7 +434,10 @@ async fn the_default_connection_belongs_to_the_global_installation() {
         "issue_created",
         json!({"issue": issue("DB-1", json!({}))}),
     );
-    assert_eq!(send(&world, "/dynaboard/events", &e, SECRET).await.0, 202);
+    assert_eq!(
+        world.post_event("/dynaboard/events", &e, SECRET).await.0,
+        202
+    );
     world.idle().await;
     let incidents_room = world.sandbox.room_named("Incidents").unwrap().id;
     assert_eq!(

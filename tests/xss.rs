@@ -147,23 +147,8 @@ async fn page(world: &World, installed: &Installed, user: i64, path: &str) -> St
 }
 
 async fn event(world: &World, body: Value) {
-    let raw = serde_json::to_vec(&body).unwrap();
-    let response = world
-        .http
-        .post(format!("{}/dynaboard/events", world.addon().url))
-        .header(
-            "X-Dynaboard-Signature",
-            hipboard::auth::signature::sign(SECRET.as_bytes(), &raw),
-        )
-        .body(raw)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{}",
-        response.text().await.unwrap()
-    );
+    let (status, answer) = world.post_event("/dynaboard/events", &body, SECRET).await;
+    assert!((200..300).contains(&status), "{status} {answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

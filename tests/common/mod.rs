@@ -268,6 +268,42 @@ impl World {
         )
     }
 
+    /// POSTs a dynaBOARD event to `path` signed with `secret`, as dynaBOARD would; returns the
+    /// status and JSON body.
+    pub async fn post_event(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        secret: &str,
+    ) -> (u16, serde_json::Value) {
+        let raw = serde_json::to_vec(body).unwrap();
+        let signature = hipboard::auth::signature::sign(secret.as_bytes(), &raw);
+        self.post_event_raw(path, raw, Some(signature)).await
+    }
+
+    /// POSTs raw bytes to an event endpoint with any (or no) signature.
+    pub async fn post_event_raw(
+        &self,
+        path: &str,
+        raw: Vec<u8>,
+        signature: Option<String>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.addon().url))
+            .header("Content-Type", "application/json")
+            .body(raw);
+        if let Some(s) = signature {
+            request = request.header("X-Dynaboard-Signature", s);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// Saves settings through the configuration page, as the room's admin (Ada) would:
     /// `fields` override the page's current values. Panics unless the page accepts them.
     pub async fn configure(&self, installed: &Installed, fields: &[(&str, &str)]) {
