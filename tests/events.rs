@@ -313,10 +313,7 @@ async fn incident_and_blocker_issues_open_incidents() {
         .unwrap();
     assert_eq!(serde_json::to_value(glance).unwrap()["metadata"]["open"], 3);
     let incident = world
-        .addon()
-        .app
-        .state
-        .store
+        .store()
         .incident(&installed.oauth_id, 1)
         .unwrap()
         .unwrap();
@@ -376,10 +373,7 @@ async fn an_installation_s_own_connection_has_its_own_url_and_secret() {
         )
         .await;
     let own = world
-        .addon()
-        .app
-        .state
-        .store
+        .store()
         .settings(&installed.oauth_id)
         .unwrap()
         .connection

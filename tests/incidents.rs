@@ -170,14 +170,7 @@ async fn incidents_in_another_room_of_a_global_installation_are_refused() {
         refusal.message,
         "INC-1 belongs to another room; act on it there."
     );
-    let incident = world
-        .addon()
-        .app
-        .state
-        .store
-        .incident(&oauth_id, 1)
-        .unwrap()
-        .unwrap();
+    let incident = world.store().incident(&oauth_id, 1).unwrap().unwrap();
     assert_eq!(incident.state, hipboard::store::IncidentState::Open);
 }
 
@@ -190,10 +183,7 @@ async fn acknowledged_changes_survive_a_crash() {
     world.crash_addon().await;
     world.start_addon_again().await;
     let incident = world
-        .addon()
-        .app
-        .state
-        .store
+        .store()
         .incident(&installed.oauth_id, 1)
         .unwrap()
         .unwrap();

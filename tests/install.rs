@@ -79,14 +79,7 @@ fn payload(caps: &str, oauth_id: &str, room: Option<i64>) -> Value {
 }
 
 fn stored(world: &World, oauth_id: &str) -> bool {
-    world
-        .addon()
-        .app
-        .state
-        .store
-        .installation(oauth_id)
-        .unwrap()
-        .is_some()
+    world.store().installation(oauth_id).unwrap().is_some()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -178,7 +171,7 @@ async fn reinstalls_replace_and_never_duplicate() {
     let mut again = payload(&caps, "same", Some(5));
     again["oauthSecret"] = json!("new-secret");
     assert_eq!(post_installed(&world, &again).await.0, 200);
-    let all = world.addon().app.state.store.installations().unwrap();
+    let all = world.store().installations().unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].oauth_secret, "new-secret");
 
@@ -189,10 +182,7 @@ async fn reinstalls_replace_and_never_duplicate() {
     assert_eq!(status, 409, "{body}");
     assert_eq!(
         world
-            .addon()
-            .app
-            .state
-            .store
+            .store()
             .installation("same")
             .unwrap()
             .unwrap()

@@ -142,15 +142,7 @@ async fn queued_calls_survive_a_restart() {
     )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(
-        world
-            .addon()
-            .app
-            .state
-            .store
-            .queue_len(hipboard::store::Queue::Outbox)
-            == 1
-    );
+    assert!(world.store().queue_len(hipboard::store::Queue::Outbox) == 1);
     // Stop without draining: abort mid-retry, like a crash between attempts.
     world.crash_addon().await;
     world.sandbox.clear_faults();

@@ -207,10 +207,7 @@ async fn the_sidebar_lists_and_acts_on_incidents_with_its_token() {
     .await;
     assert_eq!(status, 401);
     let incident = world
-        .addon()
-        .app
-        .state
-        .store
+        .store()
         .incident(&installed.oauth_id, 2)
         .unwrap()
         .unwrap();
@@ -359,13 +356,7 @@ async fn the_configuration_page_is_for_admins_and_validates_every_field() {
     assert!(html.contains("The prefix has 1–30 characters"));
     assert!(html.contains("not an http:// or https:// URL"));
     assert_eq!(
-        world
-            .addon()
-            .app
-            .state
-            .store
-            .settings(&installed.oauth_id)
-            .unwrap(),
+        world.store().settings(&installed.oauth_id).unwrap(),
         Default::default()
     );
 
@@ -390,13 +381,7 @@ async fn the_configuration_page_is_for_admins_and_validates_every_field() {
     let (status, html) = post(bad.clone()).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("Saved."));
-    let settings = world
-        .addon()
-        .app
-        .state
-        .store
-        .settings(&installed.oauth_id)
-        .unwrap();
+    let settings = world.store().settings(&installed.oauth_id).unwrap();
     assert_eq!(settings.room_prefix, "Support");
     assert_eq!(
         settings.events.logins,

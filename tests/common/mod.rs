@@ -163,6 +163,11 @@ impl World {
         self.running.as_ref().expect("add-on is running")
     }
 
+    /// The running add-on's store, to check what it kept.
+    pub fn store(&self) -> &hipboard::store::Store {
+        &self.addon().app.state.store
+    }
+
     /// Stops the add-on (after its accepted work is done) and starts it again on the same store.
     pub async fn restart_addon(&mut self) {
         self.addon().app.wait_idle().await;
