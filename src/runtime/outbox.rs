@@ -279,13 +279,9 @@ impl Inner {
                             .is_ok_and(|d| d.timestamp() >= entry.created_at - CLOCK_SKEW_SECS)
                 })),
                 // HipChat will not show the history (scope not granted, no history API): a
-                // possible duplicate is a lesser harm than a lost notification.
-                Err(
-                    e @ (HipChatError::Forbidden(_)
-                    | HipChatError::NotFound(_)
-                    | HipChatError::Rejected { .. }
-                    | HipChatError::Decode { .. }),
-                ) => {
+                // possible duplicate is a lesser harm than a lost notification. Transient
+                // failures and a stale token are retried like any call.
+                Err(e) if !e.is_transient() && !matches!(e, HipChatError::Unauthorized(_)) => {
                     tracing::warn!(oauth_id = %entry.oauth_id, room = entry.room_id, error = %e, "cannot read the room's history; sending again, which may repeat the notification");
                     Ok(false)
                 }
