@@ -191,6 +191,39 @@ async fn hipchat_limits_are_kept_before_hipchat_has_to_refuse() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_control_refusal_waits_for_the_room_window_not_the_token_window() {
+    use hipboard::sandbox::{Limits, SandboxSettings};
+    use std::time::Duration;
+    // The add-on keeps no limits of its own here, so HipChat's flood control has to refuse.
+    let mut options = common::Options::default().unthrottled();
+    options.sandbox = SandboxSettings {
+        limits: Limits {
+            per_room: 2,
+            room_window: Duration::from_secs(1),
+            ..Limits::hipchat()
+        },
+        ..SandboxSettings::default()
+    };
+    let world = World::start_with(options).await;
+    let installed = world.install_in("Support").await;
+    for n in 0..4 {
+        let text = format!("flood {n}");
+        send(&world, &installed.oauth_id, installed.room_id, &text).await;
+    }
+    // Every 429 also carries the token window's reset, five minutes ahead: waiting for that
+    // one would outlast `idle`.
+    world.idle().await;
+    let statuses = notification_calls(&world, installed.room_id);
+    assert!(
+        statuses.contains(&429),
+        "flood control refused: {statuses:?}"
+    );
+    for n in 0..4 {
+        assert_eq!(posted(&world, installed.room_id, &format!("flood {n}")), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notification_whose_answer_was_lost_is_not_sent_again() {
     let world = World::start().await;
     let installed = world.install_in("Support").await;

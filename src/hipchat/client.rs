@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -275,7 +276,7 @@ async fn send(request: RequestBuilder) -> Result<Response, HipChatError> {
     if status.is_success() {
         return Ok(response);
     }
-    let reset_at = reset_header(&response);
+    let reset_at = reset_header(response.headers());
     let flood = response.headers().contains_key("x-floodcontrol-reset");
     let raw = net::read_body(response, MAX_BODY)
         .await
@@ -300,22 +301,32 @@ async fn send(request: RequestBuilder) -> Result<Response, HipChatError> {
     })
 }
 
-/// The later of the two reset headers, in Unix seconds.
-fn reset_header(response: &Response) -> Option<i64> {
-    ["x-floodcontrol-reset", "x-ratelimit-reset"]
+/// When the refused limit resets, in Unix seconds. A 429 carries both windows' headers (the
+/// token's rate limit on every call, flood control on posts); only the one with nothing
+/// `-Remaining` refused the call. Taking the later of the two made a flood-control refusal (reset
+/// seconds away) wait for the 5-minute token window instead. When no window says it is spent, the
+/// later reset is the safe guess.
+fn reset_header(headers: &HeaderMap) -> Option<i64> {
+    let number = |name: String| -> Option<f64> {
+        headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok()
+    };
+    let windows: Vec<(f64, Option<f64>)> = ["x-floodcontrol", "x-ratelimit"]
         .iter()
-        .filter_map(|h| {
-            response
-                .headers()
-                .get(*h)?
-                .to_str()
-                .ok()?
-                .trim()
-                .parse::<f64>()
-                .ok()
+        .filter_map(|w| {
+            Some((
+                number(format!("{w}-reset"))?,
+                number(format!("{w}-remaining")),
+            ))
         })
+        .collect();
+    let spent = windows
+        .iter()
+        .filter(|(_, remaining)| remaining.is_some_and(|r| r <= 0.0))
+        .map(|(reset, _)| *reset)
+        .reduce(f64::max);
+    spent
+        .or_else(|| windows.iter().map(|(reset, _)| *reset).reduce(f64::max))
         .map(|t| t as i64)
-        .max()
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, HipChatError> {
@@ -385,5 +396,46 @@ mod tests {
         );
         let u = room_url("http://h/v2", RoomKey::Id(7), &["notification"]).unwrap();
         assert_eq!(u.as_str(), "http://h/v2/room/7/notification");
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.insert(*name, value.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn a_429_waits_for_the_window_that_refused() {
+        // Flood control refused; the token window (5 minutes) still had room.
+        let flood = headers(&[
+            ("x-floodcontrol-remaining", "0"),
+            ("x-floodcontrol-reset", "1000"),
+            ("x-ratelimit-remaining", "480"),
+            ("x-ratelimit-reset", "1290"),
+        ]);
+        assert_eq!(reset_header(&flood), Some(1000));
+        let token = headers(&[
+            ("x-floodcontrol-remaining", "12"),
+            ("x-floodcontrol-reset", "1000"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1290"),
+        ]);
+        assert_eq!(reset_header(&token), Some(1290));
+        // Both spent, or no window says which: the later reset.
+        let both = headers(&[
+            ("x-floodcontrol-remaining", "0"),
+            ("x-floodcontrol-reset", "1000"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", "1290.5"),
+        ]);
+        assert_eq!(reset_header(&both), Some(1290));
+        let unsaid = headers(&[
+            ("x-floodcontrol-reset", "1000"),
+            ("x-ratelimit-reset", "990"),
+        ]);
+        assert_eq!(reset_header(&unsaid), Some(1000));
+        assert_eq!(reset_header(&headers(&[])), None);
     }
 }

@@ -317,7 +317,9 @@ impl Inner {
 
     async fn call(&self, api: Api<'_>, entry: &OutboxEntry) -> Result<(), HipChatError> {
         let posts_message = matches!(entry.call, Outbound::Notification { .. });
-        self.pacer
+        // Held until the answer is in: the call's place in the window is when it finished.
+        let _permit = self
+            .pacer
             .admit(&entry.oauth_id, entry.room_id, posts_message)
             .await;
         match &entry.call {

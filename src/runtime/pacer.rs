@@ -1,7 +1,7 @@
 //! Pacing of calls to HipChat: its published limits (§7.1) are kept before HipChat has to answer
 //! 429 — 30 messages a minute per room (flood control) and 500 calls per 5 minutes per token.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -37,9 +37,36 @@ impl Default for RateLimits {
 }
 
 /// Sliding windows of recent calls.
+///
+/// A call is counted from the moment it is admitted, but its place in the window is the moment it
+/// *finished* (its answer arrived or it failed): HipChat counts a call when it receives it, which
+/// is somewhere between the two, so only the finish time is sure not to be earlier than HipChat's.
+/// Stamping at admission let a slow call followed by a fast one look, to HipChat, like more calls
+/// in one window than the pacer had allowed, and HipChat answered 429.
 pub struct Pacer {
     limits: RateLimits,
-    windows: Mutex<HashMap<String, VecDeque<Instant>>>,
+    windows: Mutex<Windows>,
+}
+
+#[derive(Default)]
+struct Windows {
+    by_key: HashMap<String, Vec<Slot>>,
+    next_id: u64,
+}
+
+/// One counted call: in flight (`finished` unset) or finished at a known time.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id: u64,
+    finished: Option<Instant>,
+}
+
+/// An admitted call; dropping it (when the call has finished) fixes its place in the windows.
+#[must_use = "the call is placed in the window when the permit is dropped, after the call"]
+pub struct Permit<'a> {
+    pacer: &'a Pacer,
+    keys: Vec<String>,
+    id: u64,
 }
 
 impl Pacer {
@@ -47,85 +74,108 @@ impl Pacer {
     pub fn new(limits: RateLimits) -> Pacer {
         Pacer {
             limits,
-            windows: Mutex::new(HashMap::new()),
+            windows: Mutex::new(Windows::default()),
         }
     }
 
     /// Waits until a call fits: always the installation's window, and the room's window too when
-    /// the call posts a message. The call is counted when this returns.
-    pub async fn admit(&self, oauth_id: &str, room_id: i64, posts_message: bool) {
-        let installation = format!("i/{oauth_id}");
-        let room = format!("r/{room_id}");
+    /// the call posts a message. Hold the permit while making the call and drop it after.
+    pub async fn admit(&self, oauth_id: &str, room_id: i64, posts_message: bool) -> Permit<'_> {
+        let mut keys = vec![format!("i/{oauth_id}")];
+        let mut limits = vec![(
+            self.limits.per_installation,
+            self.limits.installation_window,
+        )];
+        if posts_message {
+            keys.push(format!("r/{room_id}"));
+            limits.push((self.limits.per_room, self.limits.room_window));
+        }
         loop {
             let wait = {
-                let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+                let mut windows = self.lock();
                 let now = Instant::now();
-                let mut wait = wait_for(
-                    &mut windows,
-                    &installation,
-                    now,
-                    self.limits.per_installation,
-                    self.limits.installation_window,
-                );
-                if posts_message {
-                    let w = wait_for(
-                        &mut windows,
-                        &room,
-                        now,
-                        self.limits.per_room,
-                        self.limits.room_window,
-                    );
-                    wait = wait.max(w);
-                }
+                let wait = keys
+                    .iter()
+                    .zip(&limits)
+                    .map(|(key, (limit, window))| {
+                        wait_for(windows.by_key.get_mut(key), now, *limit, *window)
+                    })
+                    .max()
+                    .unwrap_or_default();
                 if wait.is_zero() {
-                    windows
-                        .entry(installation.clone())
-                        .or_default()
-                        .push_back(now);
-                    if posts_message {
-                        windows.entry(room.clone()).or_default().push_back(now);
+                    let id = windows.next_id;
+                    windows.next_id += 1;
+                    for key in &keys {
+                        let slot = Slot { id, finished: None };
+                        windows.by_key.entry(key.clone()).or_default().push(slot);
                     }
-                    // Keep the map as small as the set of recently active keys.
-                    if windows.len() > 4096 {
-                        let horizon = self.limits.room_window.max(self.limits.installation_window);
-                        windows.retain(|_, w| {
-                            w.back().is_some_and(|t| now.duration_since(*t) < horizon)
-                        });
-                    }
+                    self.forget_idle_keys(&mut windows, now);
+                    return Permit {
+                        pacer: self,
+                        keys,
+                        id,
+                    };
                 }
                 wait
             };
-            if wait.is_zero() {
-                return;
-            }
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
+        self.windows.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps the map as small as the set of recently active keys.
+    fn forget_idle_keys(&self, windows: &mut Windows, now: Instant) {
+        if windows.by_key.len() <= 4096 {
+            return;
+        }
+        let horizon = self.limits.room_window.max(self.limits.installation_window);
+        windows.by_key.retain(|_, slots| {
+            slots
+                .iter()
+                .any(|s| s.finished.is_none_or(|t| now.duration_since(t) < horizon))
+        });
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let now = Instant::now();
+        let mut windows = self.pacer.lock();
+        for key in &self.keys {
+            let slots = windows.by_key.get_mut(key).into_iter().flatten();
+            for slot in slots.filter(|s| s.id == self.id) {
+                slot.finished = Some(now);
+            }
         }
     }
 }
 
-/// How long until `key` has room for one more call (zero when it has room now).
+/// How long until a window has room for one more call (zero when it has room now). A call still
+/// in flight leaves the window no sooner than `window` from now.
 fn wait_for(
-    windows: &mut HashMap<String, VecDeque<Instant>>,
-    key: &str,
+    slots: Option<&mut Vec<Slot>>,
     now: Instant,
     limit: usize,
     window: Duration,
 ) -> Duration {
-    let Some(calls) = windows.get_mut(key) else {
+    let Some(slots) = slots else {
         return Duration::ZERO;
     };
-    while calls
-        .front()
-        .is_some_and(|t| now.duration_since(*t) >= window)
-    {
-        calls.pop_front();
-    }
-    if calls.len() < limit.max(1) {
+    slots.retain(|s| s.finished.is_none_or(|t| now.duration_since(t) < window));
+    if slots.len() < limit.max(1) {
         return Duration::ZERO;
     }
-    calls.front().map_or(Duration::ZERO, |oldest| {
-        window.saturating_sub(now.duration_since(*oldest))
-    })
+    slots
+        .iter()
+        .map(|s| {
+            s.finished
+                .map_or(window, |t| window.saturating_sub(now.duration_since(t)))
+        })
+        .min()
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -141,14 +191,51 @@ mod tests {
             installation_window: Duration::from_secs(30),
         });
         let start = Instant::now();
-        pacer.admit("a", 1, true).await;
-        pacer.admit("a", 1, true).await;
+        drop(pacer.admit("a", 1, true).await);
+        drop(pacer.admit("a", 1, true).await);
         assert_eq!(start.elapsed(), Duration::ZERO);
-        pacer.admit("a", 1, true).await; // room full: waits for the window
+        drop(pacer.admit("a", 1, true).await); // room full: waits for the window
         assert_eq!(start.elapsed(), Duration::from_secs(10));
-        pacer.admit("a", 2, false).await; // installation full (3 calls in 30 s)
+        drop(pacer.admit("a", 2, false).await); // installation full (3 calls in 30 s)
         assert_eq!(start.elapsed(), Duration::from_secs(30));
-        pacer.admit("b", 1, false).await; // another installation, no message: no wait
+        drop(pacer.admit("b", 1, false).await); // another installation, no message: no wait
         assert_eq!(start.elapsed(), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_takes_its_place_in_the_window_when_it_finishes() {
+        let pacer = Pacer::new(RateLimits {
+            per_room: 1,
+            room_window: Duration::from_secs(10),
+            ..RateLimits::HIPCHAT
+        });
+        let start = Instant::now();
+        let slow = pacer.admit("a", 1, true).await;
+        // HipChat may receive it as late as its answer comes back: 4 s after it was admitted.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        drop(slow);
+        drop(pacer.admit("a", 1, true).await);
+        assert_eq!(start.elapsed(), Duration::from_secs(14));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_in_flight_keeps_its_place() {
+        let pacer = Pacer::new(RateLimits {
+            per_installation: 1,
+            installation_window: Duration::from_secs(10),
+            ..RateLimits::HIPCHAT
+        });
+        let start = Instant::now();
+        let in_flight = pacer.admit("a", 1, false).await;
+        let waiting = async {
+            drop(pacer.admit("a", 2, false).await);
+            start.elapsed()
+        };
+        let finishing = async {
+            tokio::time::sleep(Duration::from_secs(25)).await;
+            drop(in_flight);
+        };
+        let (admitted_after, ()) = tokio::join!(waiting, finishing);
+        assert_eq!(admitted_after, Duration::from_secs(35));
     }
 }
