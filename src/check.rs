@@ -25,8 +25,11 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
         config.base_url.as_str(),
     )
     .map_err(|e| e.to_string())?;
+    // Loading validated the document as served: generated webhooks included, every module key
+    // the code uses declared.
     println!(
-        "ok    descriptor.json: key {}, scopes {}",
+        "ok    descriptor.json (as served, {} generated webhooks): key {}, scopes {}",
+        registry.commands().len(),
         descriptor.key(),
         descriptor.scopes().join(" ")
     );

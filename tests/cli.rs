@@ -96,12 +96,81 @@ fn check_validates_the_shipped_files() {
     assert!(out.status.success(), "{out:?}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("ok    descriptor.json: key io.dynaboard.hipboard"),
+        stdout.contains(
+            "ok    descriptor.json (as served, 7 generated webhooks): key io.dynaboard.hipboard"
+        ),
         "{stdout}"
     );
     assert!(
         stdout.contains("skip  dynaBOARD: DYNABOARD_URL is not set"),
         "{stdout}"
+    );
+}
+
+/// The shipped descriptor.json with `edit` applied to its capabilities, written into `dir`.
+fn edit_descriptor(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join("descriptor.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut doc["capabilities"]);
+    std::fs::write(&path, doc.to_string()).unwrap();
+}
+
+/// Runs `command` with the resources and data in `dir`.
+fn run_on(command: &str, dir: &Path) -> Output {
+    let data = dir.join("data");
+    hipboard(
+        &[command],
+        &[
+            ("HIPBOARD_RESOURCES", dir.to_str().unwrap()),
+            ("HIPBOARD_ADDR", "127.0.0.1:0"),
+            ("HIPBOARD_DATA_DIR", data.to_str().unwrap()),
+        ],
+    )
+}
+
+#[test]
+fn a_descriptor_without_a_module_the_code_uses_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_resources(dir.path());
+    // No incident dialog (and no actions opening it): the incident card's actions would break.
+    edit_descriptor(dir.path(), |caps| {
+        let target = serde_json::json!("hipboard.incident");
+        caps["dialog"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|m| m["key"] != target);
+        caps["action"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|m| m["target"] != target);
+    });
+    for command in ["serve", "check"] {
+        let out = run_on(command, dir.path());
+        assert_refused(
+            &out,
+            "descriptor.json: capabilities.dialog: the add-on uses a dialog with key \"hipboard.incident\", which is not declared",
+        );
+    }
+}
+
+#[test]
+fn a_module_key_clashing_with_a_generated_webhook_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_resources(dir.path());
+    edit_descriptor(dir.path(), |caps| {
+        caps["webPanel"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "key": "hipboard.command.help", "name": {"value": "Help"},
+                "location": "hipchat.sidebar.right", "url": "/views/sidebar"
+            }));
+    });
+    let out = run_on("serve", dir.path());
+    assert_refused(
+        &out,
+        "\"hipboard.command.help\" (generated from a command name in commands/) is also the key of capabilities.webPanel[1]: module keys must be unique across all module types",
     );
 }
 

@@ -3,13 +3,11 @@
 
 use serde_json::json;
 
+use crate::hipchat::module_keys::INCIDENTS_GLANCE;
 use crate::hipchat::wire::{
     GlanceContent, GlanceLabel, GlanceStatus, GlanceUpdate, GlanceUpdateEntry,
 };
 use crate::store::{Incident, IncidentState};
-
-/// The glance's key in the descriptor.
-pub const INCIDENTS_GLANCE: &str = "hipboard.incidents";
 
 /// The glance for a room's unresolved incidents.
 pub fn incidents_glance(active: &[Incident]) -> GlanceContent {

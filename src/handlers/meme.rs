@@ -1,10 +1,8 @@
 //! `/meme`: a reply whose link opens the meme dialog (HipChat opens `data-target` modules).
 
 use crate::hipchat::message::html;
+use crate::hipchat::module_keys::MEME_DIALOG;
 use crate::hipchat::wire::{Color, Notification};
-
-/// The meme dialog's key in the descriptor.
-pub const MEME_DIALOG: &str = "hipboard.meme";
 
 /// `/meme` takes nothing.
 pub fn parse(args: &str) -> Result<(), String> {

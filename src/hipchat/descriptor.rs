@@ -1,12 +1,13 @@
 //! The capabilities descriptor (HIPCHAT-CONNECT.md §2): `descriptor.json` with relative URLs,
 //! plus `room_message` webhooks generated from `commands/`, served with absolute URLs.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
+use super::module_keys::{self, Expected, Referenced};
 use crate::dispatch::Registry;
 
 /// Where every generated `room_message` webhook points. One URL serves them all: the add-on
@@ -78,33 +79,15 @@ impl Descriptor {
         Descriptor::from_str(&text, registry, base_url)
     }
 
-    /// Validates and completes a descriptor given as text.
+    /// Validates and completes a descriptor given as text: the document as served (generated
+    /// webhooks included, URLs absolute) must pass every rule, and declare every key in
+    /// [`module_keys::REFERENCED`] with the type the code relies on.
     pub fn from_str(
         text: &str,
         registry: &Registry,
         base_url: &str,
     ) -> Result<Descriptor, DescriptorError> {
-        let mut document: Value = serde_json::from_str(text).map_err(|e| {
-            bad(
-                format!("line {} column {}", e.line(), e.column()),
-                e.to_string(),
-            )
-        })?;
-        let scopes = validate(&document)?;
-        let caps = document
-            .get_mut("capabilities")
-            .and_then(Value::as_object_mut)
-            .ok_or_else(|| bad("capabilities", "must be an object"))?;
-        caps.insert("webhook".into(), Value::Array(webhooks(registry)));
-        let mut served = document.clone();
-        absolutize(&mut served, base_url.trim_end_matches('/'));
-        let served =
-            Bytes::from(serde_json::to_vec_pretty(&served).map_err(|e| bad("", e.to_string()))?);
-        Ok(Descriptor {
-            document,
-            served,
-            scopes,
-        })
+        complete(text, registry, base_url, module_keys::REFERENCED)
     }
 
     /// The document as served at `GET /descriptor.json`.
@@ -140,6 +123,44 @@ impl Descriptor {
     }
 }
 
+/// Parses `text`, adds the generated webhooks, and validates the result as served.
+fn complete(
+    text: &str,
+    registry: &Registry,
+    base_url: &str,
+    referenced: &[Referenced],
+) -> Result<Descriptor, DescriptorError> {
+    let mut document: Value = serde_json::from_str(text).map_err(|e| {
+        bad(
+            format!("line {} column {}", e.line(), e.column()),
+            e.to_string(),
+        )
+    })?;
+    let caps = document
+        .get_mut("capabilities")
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| bad("capabilities", "required object is missing"))?;
+    if caps.contains_key("webhook") {
+        return Err(bad(
+            "capabilities.webhook",
+            "webhooks are generated from commands/; declare them there, not here",
+        ));
+    }
+    caps.insert("webhook".into(), Value::Array(webhooks(registry)));
+    let mut served = document.clone();
+    absolutize(&mut served, base_url.trim_end_matches('/'));
+    let scopes = validate(&served, referenced)?;
+    let served =
+        Bytes::from(serde_json::to_vec_pretty(&served).map_err(|e| bad("", e.to_string()))?);
+    Ok(Descriptor {
+        document,
+        served,
+        scopes,
+    })
+}
+
+/// The `room_message` webhook of each command, keyed `hipboard.command.<name>` so that no
+/// command can take the key of another module (`/meme` and the `hipboard.meme` dialog).
 fn webhooks(registry: &Registry) -> Vec<Value> {
     registry
         .commands()
@@ -150,7 +171,7 @@ fn webhooks(registry: &Registry) -> Vec<Value> {
                 "pattern": c.pattern,
                 "url": WEBHOOK_PATH,
                 "name": c.name,
-                "key": format!("hipboard.{}", c.name),
+                "key": format!("hipboard.command.{}", c.name),
                 "authentication": "jwt",
             })
         })
@@ -168,8 +189,9 @@ fn module_keys(doc: &Value, capability: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Checks the schema rules that matter; returns the requested scopes.
-fn validate(doc: &Value) -> Result<Vec<String>, DescriptorError> {
+/// Checks the schema rules that matter on the served document and that every key in
+/// `referenced` is declared as expected; returns the requested scopes.
+fn validate(doc: &Value, referenced: &[Referenced]) -> Result<Vec<String>, DescriptorError> {
     let root = doc
         .as_object()
         .ok_or_else(|| bad("$", "must be a JSON object"))?;
@@ -196,12 +218,6 @@ fn validate(doc: &Value) -> Result<Vec<String>, DescriptorError> {
         check_url(str_field(vendor, "url", "vendor.url")?, "vendor.url")?;
     }
     let caps = obj_field(root, "capabilities", "capabilities")?;
-    if caps.contains_key("webhook") {
-        return Err(bad(
-            "capabilities.webhook",
-            "webhooks are generated from commands/; declare them there, not here",
-        ));
-    }
     let consumer = obj_field(
         caps,
         "hipchatApiConsumer",
@@ -233,15 +249,31 @@ fn validate(doc: &Value) -> Result<Vec<String>, DescriptorError> {
         )?,
         "capabilities.installable.callbackUrl",
     )?;
-    validate_modules(caps)?;
+    let modules = validate_modules(caps)?;
+    check_referenced(caps, &modules, referenced)?;
+    check_targets(caps, &modules)?;
     Ok(wanted)
 }
 
-/// Module keys unique and well-formed; targets name a webPanel, dialog or externalPage.
-fn validate_modules(caps: &Map<String, Value>) -> Result<(), DescriptorError> {
-    let mut keys = HashSet::new();
-    let mut targets = HashSet::new();
-    for capability in ["glance", "webPanel", "dialog", "action", "externalPage"] {
+/// Module types that carry a key. The generated webhooks come last, so that a clash is reported
+/// at the webhook, naming the hand-written module it collides with.
+const MODULE_TYPES: &[&str] = &[
+    "glance",
+    "webPanel",
+    "dialog",
+    "action",
+    "externalPage",
+    "webhook",
+];
+
+/// Where each module key is declared: its module type and JSON path.
+type Modules = HashMap<String, (&'static str, String)>;
+
+/// Module keys well-formed (1–40 of `[a-zA-Z0-9_-.]`) and unique within the add-on across every
+/// module type (§2.1; HipChat's webhook docs: "Unique key (in the context of the integration)").
+fn validate_modules(caps: &Map<String, Value>) -> Result<Modules, DescriptorError> {
+    let mut keys = Modules::new();
+    for &capability in MODULE_TYPES {
         let Some(list) = caps.get(capability) else {
             continue;
         };
@@ -254,6 +286,11 @@ fn validate_modules(caps: &Map<String, Value>) -> Result<(), DescriptorError> {
                 .as_object()
                 .ok_or_else(|| bad(&at, "must be an object"))?;
             let key = str_field(module, "key", &format!("{at}.key"))?;
+            let origin = if capability == "webhook" {
+                " (generated from a command name in commands/)"
+            } else {
+                ""
+            };
             let well_formed = (1..=40).contains(&key.len())
                 && key
                     .chars()
@@ -261,23 +298,91 @@ fn validate_modules(caps: &Map<String, Value>) -> Result<(), DescriptorError> {
             if !well_formed {
                 return Err(bad(
                     format!("{at}.key"),
-                    "must be 1–40 characters of [a-zA-Z0-9_-.]",
+                    format!(
+                        "{key:?}{origin}: a module key must be 1–40 characters of [a-zA-Z0-9_-.]"
+                    ),
                 ));
             }
-            if !keys.insert(key.to_owned()) {
+            if let Some((_, first)) = keys.get(key) {
                 return Err(bad(
                     format!("{at}.key"),
-                    format!("duplicate module key {key:?}"),
+                    format!(
+                        "{key:?}{origin} is also the key of {first}: module keys must be unique across all module types"
+                    ),
                 ));
             }
-            if matches!(capability, "webPanel" | "dialog" | "externalPage") {
-                targets.insert(key.to_owned());
-            }
+            keys.insert(key.to_owned(), (capability, at.clone()));
             if let Some(url) = module.get("url") {
                 check_url(url.as_str().unwrap_or_default(), &format!("{at}.url"))?;
             }
         }
     }
+    Ok(keys)
+}
+
+/// Every key the code relies on is declared, with the type (and target) it is used as.
+fn check_referenced(
+    caps: &Map<String, Value>,
+    modules: &Modules,
+    referenced: &[Referenced],
+) -> Result<(), DescriptorError> {
+    for r in referenced {
+        let (wanted, problem) = match r.expected {
+            Expected::Glance => ("glance", None),
+            Expected::WebPanel => ("webPanel", None),
+            Expected::Dialog => ("dialog", None),
+            Expected::Action { target } => (
+                "action",
+                modules.get(r.key).and_then(|(_, at)| {
+                    let found = target_of(module_at(caps, at)?);
+                    (found != Some(target)).then(|| {
+                        format!("action {:?} must target {target:?} (the add-on handles it there), not {found:?}", r.key)
+                    })
+                }),
+            ),
+            Expected::DialogButton { dialog } => {
+                let at = dialog_path(modules, dialog);
+                let buttons = at.and_then(|at| module_at(caps, at)).map(dialog_buttons);
+                if buttons.is_some_and(|b| b.contains(&r.key)) {
+                    continue;
+                }
+                return Err(bad(
+                    at.map_or_else(|| "capabilities.dialog".to_owned(), |at| format!("{at}.options")),
+                    format!("the add-on handles the button {:?} of dialog {dialog:?}, which does not declare it", r.key),
+                ));
+            }
+        };
+        match modules.get(r.key) {
+            None => {
+                return Err(bad(
+                    format!("capabilities.{wanted}"),
+                    format!(
+                        "the add-on uses a {wanted} with key {:?}, which is not declared",
+                        r.key
+                    ),
+                ));
+            }
+            Some((found, at)) if *found != wanted => {
+                return Err(bad(
+                    at.as_str(),
+                    format!(
+                        "{:?} is a {found}, but the add-on uses it as a {wanted}",
+                        r.key
+                    ),
+                ));
+            }
+            Some((_, at)) => {
+                if let Some(problem) = problem {
+                    return Err(bad(format!("{at}.target"), problem));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Glance and action targets name a webPanel, dialog or externalPage of the add-on.
+fn check_targets(caps: &Map<String, Value>, modules: &Modules) -> Result<(), DescriptorError> {
     for capability in ["glance", "action"] {
         for (i, module) in caps
             .get(capability)
@@ -286,22 +391,55 @@ fn validate_modules(caps: &Map<String, Value>) -> Result<(), DescriptorError> {
             .flatten()
             .enumerate()
         {
-            let target = match &module["target"] {
-                Value::String(s) => Some(s.as_str()),
-                Value::Object(o) => o.get("key").and_then(Value::as_str),
-                _ => None,
+            let Some(t) = target_of(module) else {
+                continue;
             };
-            if let Some(t) = target {
-                if !targets.contains(t) {
-                    return Err(bad(
-                        format!("capabilities.{capability}[{i}].target"),
-                        format!("{t:?} is not a webPanel, dialog or externalPage key"),
-                    ));
-                }
+            let is_target = modules
+                .get(t)
+                .is_some_and(|(kind, _)| matches!(*kind, "webPanel" | "dialog" | "externalPage"));
+            if !is_target {
+                return Err(bad(
+                    format!("capabilities.{capability}[{i}].target"),
+                    format!("{t:?} is not a webPanel, dialog or externalPage key"),
+                ));
             }
         }
     }
     Ok(())
+}
+
+/// A module's `target`: a key, or an object with a `key`.
+fn target_of(module: &Value) -> Option<&str> {
+    match &module["target"] {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(o) => o.get("key").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// The module at a path recorded by [`validate_modules`] (`capabilities.<type>[<i>]`).
+fn module_at<'a>(caps: &'a Map<String, Value>, at: &str) -> Option<&'a Value> {
+    let (capability, index) = at.strip_prefix("capabilities.")?.split_once('[')?;
+    let index: usize = index.strip_suffix(']')?.parse().ok()?;
+    caps.get(capability)?.get(index)
+}
+
+/// The path of the dialog with key `dialog`, if there is one.
+fn dialog_path<'a>(modules: &'a Modules, dialog: &str) -> Option<&'a str> {
+    match modules.get(dialog) {
+        Some(("dialog", at)) => Some(at.as_str()),
+        _ => None,
+    }
+}
+
+/// Keys of a dialog's buttons (`options.primaryAction`, `options.secondaryActions`).
+fn dialog_buttons(dialog: &Value) -> Vec<&str> {
+    let options = &dialog["options"];
+    let secondary = options["secondaryActions"].as_array().into_iter().flatten();
+    std::iter::once(&options["primaryAction"])
+        .chain(secondary)
+        .filter_map(|b| b["key"].as_str())
+        .collect()
 }
 
 fn str_field<'a>(
@@ -374,7 +512,7 @@ mod tests {
 
     #[test]
     fn completes_and_absolutizes() {
-        let d = Descriptor::from_str(DOC, &registry(), "http://bot:3000/").unwrap();
+        let d = complete(DOC, &registry(), "http://bot:3000/", &[]).unwrap();
         let served: Value = serde_json::from_slice(&d.served()).unwrap();
         assert_eq!(served["links"]["self"], "http://bot:3000/descriptor.json");
         assert_eq!(
@@ -387,6 +525,7 @@ mod tests {
         );
         let hook = &served["capabilities"]["webhook"][0];
         assert_eq!(hook["url"], "http://bot:3000/webhooks/room-message");
+        assert_eq!(hook["key"], "hipboard.command.help");
         assert_eq!(hook["authentication"], "jwt");
         assert_eq!(hook["pattern"], "^/help(\\s|$)");
         assert_eq!(d.scopes(), ["send_notification"]);
@@ -394,21 +533,144 @@ mod tests {
 
     #[test]
     fn refuses_bad_documents() {
-        let e = Descriptor::from_str("{", &registry(), "http://b").unwrap_err();
+        let e = complete("{", &registry(), "http://b", &[]).unwrap_err();
         assert!(e.path.starts_with("line 1"), "{e}");
-        let e = Descriptor::from_str(
+        let e = complete(
             &DOC.replace("\"target\":\"p\"", "\"target\":\"q\""),
             &registry(),
             "http://b",
+            &[],
         )
         .unwrap_err();
         assert_eq!(e.path, "capabilities.glance[0].target");
-        let e = Descriptor::from_str(
+        let e = complete(
             &DOC.replace("send_notification", "send_everything"),
             &registry(),
             "http://b",
+            &[],
         )
         .unwrap_err();
         assert!(e.path.contains("scopes[0]"), "{e}");
+    }
+
+    /// The shipped descriptor.json.
+    const SHIPPED: &str = include_str!("../../descriptor.json");
+
+    fn command(name: &str) -> (PathBuf, String) {
+        (
+            PathBuf::from(format!("commands/{name}.toml")),
+            format!(
+                "name = \"{name}\"\nkind = \"command\"\npattern = '^/{name}(\\s|$)'\nusage = \"/{name}\"\nhelp = \"h\"\nhandler = \"help\"\n"
+            ),
+        )
+    }
+
+    #[test]
+    fn the_shipped_descriptor_declares_every_key_the_code_uses() {
+        let registry = Registry::from_sources(vec![command("meme"), command("incident")]).unwrap();
+        let d = Descriptor::from_str(SHIPPED, &registry, "http://bot").unwrap();
+        let served: Value = serde_json::from_slice(&d.served()).unwrap();
+        let hooks: Vec<&str> = served["capabilities"]["webhook"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["key"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            hooks,
+            ["hipboard.command.incident", "hipboard.command.meme"]
+        );
+    }
+
+    #[test]
+    fn a_key_used_by_two_module_types_is_refused_naming_the_rule() {
+        // A webhook keyed like a dialog: the clash the old `hipboard.<command>` keys made.
+        let doc = DOC
+            .replace(r#""key":"p""#, r#""key":"hipboard.command.help""#)
+            .replace(r#""target":"p""#, r#""target":"hipboard.command.help""#);
+        let e = complete(&doc, &registry(), "http://b", &[]).unwrap_err();
+        assert_eq!(e.path, "capabilities.webhook[0].key");
+        let line = e.to_string();
+        assert!(line.contains("\"hipboard.command.help\""), "{line}");
+        assert!(line.contains("capabilities.webPanel[0]"), "{line}");
+        assert!(line.contains("unique across all module types"), "{line}");
+        // Two hand-written modules of different types clash too.
+        let doc = DOC
+            .replace(r#""key":"p""#, r#""key":"g""#)
+            .replace(r#""target":"p""#, r#""target":"g""#);
+        let e = complete(&doc, &registry(), "http://b", &[]).unwrap_err();
+        assert_eq!(e.path, "capabilities.webPanel[0].key");
+    }
+
+    #[test]
+    fn a_generated_webhook_key_over_40_characters_is_refused() {
+        let long = "a".repeat(24); // hipboard.command. + 24 = 41 characters
+        let registry = Registry::from_sources(vec![command(&long)]).unwrap();
+        let e = complete(DOC, &registry, "http://b", &[]).unwrap_err();
+        assert_eq!(e.path, "capabilities.webhook[0].key");
+        assert!(
+            e.problem.contains("1–40") && e.problem.contains(&long),
+            "{e}"
+        );
+        let fits = "a".repeat(23);
+        let registry = Registry::from_sources(vec![command(&fits)]).unwrap();
+        complete(DOC, &registry, "http://b", &[]).unwrap();
+    }
+
+    #[test]
+    fn a_key_the_code_uses_must_be_declared_with_its_type() {
+        let registry = registry();
+        // The incident dialog removed, with the actions that open it.
+        let mut doc: Value = serde_json::from_str(SHIPPED).unwrap();
+        let caps = &mut doc["capabilities"];
+        caps["dialog"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|m| m["key"] != module_keys::INCIDENT_DIALOG);
+        caps["action"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|m| m["target"] != module_keys::INCIDENT_DIALOG);
+        let e = Descriptor::from_str(&doc.to_string(), &registry, "http://b").unwrap_err();
+        assert_eq!(e.path, "capabilities.dialog");
+        assert!(e.problem.contains("\"hipboard.incident\""), "{e}");
+        // Declared, but as another type.
+        let doc = SHIPPED.replace(
+            r#""key": "hipboard.incidents""#,
+            r#""key": "hipboard.incidentz""#,
+        );
+        let e = Descriptor::from_str(&doc, &registry, "http://b").unwrap_err();
+        assert_eq!(e.path, "capabilities.glance", "{e}");
+        // An action pointing somewhere its handler is not.
+        let doc = SHIPPED.replacen(
+            r#""target": "hipboard.incident""#,
+            r#""target": "hipboard.sidebar""#,
+            1,
+        );
+        let e = Descriptor::from_str(&doc, &registry, "http://b").unwrap_err();
+        assert_eq!(e.path, "capabilities.action[0].target", "{e}");
+        assert!(e.problem.contains("hipboard.incident.ack"), "{e}");
+        // A dialog button the view handles, missing.
+        let doc = SHIPPED.replace(
+            r#""key": "hipboard.meme.post""#,
+            r#""key": "hipboard.meme.go""#,
+        );
+        let e = Descriptor::from_str(&doc, &registry, "http://b").unwrap_err();
+        assert_eq!(e.path, "capabilities.dialog[0].options", "{e}");
+        assert!(e.problem.contains("hipboard.meme.post"), "{e}");
+        // A module of the wrong type under a used key.
+        let mut doc: Value = serde_json::from_str(SHIPPED).unwrap();
+        let caps = &mut doc["capabilities"];
+        caps["glance"] = json!([]);
+        caps["webPanel"].as_array_mut().unwrap().push(json!({
+            "key": module_keys::INCIDENTS_GLANCE, "name": {"value": "I"},
+            "location": "hipchat.sidebar.right", "url": "/views/sidebar"
+        }));
+        let e = Descriptor::from_str(&doc.to_string(), &registry, "http://b").unwrap_err();
+        assert_eq!(e.path, "capabilities.webPanel[1]", "{e}");
+        assert!(
+            e.problem.contains("is a webPanel") && e.problem.contains("as a glance"),
+            "{e}"
+        );
     }
 }

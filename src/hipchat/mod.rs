@@ -4,6 +4,7 @@ pub mod client;
 pub mod descriptor;
 pub mod install;
 pub mod message;
+pub mod module_keys;
 pub mod people;
 pub mod retry;
 pub mod rooms;

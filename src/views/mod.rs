@@ -75,8 +75,10 @@ impl Templates {
 
     /// Renders `name` with `context`.
     pub fn render<T: Serialize>(&self, name: &str, context: &T) -> Result<String, ApiError> {
-        let context = tera::Context::from_serialize(context)
+        let mut context = tera::Context::from_serialize(context)
             .map_err(|e| ApiError::Internal(format!("template context for {name}: {e}")))?;
+        // The descriptor keys the pages' scripts handle, checked against the descriptor at start.
+        context.insert("module_keys", &crate::hipchat::module_keys::for_templates());
         self.tera.render(name, &context).map_err(|e| {
             ApiError::Internal(format!("rendering {name}: {}", one_line(&e.to_string())))
         })
