@@ -291,3 +291,104 @@ async fn redirect_uninstall_and_update_flows() {
     assert_eq!(response.status(), 302, "{:?}", response.text().await);
     assert!(!stored(&world, &installed.oauth_id));
 }
+
+/// The `installable_url` inside a HipChat uninstall redirect URL.
+fn installable_url_of(visit: &str) -> String {
+    let url = url::Url::parse(visit).unwrap();
+    let (_, value) = url
+        .query_pairs()
+        .find(|(k, _)| k == "installable_url")
+        .expect("installable_url in the redirect");
+    value.into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_uninstall_flows_complete_in_either_order_for_a_day() {
+    let start = chrono::Utc::now();
+    let clock = hipboard::clock::Clock::fixed(start);
+    let world = World::start_with(common::Options {
+        clock: Some(clock.clone()),
+        ..common::Options::default()
+    })
+    .await;
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let back = format!("{}/rooms", world.sandbox.base_url());
+    // HipChat's server-side DELETE, after it revoked the client.
+    let delete = |oauth_id: String| {
+        let url = format!("{}/installed/{oauth_id}", world.addon().url);
+        let http = world.http.clone();
+        async move { http.delete(url).send().await.unwrap().status().as_u16() }
+    };
+    // The browser's visit to uninstalledUrl: status and Location.
+    let visit = |url: String| {
+        let http = no_redirects.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            let location = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (r.status().as_u16(), location)
+        }
+    };
+    // Whether HipChat still holds the one-time installable record (the add-on did not fetch it).
+    let unfetched = |installable: String| {
+        let http = world.http.clone();
+        async move { http.get(installable).send().await.unwrap().status() == 200 }
+    };
+
+    // DELETE first: it removes the HipChat's last installation; the redirect still completes.
+    let first = world.install_in("Support").await;
+    let redirect = world
+        .sandbox
+        .uninstall_by_redirect(&first.oauth_id, &back)
+        .unwrap();
+    assert_eq!(delete(first.oauth_id.clone()).await, 204);
+    assert!(!stored(&world, &first.oauth_id));
+    assert!(world.store().installations().unwrap().is_empty());
+    assert_eq!(visit(redirect.clone()).await, (302, Some(back.clone())));
+    assert!(
+        !unfetched(installable_url_of(&redirect)).await,
+        "the add-on fetched installable_url"
+    );
+
+    // Redirect first: it removes the installation; HipChat's DELETE then finds it done.
+    let second = world.install_in("Engineering").await;
+    let redirect = world
+        .sandbox
+        .uninstall_by_redirect(&second.oauth_id, &back)
+        .unwrap();
+    assert_eq!(visit(redirect.clone()).await, (302, Some(back.clone())));
+    assert!(!stored(&world, &second.oauth_id));
+    assert_eq!(delete(second.oauth_id.clone()).await, 204);
+
+    // An origin that never installed the add-on is still refused, and nothing fetched there.
+    let forged = format!(
+        "{}/uninstalled?installable_url=http://127.0.0.1:9/x&redirect_url={back}",
+        world.addon().url
+    );
+    assert_eq!(visit(forged).await.0, 400);
+    assert_eq!(delete("nobody".into()).await, 404);
+
+    // A day after the last removal, the HipChat is forgotten: the redirect is refused unfetched.
+    let third = world.install_in("Support").await;
+    let redirect = world
+        .sandbox
+        .uninstall_by_redirect(&third.oauth_id, &back)
+        .unwrap();
+    assert_eq!(delete(third.oauth_id.clone()).await, 204);
+    let day = hipboard::store::REMEMBERED_FOR_SECS;
+    clock.set(start + chrono::Duration::seconds(day - 1));
+    assert_eq!(
+        delete(third.oauth_id.clone()).await,
+        204,
+        "still remembered"
+    );
+    clock.set(start + chrono::Duration::seconds(day));
+    assert_eq!(delete(third.oauth_id.clone()).await, 404);
+    assert_eq!(visit(redirect.clone()).await.0, 400);
+    assert!(unfetched(installable_url_of(&redirect)).await);
+}

@@ -172,7 +172,7 @@ impl Installer {
             if same_place {
                 tracing::info!(oauth_id = %orphan.oauth_id, "removing installation replaced by a reinstall");
                 self.store
-                    .delete_installation_data(&orphan.oauth_id)
+                    .delete_installation_data(&orphan.oauth_id, self.clock.unix())
                     .await?;
             }
         }
@@ -223,12 +223,19 @@ impl Installer {
         Ok(installation)
     }
 
-    /// `DELETE {callbackUrl}/{oauthId}`: delete only once HipChat refuses the credentials.
+    /// `DELETE {callbackUrl}/{oauthId}`: delete only once HipChat refuses the credentials. An
+    /// installation removed lately (by the redirect flow, which may come first) is done already.
     pub async fn uninstall(&self, oauth_id: &str) -> Result<(), InstallError> {
-        let installation = self
-            .store
-            .installation(oauth_id)?
-            .ok_or_else(|| InstallError::Unknown(oauth_id.to_owned()))?;
+        let Some(installation) = self.store.installation(oauth_id)? else {
+            if self
+                .store
+                .removed_installation(oauth_id, self.clock.unix())?
+                .is_some()
+            {
+                return Ok(());
+            }
+            return Err(InstallError::Unknown(oauth_id.to_owned()));
+        };
         let answer = self
             .client
             .request_token(
@@ -247,7 +254,9 @@ impl Installer {
             Ok(_) => return Err(InstallError::StillGranted(oauth_id.to_owned())),
             Err(e) => return Err(InstallError::HipChatUnreachable(e)),
         }
-        self.store.delete_installation_data(oauth_id).await?;
+        self.store
+            .delete_installation_data(oauth_id, self.clock.unix())
+            .await?;
         tracing::info!(oauth_id, "uninstalled");
         Ok(())
     }
@@ -260,8 +269,9 @@ impl Installer {
     ) -> Result<String, InstallError> {
         let installable = Url::parse(installable_url)
             .map_err(|_| InstallError::BadPayload("installable_url is not a URL".into()))?;
-        // Only fetch from a HipChat we know: the origin of some installation.
-        let known = self.store.known_hipchats()?;
+        // Only fetch from a HipChat we know: the origin of some installation, or of one removed
+        // lately (the DELETE may have removed its last installation first).
+        let known = self.store.known_hipchats(self.clock.unix())?;
         let home = known
             .iter()
             .find(|h| same_origin(&installable, &h.capabilities_url))
@@ -282,7 +292,7 @@ impl Installer {
                     return Err(InstallError::ForeignOrigin("redirect_url".into()));
                 }
                 self.store
-                    .delete_installation_data(&record.oauth_id)
+                    .delete_installation_data(&record.oauth_id, self.clock.unix())
                     .await?;
                 tracing::info!(oauth_id = %record.oauth_id, "uninstalled by redirect");
             }

@@ -15,8 +15,8 @@ pub(super) struct Cache {
     inner: RwLock<(u64, HashMap<String, Installation>)>,
 }
 
-/// A HipChat the add-on is installed in.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// A HipChat the add-on is (or lately was) installed in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct KnownHipChat {
     /// Its capabilities document.
     pub capabilities_url: String,
@@ -106,9 +106,20 @@ impl Store {
         Ok(found)
     }
 
+    /// Every HipChat with an installation, or with one removed less than
+    /// [`super::REMEMBERED_FOR_SECS`] before `now` (Unix seconds), each once: the uninstall
+    /// redirect may come after the `DELETE` removed the last installation of its HipChat.
+    pub fn known_hipchats(&self, now: i64) -> StoreResult<Vec<KnownHipChat>> {
+        let mut known = self.installed_hipchats()?.to_vec();
+        known.extend(self.recently_left_hipchats(now)?);
+        known.sort();
+        known.dedup();
+        Ok(known)
+    }
+
     /// Every HipChat with an installation, each once. Cached until installations change: the
     /// unsigned uninstall redirect asks, and must stay cheap.
-    pub fn known_hipchats(&self) -> StoreResult<Arc<Vec<KnownHipChat>>> {
+    fn installed_hipchats(&self) -> StoreResult<Arc<Vec<KnownHipChat>>> {
         self.inner.known_hipchats.get(|| {
             let mut known: Vec<KnownHipChat> = self
                 .installations()?

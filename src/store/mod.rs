@@ -14,6 +14,7 @@ mod installations;
 mod issue_cache;
 mod memes;
 mod queue;
+mod removed;
 mod settings;
 mod unfurls;
 
@@ -31,6 +32,7 @@ pub use installations::{Installation, KnownHipChat, StoredToken};
 pub use issue_cache::CachedIssue;
 pub use memes::Meme;
 pub use queue::{Queue, QueueId};
+pub use removed::{REMEMBERED_AT_MOST, REMEMBERED_FOR_SECS, Removed};
 pub use settings::{
     EventToggles, LoginNotices, OwnConnection, ServiceHours, Settings, WeekdayHours,
 };
@@ -92,10 +94,11 @@ pub(crate) enum TreeId {
     ChatRooms,
     Connections,
     Memes,
+    Removed,
 }
 
 impl TreeId {
-    const ALL: [TreeId; 13] = [
+    const ALL: [TreeId; 14] = [
         TreeId::Installations,
         TreeId::Tokens,
         TreeId::Settings,
@@ -109,6 +112,7 @@ impl TreeId {
         TreeId::ChatRooms,
         TreeId::Connections,
         TreeId::Memes,
+        TreeId::Removed,
     ];
 
     fn name(self) -> &'static str {
@@ -126,6 +130,7 @@ impl TreeId {
             TreeId::ChatRooms => "chat_rooms",
             TreeId::Connections => "connections",
             TreeId::Memes => "memes",
+            TreeId::Removed => "removed_installations",
         }
     }
 
@@ -161,6 +166,8 @@ struct Inner {
     default_owner: derived::Derived<Option<Installation>>,
     /// Every HipChat installed from, derived from the installations.
     known_hipchats: derived::Derived<Arc<Vec<KnownHipChat>>>,
+    /// Installations removed lately, derived from their tree.
+    removed: derived::Derived<Arc<Vec<Removed>>>,
     /// Group commit: flush tickets handed out, and the highest ticket known durable.
     flush_requested: AtomicU64,
     flush_done: AtomicU64,
@@ -193,6 +200,7 @@ impl Store {
                 installations: installations::Cache::default(),
                 default_owner: Default::default(),
                 known_hipchats: Default::default(),
+                removed: Default::default(),
                 flush_requested: AtomicU64::new(0),
                 flush_done: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
@@ -241,6 +249,9 @@ impl Store {
         if installations {
             self.installations_changed();
             self.inner.known_hipchats.invalidate();
+        }
+        if trees.contains(&TreeId::Removed) {
+            self.inner.removed.invalidate();
         }
         if installations || trees.contains(&TreeId::Settings) {
             self.inner.default_owner.invalidate();
@@ -293,9 +304,13 @@ impl Store {
         self.tree(tree).scan_prefix(prefix).count()
     }
 
-    /// Removes everything stored for one installation: its record, token and all its data.
-    pub async fn delete_installation_data(&self, oauth_id: &str) -> StoreResult<()> {
+    /// Removes everything stored for one installation: its record, token and all its data. The
+    /// installation is remembered as removed at `now` (Unix seconds) for a bounded while.
+    pub async fn delete_installation_data(&self, oauth_id: &str, now: i64) -> StoreResult<()> {
         let mut batch = Batch::new();
+        if let Some(installation) = self.installation(oauth_id)? {
+            self.remember_removed(&mut batch, &installation, now)?;
+        }
         if let Some(own) = self.settings(oauth_id)?.connection {
             batch.remove(TreeId::Connections, own.id.as_bytes().to_vec());
         }
@@ -439,7 +454,10 @@ mod tests {
         revoked.revoked_at = Some(1);
         put(revoked);
         assert_eq!(owner(&store).as_deref(), Some("room-later"));
-        store.delete_installation_data("room-later").await.unwrap();
+        store
+            .delete_installation_data("room-later", 0)
+            .await
+            .unwrap();
         assert_eq!(owner(&store), None);
     }
 
@@ -447,21 +465,21 @@ mod tests {
     async fn known_hipchats_follow_installs_and_uninstalls() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let homes = |store: &Store| -> Vec<String> {
+        let homes = |store: &Store, now: i64| -> Vec<String> {
             store
-                .known_hipchats()
+                .known_hipchats(now)
                 .unwrap()
                 .iter()
                 .map(|h| h.homepage.clone())
                 .collect()
         };
-        assert!(homes(&store).is_empty());
+        assert!(homes(&store, 0).is_empty());
         let mut batch = Batch::new();
         store.put_installation(&mut batch, &installation("a", Some(1), 1));
         store.put_installation(&mut batch, &installation("b", Some(2), 2));
         store.apply(batch).unwrap();
         assert_eq!(
-            homes(&store),
+            homes(&store, 0),
             ["http://hipchat.test"],
             "one HipChat, listed once"
         );
@@ -472,9 +490,53 @@ mod tests {
         let mut batch = Batch::new();
         store.put_installation(&mut batch, &other);
         store.apply(batch).unwrap();
-        assert_eq!(homes(&store), ["http://hipchat.test", "https://other.test"]);
+        assert_eq!(
+            homes(&store, 0),
+            ["http://hipchat.test", "https://other.test"]
+        );
 
-        store.delete_installation_data("c").await.unwrap();
-        assert_eq!(homes(&store), ["http://hipchat.test"]);
+        // Removed at 0, c's HipChat is remembered for a day, then forgotten.
+        store.delete_installation_data("c", 0).await.unwrap();
+        assert_eq!(
+            homes(&store, 0),
+            ["http://hipchat.test", "https://other.test"]
+        );
+        let day = crate::store::REMEMBERED_FOR_SECS;
+        assert_eq!(homes(&store, day - 1).len(), 2);
+        assert_eq!(homes(&store, day), ["http://hipchat.test"]);
+        assert!(store.removed_installation("c", day - 1).unwrap().is_some());
+        assert!(store.removed_installation("c", day).unwrap().is_none());
+        assert!(store.removed_installation("a", 0).unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn removed_installations_are_remembered_in_bounded_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let limit = 5;
+        for n in 0..limit + 3 {
+            let mut batch = Batch::new();
+            let removed = installation(&format!("i{n}"), None, 1);
+            store
+                .remember_removed_within(&mut batch, &removed, n as i64, limit)
+                .unwrap();
+            store.apply(batch).unwrap();
+        }
+        let now = limit as i64 + 3;
+        assert_eq!(store.count(TreeId::Removed, b""), limit);
+        assert!(
+            store.removed_installation("i2", now).unwrap().is_none(),
+            "oldest forgotten"
+        );
+        assert!(store.removed_installation("i3", now).unwrap().is_some());
+        // Through the real deletion, and persisted: a restart remembers it.
+        let mut batch = Batch::new();
+        store.put_installation(&mut batch, &installation("gone", None, 1));
+        store.apply(batch).unwrap();
+        store.delete_installation_data("gone", now).await.unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert!(store.installation("gone").unwrap().is_none());
+        assert!(store.removed_installation("gone", now).unwrap().is_some());
     }
 }

@@ -49,6 +49,8 @@ pub struct Options {
     pub raw: RawConfig,
     /// The limits the add-on keeps (HipChat's when `None`).
     pub limits: Option<hipboard::runtime::pacer::RateLimits>,
+    /// The add-on's clock (the system clock when `None`), for expiry without sleeping.
+    pub clock: Option<Clock>,
 }
 
 /// The running add-on, in a runtime of its own: stopping that runtime stops every task the
@@ -386,6 +388,7 @@ async fn start_addon(addr: Option<SocketAddr>, options: &Options, data_dir: Path
         .unwrap();
     let raw = options.raw.clone();
     let limits = options.limits;
+    let clock = options.clock.clone().unwrap_or_else(Clock::system);
     let started = runtime.spawn(async move {
         // A killed predecessor's listener may linger for a moment.
         let wanted = addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap());
@@ -417,7 +420,7 @@ async fn start_addon(addr: Option<SocketAddr>, options: &Options, data_dir: Path
         // A killed predecessor may take a moment to release the store's file lock.
         let mut attempts = 0;
         let app = loop {
-            match App::build(config.clone(), Clock::system()) {
+            match App::build(config.clone(), clock.clone()) {
                 Ok(app) => break Arc::new(app),
                 Err(_) if attempts < 100 => {
                     attempts += 1;
