@@ -14,7 +14,7 @@ use crate::dispatch::Registry;
 pub const WEBHOOK_PATH: &str = "/webhooks/room-message";
 
 /// Scopes HipChat defines (§2.3).
-const KNOWN_SCOPES: &[&str] = &[
+pub const KNOWN_SCOPES: &[&str] = &[
     "send_notification",
     "send_message",
     "view_room",
@@ -150,7 +150,7 @@ fn webhooks(registry: &Registry) -> Vec<Value> {
                 "pattern": c.pattern,
                 "url": WEBHOOK_PATH,
                 "name": c.name,
-                "key": format!("hipboard.{}", c.name),
+                "key": format!("hipboard.command.{}", c.name),
                 "authentication": "jwt",
             })
         })
