@@ -58,6 +58,19 @@ const ACTION_CONDITIONS: &[&str] = &[
 /// Module types a `target` may name (§2.2).
 const TARGET_KINDS: &[&str] = &["webPanel", "dialog", "externalPage"];
 
+/// The rules of one module of a module list.
+type ModuleRules = fn(&mut Checker, &Map<String, Value>, &Path);
+
+/// The module lists this sandbox knows, each with its rules.
+const MODULE_TYPES: [(&str, ModuleRules); 6] = [
+    ("webhook", webhook),
+    ("glance", glance),
+    ("webPanel", web_panel),
+    ("dialog", dialog),
+    ("action", action),
+    ("externalPage", external_page),
+];
+
 /// The whole document.
 pub(super) fn document(c: &mut Checker, descriptor: &Value) {
     let root_path = Path::default();
@@ -178,15 +191,7 @@ fn capabilities_object(c: &mut Checker, caps: &Map<String, Value>, at: &Path) {
             }
         }
     }
-    let module_types: [(&'static str, fn(&mut Checker, &Map<String, Value>, &Path)); 6] = [
-        ("webhook", webhook),
-        ("glance", glance),
-        ("webPanel", web_panel),
-        ("dialog", dialog),
-        ("action", action),
-        ("externalPage", external_page),
-    ];
-    for (kind, rules) in module_types {
+    for (kind, rules) in MODULE_TYPES {
         let Some(list) = caps.get(kind) else {
             continue;
         };
@@ -439,16 +444,8 @@ fn keyed(c: &mut Checker, module: &Map<String, Value>, at: &Path, kind: &'static
 
 /// Keys of modules of capabilities this sandbox does not know also take part in uniqueness.
 fn other_keys(c: &mut Checker, caps: &Map<String, Value>, at: &Path) {
-    const KNOWN: &[&str] = &[
-        "webhook",
-        "glance",
-        "webPanel",
-        "dialog",
-        "action",
-        "externalPage",
-    ];
     for (kind, list) in caps {
-        if KNOWN.contains(&kind.as_str()) {
+        if MODULE_TYPES.iter().any(|(known, _)| known == kind) {
             continue;
         }
         for (i, module) in list.as_array().into_iter().flatten().enumerate() {
