@@ -15,7 +15,7 @@ use crate::dispatch::Registry;
 pub const WEBHOOK_PATH: &str = "/webhooks/room-message";
 
 /// Scopes HipChat defines (§2.3).
-const KNOWN_SCOPES: &[&str] = &[
+pub const KNOWN_SCOPES: &[&str] = &[
     "send_notification",
     "send_message",
     "view_room",

@@ -9,8 +9,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Sandbox;
 use super::model::Fault;
+use super::{InstallError, Sandbox};
 
 pub(super) fn router(sandbox: Sandbox) -> Router {
     Router::new()
@@ -80,7 +80,13 @@ struct NewInstallation {
 async fn install(State(sandbox): State<Sandbox>, Json(i): Json<NewInstallation>) -> Response {
     match sandbox.install(&i.descriptor_url, i.room_id).await {
         Ok(oauth_id) => (StatusCode::CREATED, Json(json!({"oauth_id": oauth_id}))).into_response(),
-        Err(e) => problem(StatusCode::BAD_GATEWAY, e),
+        Err(InstallError::Invalid(errors)) => {
+            let summary = InstallError::Invalid(errors.clone()).to_string();
+            let body = json!({"error": summary, "errors": errors});
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+        }
+        Err(e @ InstallError::NotFound(_)) => problem(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e @ InstallError::Addon(_)) => problem(StatusCode::BAD_GATEWAY, e.to_string()),
     }
 }
 

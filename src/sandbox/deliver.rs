@@ -219,7 +219,7 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery
     let mut calls = Vec::new();
     for client in &clients {
         for (i, hook) in client.modules("webhook").into_iter().enumerate() {
-            if hook["event"] != "room_message" || !pattern_matches(&hook, &posted.message) {
+            if hook["event"] != "room_message" || !client.pattern_matches(i, &posted.message) {
                 continue;
             }
             calls.push(call_webhook(sandbox, client, hook, i, &item, user, room.id));
@@ -239,14 +239,6 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery
     Delivery {
         message_id: posted.id.clone(),
         webhooks,
-    }
-}
-
-/// HipChat searched with the pattern (§6.3); no pattern means every message.
-fn pattern_matches(hook: &Value, text: &str) -> bool {
-    match hook["pattern"].as_str() {
-        None => true,
-        Some(p) => regex::Regex::new(p).is_ok_and(|r| r.is_match(text)),
     }
 }
 

@@ -12,19 +12,8 @@ use serde_json::{Value, json};
 
 use super::Sandbox;
 use super::api::hipchat_error;
+use super::descriptor::{self, DescriptorError};
 use super::model::Client;
-
-const KNOWN_SCOPES: &[&str] = &[
-    "send_notification",
-    "send_message",
-    "view_room",
-    "view_group",
-    "view_messages",
-    "admin_room",
-    "manage_rooms",
-    "admin_group",
-    "import_data",
-];
 
 /// HipChat-side routes of the redirect flow: the one-time `installable_url`.
 pub(super) fn router(sandbox: Sandbox) -> Router {
@@ -37,31 +26,48 @@ pub(super) async fn install(
     sandbox: &Sandbox,
     descriptor_url: &str,
     room_id: Option<i64>,
-) -> Result<String, String> {
+) -> Result<String, InstallError> {
     let response = sandbox
         .inner
         .http
         .get(descriptor_url)
         .send()
         .await
-        .map_err(|e| format!("cannot fetch the descriptor at {descriptor_url}: {e}"))?;
+        .map_err(|e| {
+            InstallError::Addon(format!(
+                "cannot fetch the descriptor at {descriptor_url}: {e}"
+            ))
+        })?;
     if !response.status().is_success() {
-        return Err(format!(
+        return Err(InstallError::Addon(format!(
             "descriptor at {descriptor_url} answered {}",
             response.status()
-        ));
+        )));
     }
     let body = crate::net::read_body(response, 1024 * 1024)
         .await
-        .map_err(|e| e.to_string())?;
-    let descriptor: Value =
-        serde_json::from_slice(&body).map_err(|e| format!("descriptor is not JSON: {e}"))?;
-    let callback = check_descriptor(&descriptor, room_id)?;
+        .map_err(|e| InstallError::Addon(e.to_string()))?;
+    let descriptor: Value = serde_json::from_slice(&body).map_err(|e| {
+        InstallError::Invalid(vec![DescriptorError {
+            rule: "json",
+            path: String::new(),
+            message: format!("the descriptor is not JSON: {e}"),
+        }])
+    })?;
+    let checked = descriptor::check(&descriptor, descriptor_url).map_err(InstallError::Invalid)?;
+    let descriptor = checked.descriptor;
+    allowed_here(&descriptor, room_id).map_err(|e| InstallError::Invalid(vec![e]))?;
     if let Some(room) = room_id {
         if !sandbox.world().rooms.contains_key(&room) {
-            return Err(format!("no room {room}"));
+            return Err(InstallError::NotFound(format!("no room {room}")));
         }
     }
+    let callback = descriptor["capabilities"]["installable"]["callbackUrl"]
+        .as_str()
+        .ok_or_else(|| {
+            InstallError::Addon("the sandbox installs only add-ons with a callbackUrl".into())
+        })?
+        .to_owned();
     let client = Client {
         oauth_id: uuid::Uuid::new_v4().to_string(),
         secret: format!(
@@ -71,6 +77,7 @@ pub(super) async fn install(
         ),
         descriptor_url: descriptor_url.to_owned(),
         descriptor,
+        patterns: checked.patterns,
         room_id,
         revoked: false,
     };
@@ -108,42 +115,56 @@ pub(super) async fn install(
     };
     if let Some(reason) = refused {
         sandbox.world().clients.remove(&oauth_id);
-        return Err(reason);
+        return Err(InstallError::Addon(reason));
     }
     Ok(oauth_id)
 }
 
-/// The installable rules HipChat enforced before creating a client.
-fn check_descriptor(descriptor: &Value, room_id: Option<i64>) -> Result<String, String> {
-    for field in ["key", "name"] {
-        if descriptor[field].as_str().is_none_or(str::is_empty) {
-            return Err(format!("descriptor has no {field}"));
+/// Why an installation did not happen.
+#[derive(Debug, Clone)]
+pub enum InstallError {
+    /// The descriptor breaks HipChat's rules: every error found.
+    Invalid(Vec<DescriptorError>),
+    /// Something named in the request does not exist (a room).
+    NotFound(String),
+    /// The add-on could not be reached, or refused the installation callback.
+    Addon(String),
+}
+
+impl std::fmt::Display for InstallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InstallError::Invalid(errors) => {
+                let noun = if errors.len() == 1 { "error" } else { "errors" };
+                write!(f, "the descriptor has {} {noun}", errors.len())?;
+                for (n, e) in errors.iter().enumerate() {
+                    let sep = if n == 0 { ": " } else { "; " };
+                    write!(f, "{sep}{} ({}): {}", e.path, e.rule, e.message)?;
+                }
+                Ok(())
+            }
+            InstallError::NotFound(message) | InstallError::Addon(message) => f.write_str(message),
         }
     }
+}
+
+impl std::error::Error for InstallError {}
+
+/// `allowRoom`/`allowGlobal` (§3.1), both true unless declared false.
+fn allowed_here(descriptor: &Value, room_id: Option<i64>) -> Result<(), DescriptorError> {
     let installable = &descriptor["capabilities"]["installable"];
-    let allowed = |k: &str| installable[k].as_bool().unwrap_or(true);
-    if room_id.is_some() && !allowed("allowRoom") {
-        return Err("the add-on cannot be installed in a room".into());
+    let (field, message) = match room_id {
+        Some(_) => ("allowRoom", "the add-on cannot be installed in a room"),
+        None => ("allowGlobal", "the add-on cannot be installed globally"),
+    };
+    if installable[field].as_bool().unwrap_or(true) {
+        return Ok(());
     }
-    if room_id.is_none() && !allowed("allowGlobal") {
-        return Err("the add-on cannot be installed globally".into());
-    }
-    let scopes = descriptor["capabilities"]["hipchatApiConsumer"]["scopes"]
-        .as_array()
-        .ok_or("descriptor has no hipchatApiConsumer.scopes")?;
-    if let Some(bad) = scopes
-        .iter()
-        .find(|s| !s.as_str().is_some_and(|s| KNOWN_SCOPES.contains(&s)))
-    {
-        return Err(format!("unknown scope {bad}"));
-    }
-    let callback = installable["callbackUrl"]
-        .as_str()
-        .ok_or("descriptor has no installable.callbackUrl")?;
-    if !(callback.starts_with("http://") || callback.starts_with("https://")) {
-        return Err(format!("callbackUrl {callback:?} is not absolute"));
-    }
-    Ok(callback.to_owned())
+    Err(DescriptorError {
+        rule: "installable",
+        path: format!("capabilities.installable.{field}"),
+        message: message.into(),
+    })
 }
 
 pub(super) fn revoke(sandbox: &Sandbox, oauth_id: &str) -> Result<Client, String> {

@@ -8,11 +8,13 @@
 mod api;
 mod control;
 mod deliver;
+pub mod descriptor;
 mod guest;
 mod install;
 mod limits;
 pub mod model;
 mod oauth;
+mod pattern;
 mod ui;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -22,6 +24,7 @@ use axum::Router;
 use tokio::sync::broadcast;
 
 pub use deliver::Delivery;
+pub use install::InstallError;
 pub use limits::Limits;
 use model::{Posted, SandboxRoom, SandboxUser, World};
 
@@ -181,7 +184,7 @@ impl Sandbox {
         &self,
         descriptor_url: &str,
         room_id: Option<i64>,
-    ) -> Result<String, String> {
+    ) -> Result<String, InstallError> {
         install::install(self, descriptor_url, room_id).await
     }
 

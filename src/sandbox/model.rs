@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::pattern::JavaPattern;
 use crate::hipchat::wire::GlanceContent;
 
 /// A HipChat user of the sandbox group.
@@ -109,8 +110,10 @@ pub struct Client {
     pub secret: String,
     /// Where its descriptor was read.
     pub descriptor_url: String,
-    /// The descriptor as read at installation.
+    /// The descriptor as read at installation, its URLs resolved.
     pub descriptor: Value,
+    /// The compiled pattern of each declared webhook, by index (compiled once, at install).
+    pub patterns: Vec<Option<JavaPattern>>,
     /// Room of a room installation.
     pub room_id: Option<i64>,
     /// Revoked clients are refused tokens.
@@ -142,6 +145,15 @@ impl Client {
     /// Whether the installation covers a room.
     pub fn covers(&self, room_id: i64) -> bool {
         !self.revoked && self.room_id.is_none_or(|r| r == room_id)
+    }
+
+    /// Whether webhook `index` hears `text`: HipChat searched with the pattern (§6.3); no pattern
+    /// means every message.
+    pub fn pattern_matches(&self, index: usize, text: &str) -> bool {
+        match self.patterns.get(index) {
+            Some(Some(pattern)) => pattern.find(text),
+            _ => true,
+        }
     }
 
     /// A module list of the descriptor (`glance`, `webhook`, …).

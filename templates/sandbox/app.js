@@ -270,14 +270,28 @@ async function install(event) {
   event.preventDefault();
   const global = document.querySelector('input[name=scope]:checked').value === 'global';
   $('install-result').textContent = 'Installing…';
+  $('install-errors').replaceChildren();
   try {
     await api('POST', '/sandbox/api/installations', { descriptor_url: $('descriptor-url').value, room_id: global ? null : state.room.id });
     $('install-result').textContent = 'Installed.';
     await selectRoom(state.room.id);
     showIntegrations();
   } catch (e) {
-    $('install-result').textContent = e.message;
+    showInstallErrors(e);
   }
+}
+
+/** A refused installation: the summary, then every broken descriptor rule on its own line. */
+function showInstallErrors(e) {
+  const errors = e.errors || [];
+  $('install-result').textContent = errors.length
+    ? `HipChat refused the descriptor (${errors.length} ${errors.length === 1 ? 'error' : 'errors'}):`
+    : e.message;
+  $('install-errors').replaceChildren(...errors.map((err) => {
+    const li = el('li');
+    li.append(el('code', '', err.path || '(descriptor)'), ` ${err.message} `, el('span', 'muted', `[${err.rule}]`));
+    return li;
+  }));
 }
 
 // --- start ------------------------------------------------------------------------------------
