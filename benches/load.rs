@@ -92,10 +92,11 @@ async fn wait_up(http: &reqwest::Client, url: &str) -> Duration {
     }
 }
 
-fn spawn_addon(data: &std::path::Path, addr: SocketAddr) -> Proc {
+fn spawn_addon(data: &std::path::Path, addr: SocketAddr, hipchat: &str) -> Proc {
     Proc(
         Command::new(env!("CARGO_BIN_EXE_hipboard"))
             .arg("serve")
+            .env("HIPBOARD_HIPCHAT_ORIGINS", hipchat)
             .env("HIPBOARD_ADDR", addr.to_string())
             .env("HIPBOARD_DATA_DIR", data)
             .env("HIPBOARD_RESOURCES", env!("CARGO_MANIFEST_DIR"))
@@ -295,7 +296,7 @@ fn main() {
         let _bare = Proc(Command::new(std::env::current_exe().unwrap()).args(["--bare", &bare_addr.to_string()]).spawn().unwrap());
         let data = tempfile::tempdir().unwrap();
         let addon_addr = free_addr();
-        let addon = spawn_addon(data.path(), addon_addr);
+        let addon = spawn_addon(data.path(), addon_addr, &sink_url);
         let addon_url = format!("http://{addon_addr}");
         wait_up(&http, &format!("{addon_url}/healthz")).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -340,7 +341,7 @@ fn main() {
         println!("populated 10,000 installations and 100,000 incidents in {:.1} s", started.elapsed().as_secs_f64());
         let addr = free_addr();
         let spawned = Instant::now();
-        let addon = spawn_addon(big.path(), addr);
+        let addon = spawn_addon(big.path(), addr, &sink_url);
         let url = format!("http://{addr}");
         wait_up(&http, &format!("{url}/healthz")).await;
         let startup = spawned.elapsed();

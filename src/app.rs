@@ -22,14 +22,15 @@ use crate::dispatch::{CommandFileError, Registry};
 use crate::dynaboard::chat::Chats;
 use crate::dynaboard::client::{Connection, DynaboardClient};
 use crate::dynaboard::inbound::Inbound;
-use crate::dynaboard::lookup::Issues;
+use crate::dynaboard::lookup::{DefaultConnection, Issues};
 use crate::handlers::Services;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::{Descriptor, DescriptorError, WEBHOOK_PATH};
-use crate::hipchat::install::{self, Installer};
+use crate::hipchat::install::{self, Admission, Installer};
 use crate::hipchat::people::People;
 use crate::hipchat::rooms::Rooms;
 use crate::hipchat::tokens::Tokens;
+use crate::net::OutboundPolicy;
 use crate::runtime::outbox::Outbox;
 use crate::store::{Store, StoreError};
 use crate::views::{TemplateError, Templates, Views};
@@ -135,7 +136,8 @@ impl App {
             config.base_url.as_str(),
         )?);
         let store = Store::open(&config.data_dir).map_err(StartError::Store)?;
-        let client = HipChatClient::default();
+        let policy = OutboundPolicy::new(config.operator_origins());
+        let client = HipChatClient::new(policy.clone());
         let tokens = Arc::new(Tokens::new(
             store.clone(),
             client.clone(),
@@ -148,6 +150,7 @@ impl App {
             tokens.clone(),
             descriptor.clone(),
             clock.clone(),
+            Admission::new(config.hipchat_origins.clone()),
         ));
         let people = Arc::new(People::new(client.clone(), tokens.clone()));
         let outbox = Outbox::new(
@@ -157,12 +160,15 @@ impl App {
             clock.clone(),
             config.rate_limits,
         );
-        let default_connection = config.dynaboard.as_ref().map(|d| Connection {
-            url: d.url.clone(),
-            token: d.token.clone(),
+        let default_connection = config.dynaboard.as_ref().map(|d| DefaultConnection {
+            connection: Connection {
+                url: d.url.clone(),
+                token: d.token.clone(),
+            },
+            owner: config.hipchat_origins.first().cloned(),
         });
         let issues = Arc::new(Issues::new(
-            DynaboardClient::default(),
+            DynaboardClient::new(policy.clone()),
             store.clone(),
             clock.clone(),
             default_connection,
@@ -177,7 +183,7 @@ impl App {
         };
         let bot = Bot::new(services.clone(), outbox.clone());
         let chats = Arc::new(Chats::new(
-            Rooms::new(HipChatClient::default(), tokens.clone()),
+            Rooms::new(HipChatClient::new(policy), tokens.clone()),
             store.clone(),
             clock.clone(),
         ));

@@ -45,7 +45,8 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
                 url: d.url.clone(),
                 token: d.token.clone(),
             };
-            lines.push(check::check(&DynaboardClient::default(), &connection).await);
+            let policy = crate::net::OutboundPolicy::new(config.operator_origins());
+            lines.push(check::check(&DynaboardClient::new(policy), &connection).await);
             if d.webhook_secret.is_none() {
                 println!(
                     "note  dynaBOARD events: DYNABOARD_WEBHOOK_SECRET is not set, so events are refused"
@@ -63,7 +64,8 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
                     config.data_dir.display()
                 );
             }
-            let client = HipChatClient::default();
+            let client =
+                HipChatClient::new(crate::net::OutboundPolicy::new(config.operator_origins()));
             for installation in installations.iter().filter(|i| i.is_active()) {
                 let subject = format!("HipChat installation {}", installation.oauth_id);
                 let answer = client

@@ -79,6 +79,11 @@ pub struct Config {
     pub notification_room: Option<RoomRef>,
     /// HipChat's limits the outbox keeps.
     pub rate_limits: RateLimits,
+    /// `HIPBOARD_HIPCHAT_ORIGINS`: the HipChats allowed to install (any public one when empty);
+    /// the first owns the default dynaBOARD connection.
+    pub hipchat_origins: Vec<url::Origin>,
+    /// `HIPBOARD_TRUSTED_ORIGINS`: extra loopback or private origins the add-on may call.
+    pub trusted_origins: Vec<url::Origin>,
 }
 
 /// Raw settings as given by flags or the environment, before validation.
@@ -102,6 +107,10 @@ pub struct RawConfig {
     pub notification_room: Option<String>,
     /// `HIPBOARD_HIPCHAT_LIMITS`: `<messages>/<seconds>,<calls>/<seconds>`.
     pub hipchat_limits: Option<String>,
+    /// `HIPBOARD_HIPCHAT_ORIGINS`: comma-separated `scheme://host[:port]`.
+    pub hipchat_origins: Option<String>,
+    /// `HIPBOARD_TRUSTED_ORIGINS`: comma-separated `scheme://host[:port]`.
+    pub trusted_origins: Option<String>,
 }
 
 /// Default listen address.
@@ -136,6 +145,10 @@ impl RawConfig {
             None => RateLimits::HIPCHAT,
             Some(text) => parse_limits(&text)?,
         };
+        let hipchat_origins =
+            parse_origins("HIPBOARD_HIPCHAT_ORIGINS", self.hipchat_origins.as_deref())?;
+        let trusted_origins =
+            parse_origins("HIPBOARD_TRUSTED_ORIGINS", self.trusted_origins.as_deref())?;
         Ok(Config {
             addr,
             base_url,
@@ -144,6 +157,8 @@ impl RawConfig {
             dynaboard,
             notification_room,
             rate_limits,
+            hipchat_origins,
+            trusted_origins,
         })
     }
 }
@@ -153,6 +168,39 @@ impl Config {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
     }
+
+    /// Every origin the operator named, which the add-on may call even on a loopback or private
+    /// address: the HipChats, the default dynaBOARD and the extra trusted origins.
+    pub fn operator_origins(&self) -> Vec<url::Origin> {
+        let mut origins = self.hipchat_origins.clone();
+        origins.extend(self.dynaboard.iter().map(|d| d.url.origin()));
+        origins.extend(self.trusted_origins.iter().cloned());
+        origins
+    }
+}
+
+/// Comma-separated origins, `scheme://host[:port]` (a trailing slash is tolerated, a path is not).
+fn parse_origins(
+    setting: &'static str,
+    text: Option<&str>,
+) -> Result<Vec<url::Origin>, ConfigError> {
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    let mut origins = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let url = Url::parse(part)
+            .map_err(|e| bad(setting, format!("{part:?} is not an origin ({e})")))?;
+        let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() || !bare {
+            return Err(bad(
+                setting,
+                format!("{part:?} must be scheme://host[:port], e.g. https://hipchat.example.com"),
+            ));
+        }
+        origins.push(url.origin());
+    }
+    Ok(origins)
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -340,6 +388,36 @@ mod tests {
             .validate()
             .unwrap_err();
             assert_eq!(e.setting, "HIPBOARD_HIPCHAT_LIMITS", "{bad}");
+        }
+    }
+
+    #[test]
+    fn origins_parse_or_name_the_setting() {
+        let c = RawConfig {
+            hipchat_origins: Some("http://127.0.0.1:8080, https://chat.example.com/".into()),
+            trusted_origins: Some("http://10.0.0.5:9000".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(c.hipchat_origins.len(), 2);
+        assert_eq!(
+            c.hipchat_origins[1].ascii_serialization(),
+            "https://chat.example.com"
+        );
+        assert_eq!(c.operator_origins().len(), 3);
+        for bad in [
+            "chat.example.com",
+            "https://chat.example.com/v2/capabilities",
+            "ftp://x",
+        ] {
+            let e = RawConfig {
+                hipchat_origins: Some(bad.into()),
+                ..raw()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(e.setting, "HIPBOARD_HIPCHAT_ORIGINS", "{bad}");
         }
     }
 

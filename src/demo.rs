@@ -82,10 +82,13 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
         Some(_) => None,
         None => Some(tempdir()?),
     };
+    // The demo's own loopback HipChat is the one allowed to install, and owns the default
+    // dynaBOARD connection (DESIGN.md, HIPBOARD_HIPCHAT_ORIGINS).
     let raw = RawConfig {
         data_dir: raw
             .data_dir
             .or_else(|| scratch.as_ref().map(|d| d.display().to_string())),
+        hipchat_origins: Some(format!("http://{sandbox_addr}")),
         ..raw
     };
     let config = raw.validate().map_err(|e| e.to_string())?;

@@ -57,6 +57,13 @@ struct Settings {
     /// HipChat's limits kept by the outbox: <messages>/<seconds> per room, <calls>/<seconds> per token.
     #[arg(long, env = "HIPBOARD_HIPCHAT_LIMITS", global = true)]
     hipchat_limits: Option<String>,
+    /// HipChats allowed to install (comma-separated scheme://host[:port]); the first owns the
+    /// default dynaBOARD connection.
+    #[arg(long, env = "HIPBOARD_HIPCHAT_ORIGINS", global = true)]
+    hipchat_origins: Option<String>,
+    /// Extra loopback or private origins the add-on may call (an installation's own dynaBOARD).
+    #[arg(long, env = "HIPBOARD_TRUSTED_ORIGINS", global = true)]
+    trusted_origins: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -89,6 +96,8 @@ fn main() -> ExitCode {
         dynaboard_webhook_secret: s.dynaboard_webhook_secret,
         notification_room: s.notification_room,
         hipchat_limits: s.hipchat_limits,
+        hipchat_origins: s.hipchat_origins,
+        trusted_origins: s.trusted_origins,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -149,6 +149,7 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
     let data = tempfile::tempdir().unwrap();
     let addr = free_port();
     let env = [
+        ("HIPBOARD_HIPCHAT_ORIGINS", sandbox.base_url().to_owned()),
         ("DYNABOARD_URL", "http://127.0.0.1:9".to_owned()),
         ("DYNABOARD_TOKEN", "unused".to_owned()),
         ("DYNABOARD_WEBHOOK_SECRET", SECRET.to_owned()),

@@ -18,6 +18,8 @@ struct FakeHipChat {
     base: String,
     capabilities: Arc<Mutex<Value>>,
     token_status: Arc<Mutex<u16>>,
+    /// oauthIds whose credentials the token endpoint refuses (HipChat removed them).
+    removed: Arc<Mutex<Vec<String>>>,
 }
 
 impl FakeHipChat {
@@ -31,14 +33,26 @@ impl FakeHipChat {
                                  "hipchatApiProvider": {"url": format!("{base}/v2/")}}
             }))),
             token_status: Arc::new(Mutex::new(200)),
+            removed: Arc::new(Mutex::new(Vec::new())),
             base,
         };
         let app = axum::Router::new()
             .route("/v2/capabilities", get(|State(f): State<FakeHipChat>| async move { Json(f.capabilities.lock().unwrap().clone()) }))
             .route(
                 "/v2/oauth/token",
-                post(|State(f): State<FakeHipChat>| async move {
-                    let status = *f.token_status.lock().unwrap();
+                post(|State(f): State<FakeHipChat>, headers: axum::http::HeaderMap| async move {
+                    use base64::Engine;
+                    let client = headers
+                        .get("authorization")
+                        .and_then(|h| h.to_str().ok()?.strip_prefix("Basic ").map(str::to_owned))
+                        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                        .map(|b| String::from_utf8_lossy(&b).split(':').next().unwrap_or_default().to_owned())
+                        .unwrap_or_default();
+                    let status = if f.removed.lock().unwrap().contains(&client) {
+                        401
+                    } else {
+                        *f.token_status.lock().unwrap()
+                    };
                     let body = if status == 200 {
                         json!({"access_token": "t", "expires_in": 3599, "group_id": 9, "group_name": "Fake",
                                "scope": "send_notification", "token_type": "bearer"})
@@ -78,14 +92,25 @@ fn payload(caps: &str, oauth_id: &str, room: Option<i64>) -> Value {
     p
 }
 
+/// Test options allowing the HipChats at `origins` to install.
+fn allowing(origins: &[&str]) -> common::Options {
+    common::Options {
+        raw: hipboard::config::RawConfig {
+            hipchat_origins: Some(origins.join(",")),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 fn stored(world: &World, oauth_id: &str) -> bool {
     world.store().installation(oauth_id).unwrap().is_some()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incoherent_or_unproven_installations_are_refused_and_not_stored() {
-    let world = World::start().await;
     let fake = FakeHipChat::start().await;
+    let world = World::start_with(allowing(&[&fake.base, "http://127.0.0.1:9"])).await;
 
     // Works when everything is right (proves the fake is a valid HipChat).
     let (status, body) = post_installed(
@@ -158,8 +183,9 @@ async fn incoherent_or_unproven_installations_are_refused_and_not_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reinstalls_replace_and_never_duplicate() {
-    let world = World::start().await;
     let fake = FakeHipChat::start().await;
+    let other = FakeHipChat::start().await;
+    let world = World::start_with(allowing(&[&fake.base, &other.base])).await;
     let caps = fake.capabilities_url();
     assert_eq!(
         post_installed(&world, &payload(&caps, "same", Some(5)))
@@ -176,7 +202,6 @@ async fn reinstalls_replace_and_never_duplicate() {
     assert_eq!(all[0].oauth_secret, "new-secret");
 
     // The same oauthId claimed by another HipChat is refused.
-    let other = FakeHipChat::start().await;
     let (status, body) =
         post_installed(&world, &payload(&other.capabilities_url(), "same", Some(5))).await;
     assert_eq!(status, 409, "{body}");
@@ -190,7 +215,17 @@ async fn reinstalls_replace_and_never_duplicate() {
         "new-secret"
     );
 
-    // A reinstall without updateCallbackUrl (new oauthId, same group and room) removes the orphan.
+    // A new oauthId for the same group and room does not remove the older installation while
+    // HipChat still grants its credentials (the payload's roomId is unsigned)...
+    assert_eq!(
+        post_installed(&world, &payload(&caps, "intruder", Some(5)))
+            .await
+            .0,
+        200
+    );
+    assert!(stored(&world, "same") && stored(&world, "intruder"));
+    // ...and a reinstall without updateCallbackUrl removes the orphan HipChat no longer grants.
+    fake.removed.lock().unwrap().push("same".into());
     assert_eq!(
         post_installed(&world, &payload(&caps, "successor", Some(5)))
             .await
@@ -391,4 +426,99 @@ async fn both_uninstall_flows_complete_in_either_order_for_a_day() {
     assert_eq!(delete(third.oauth_id.clone()).await, 404);
     assert_eq!(visit(redirect.clone()).await.0, 400);
     assert!(unfetched(installable_url_of(&redirect)).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_operators_hipchats_may_install() {
+    // The world allows its sandbox only (HIPBOARD_HIPCHAT_ORIGINS): a stranger's HipChat that
+    // installs itself globally gets nothing, so it can never own the default dynaBOARD connection.
+    let world = World::start().await;
+    let stranger = FakeHipChat::start().await;
+    let (status, body) = post_installed(
+        &world,
+        &payload(&stranger.capabilities_url(), "stranger", None),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("HIPBOARD_HIPCHAT_ORIGINS"),
+        "{body}"
+    );
+    assert!(!stored(&world, "stranger"));
+    assert!(world.store().installations().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_list_no_hipchat_on_a_private_address_may_install() {
+    // HIPBOARD_HIPCHAT_ORIGINS empty: any public HipChat, but loopback and private addresses
+    // (in any spelling) are refused before anything is fetched.
+    let fake = FakeHipChat::start().await;
+    let world = World::start_with(allowing(&[])).await;
+    let port = fake.base.rsplit(':').next().unwrap().to_owned();
+    for host in [
+        "127.0.0.1",
+        "2130706433",
+        "0x7f.0.0.1",
+        "localhost",
+        "[::1]",
+    ] {
+        let caps = format!("http://{host}:{port}/v2/capabilities");
+        let (status, body) = post_installed(&world, &payload(&caps, "local", None)).await;
+        assert_eq!(status, 403, "{host}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("address"),
+            "{body}"
+        );
+    }
+    for caps in [
+        "http://169.254.169.254/v2/capabilities",
+        "http://10.0.0.1/v2/capabilities",
+    ] {
+        let (status, body) = post_installed(&world, &payload(caps, "private", None)).await;
+        assert_eq!(status, 403, "{caps}: {body}");
+    }
+    assert!(world.store().installations().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installation_attempts_are_rate_limited() {
+    let fake = FakeHipChat::start().await;
+    let start = chrono::DateTime::parse_from_rfc3339("2026-12-06T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let clock = hipboard::clock::Clock::fixed(start);
+    let mut options = allowing(&[&fake.base]);
+    options.clock = Some(clock.clone());
+    let world = World::start_with(options).await;
+    let limit = hipboard::hipchat::install::ATTEMPTS_PER_HIPCHAT;
+    for n in 0..limit {
+        let (status, body) = post_installed(
+            &world,
+            &payload(
+                &fake.capabilities_url(),
+                &format!("c{n}"),
+                Some(i64::from(n)),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{n}: {body}");
+    }
+    let (status, body) = post_installed(
+        &world,
+        &payload(&fake.capabilities_url(), "one-more", Some(999)),
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(!stored(&world, "one-more"));
+    // A minute later the HipChat may install again.
+    clock.set(start + chrono::Duration::seconds(60));
+    let (status, body) = post_installed(
+        &world,
+        &payload(&fake.capabilities_url(), "one-more", Some(999)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
 }

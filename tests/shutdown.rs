@@ -15,7 +15,8 @@ async fn sigterm_and_sigint_drain_and_exit_cleanly() {
         let (sandbox, _task) = common::sandbox_only(SandboxSettings::default()).await;
         let data = tempfile::tempdir().unwrap();
         let addr = free_port();
-        let mut addon = AddonProcess::spawn(data.path(), addr, &[]).await;
+        let origins = [("HIPBOARD_HIPCHAT_ORIGINS", sandbox.base_url().to_owned())];
+        let mut addon = AddonProcess::spawn(data.path(), addr, &origins).await;
         let room = sandbox.room_named("Support").unwrap().id;
         let oauth_id = sandbox
             .install(&format!("{}/descriptor.json", addon.url), Some(room))

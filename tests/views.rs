@@ -406,7 +406,15 @@ async fn the_configuration_page_is_for_admins_and_validates_every_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_connection_says_precisely_what_is_wrong() {
     let fake = common::dynaboard::FakeDynaboard::start().await;
-    let world = World::start().await;
+    // The operator trusts the fake dynaBOARD (and a closed port) on loopback; nothing else there.
+    let world = World::start_with(common::Options {
+        raw: hipboard::config::RawConfig {
+            trusted_origins: Some(format!("{},http://127.0.0.1:9", fake.url)),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
     let installed = world.install_in("Support").await;
     let (_, _, html) = view(&world, &installed, 1, "/views/configure").await;
     let token = page_token(&html);
@@ -457,6 +465,20 @@ async fn check_connection_says_precisely_what_is_wrong() {
             check(fake.url.clone(), common::dynaboard::TOKEN, "No Such Room"),
             "No Such Room",
         ),
+        // Not trusted: loopback, private and metadata addresses are never called (SSRF).
+        (
+            check("http://127.0.0.1:22".into(), "t", ""),
+            "loopback address",
+        ),
+        (
+            check("http://2130706433:8080".into(), "t", ""),
+            "loopback address",
+        ),
+        (
+            check("http://169.254.169.254".into(), "t", ""),
+            "link-local address",
+        ),
+        (check("http://10.1.2.3".into(), "t", ""), "private address"),
     ];
     for (request, expected) in cases {
         let (_, body) = call(

@@ -90,6 +90,9 @@ pub fn check_token(token: &str) -> Result<(), CheckLine> {
 /// Calls dynaBOARD with the connection and reports the outcome.
 pub async fn check(client: &DynaboardClient, connection: &Connection) -> CheckLine {
     let path = connection.url.path().trim_end_matches('/').to_owned();
+    if let Err(refused) = client.allowed(connection).await {
+        return CheckLine::failed("dynaBOARD URL", refused.to_string());
+    }
     match client.myself(connection).await {
         Ok(name) => CheckLine::ok(
             "dynaBOARD",

@@ -64,6 +64,9 @@ pub enum LookupError {
     /// 2xx with a body that is not an issue.
     #[error("dynaBOARD's answer could not be read: {0}")]
     Malformed(String),
+    /// The outbound policy forbids calling this address.
+    #[error("the add-on may not call this dynaBOARD: {0}")]
+    Forbidden(#[from] net::policy::Refused),
 }
 
 impl LookupError {
@@ -80,17 +83,29 @@ impl LookupError {
 #[derive(Debug, Clone)]
 pub struct DynaboardClient {
     http: reqwest::Client,
-}
-
-impl Default for DynaboardClient {
-    fn default() -> Self {
-        DynaboardClient {
-            http: net::client(LOOKUP_TIMEOUT),
-        }
-    }
+    policy: net::OutboundPolicy,
 }
 
 impl DynaboardClient {
+    /// A client that calls only what `policy` allows.
+    pub fn new(policy: net::OutboundPolicy) -> DynaboardClient {
+        DynaboardClient {
+            http: net::guarded_client(LOOKUP_TIMEOUT, &policy),
+            policy,
+        }
+    }
+
+    /// The outbound policy this client keeps.
+    pub fn policy(&self) -> &net::OutboundPolicy {
+        &self.policy
+    }
+
+    /// Checks a connection's address against the outbound policy (names resolved), so a
+    /// refusal is told in words before anything is stored or called.
+    pub async fn allowed(&self, connection: &Connection) -> Result<(), LookupError> {
+        Ok(self.policy.check(&connection.url).await?)
+    }
+
     /// `GET {url}/rest/api/2/issue/{KEY}`.
     pub async fn issue(
         &self,
@@ -119,6 +134,16 @@ impl DynaboardClient {
         url: &str,
         key: Option<&IssueKey>,
     ) -> Result<Value, LookupError> {
+        // Names are held to the policy by the client's resolver; an address written as a
+        // literal never reaches a resolver, so it is judged here.
+        if !self.policy.is_trusted(&connection.url) {
+            if let Some(kind) = net::policy::literal_internal(&connection.url) {
+                return Err(LookupError::Forbidden(net::policy::Refused::Internal {
+                    origin: connection.url.origin().ascii_serialization(),
+                    kind,
+                }));
+            }
+        }
         let response = self
             .http
             .get(url)

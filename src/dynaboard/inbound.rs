@@ -233,7 +233,7 @@ impl Inbound {
 
     /// The installation the default connection belongs to (see the store's rule).
     pub fn default_owner(&self) -> StoreResult<Option<Installation>> {
-        self.services.store.default_connection_owner()
+        self.services.issues.default_owner()
     }
 
     /// Where events are announced: the configured room, else a room installation's own room,

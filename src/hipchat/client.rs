@@ -119,20 +119,21 @@ pub enum RoomKey<'a> {
 #[derive(Debug, Clone)]
 pub struct HipChatClient {
     http: reqwest::Client,
-}
-
-impl Default for HipChatClient {
-    fn default() -> Self {
-        HipChatClient::new(CALL_TIMEOUT)
-    }
+    policy: net::OutboundPolicy,
 }
 
 impl HipChatClient {
-    /// A client whose calls give up after `timeout`.
-    pub fn new(timeout: Duration) -> HipChatClient {
+    /// A client that calls only what `policy` allows.
+    pub fn new(policy: net::OutboundPolicy) -> HipChatClient {
         HipChatClient {
-            http: net::client(timeout),
+            http: net::guarded_client(CALL_TIMEOUT, &policy),
+            policy,
         }
+    }
+
+    /// The outbound policy, for checking a stranger's URL before it is stored.
+    pub fn policy(&self) -> &net::OutboundPolicy {
+        &self.policy
     }
 
     /// `GET capabilitiesUrl` (unauthenticated).
@@ -282,9 +283,14 @@ async fn send(request: RequestBuilder) -> Result<Response, HipChatError> {
         .await
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
+    // Only HipChat's own error JSON is passed on: another server's body is never echoed to
+    // whoever made the add-on call it (an SSRF oracle).
     let message = serde_json::from_str::<ErrorBody>(&raw)
         .map(|e| e.error.message)
-        .unwrap_or_else(|_| raw.chars().take(300).collect());
+        .unwrap_or_else(|_| {
+            tracing::debug!(%status, body = %raw.chars().take(300).collect::<String>(), "non-HipChat error body");
+            "the answer is not a HipChat error".to_owned()
+        });
     Err(match status {
         StatusCode::UNAUTHORIZED => HipChatError::Unauthorized(message),
         StatusCode::FORBIDDEN => HipChatError::Forbidden(message),

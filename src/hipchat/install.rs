@@ -5,7 +5,8 @@
 //! with HipChat's token endpoint first; the redirect flow is trusted only on the installation's
 //! own HipChat origin.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -23,6 +24,7 @@ use super::tokens::Tokens;
 use super::wire::{InstallPayload, ServerCapabilities, UpdatePayload};
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::net::policy::Refused;
 use crate::store::{Batch, Installation, Store, StoreError};
 
 /// Why an installation step failed; each kind has its HTTP status.
@@ -58,9 +60,73 @@ pub enum InstallError {
     /// A redirect-flow URL is not on the installation's HipChat origin.
     #[error("{0} is not on the HipChat origin of the installation")]
     ForeignOrigin(String),
+    /// The HipChat is not one the operator allows (`HIPBOARD_HIPCHAT_ORIGINS`).
+    #[error("{0} is not a HipChat this add-on may be installed in (HIPBOARD_HIPCHAT_ORIGINS)")]
+    UnknownHipChat(String),
+    /// The HipChat's address is one the add-on may not call.
+    #[error("HipChat's address is refused: {0}")]
+    AddressRefused(#[from] Refused),
+    /// Too many installation attempts lately, from this HipChat or from all.
+    #[error("too many installation attempts{0}; try again in a minute")]
+    TooManyAttempts(String),
+    /// This HipChat holds as many installations as one HipChat may.
+    #[error(
+        "{0} already has {MAX_INSTALLATIONS_PER_HIPCHAT} installations, the most one HipChat may have"
+    )]
+    TooManyInstallations(String),
     /// Storing failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Installation attempts one HipChat may make per minute.
+pub const ATTEMPTS_PER_HIPCHAT: u32 = 30;
+/// Installation attempts all HipChats together may make per minute.
+pub const ATTEMPTS_IN_ALL: u32 = 300;
+/// Installations one HipChat may hold (a room installation per room, one global).
+pub const MAX_INSTALLATIONS_PER_HIPCHAT: usize = 10_000;
+
+/// Who may install (DESIGN.md `HIPBOARD_HIPCHAT_ORIGINS`) and how often: an installation costs
+/// a capabilities fetch and a token request, and each one is stored, so strangers are bounded.
+pub struct Admission {
+    origins: Vec<url::Origin>,
+    /// Attempts in the current minute, by origin ("" counts all).
+    attempts: Mutex<(i64, HashMap<String, u32>)>,
+}
+
+impl Admission {
+    /// Admits the HipChats at `origins`, or any public HipChat when empty.
+    pub fn new(origins: Vec<url::Origin>) -> Admission {
+        Admission {
+            origins,
+            attempts: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    /// Refuses an origin that is not listed, then counts the attempt against the limits.
+    fn admit(&self, origin: &url::Origin, now: i64) -> Result<(), InstallError> {
+        let name = origin.ascii_serialization();
+        if !self.origins.is_empty() && !self.origins.contains(origin) {
+            return Err(InstallError::UnknownHipChat(name));
+        }
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        let minute = now.div_euclid(60);
+        if attempts.0 != minute {
+            *attempts = (minute, HashMap::new());
+        }
+        let all = attempts.1.get("").copied().unwrap_or(0);
+        let this = attempts.1.get(&name).copied().unwrap_or(0);
+        if all >= ATTEMPTS_IN_ALL {
+            return Err(InstallError::TooManyAttempts(String::new()));
+        }
+        if this >= ATTEMPTS_PER_HIPCHAT {
+            return Err(InstallError::TooManyAttempts(format!(" from {name}")));
+        }
+        attempts.1.insert(String::new(), all + 1);
+        // Bounded: at most ATTEMPTS_IN_ALL origins are counted per minute.
+        attempts.1.insert(name, this + 1);
+        Ok(())
+    }
 }
 
 impl InstallError {
@@ -71,7 +137,11 @@ impl InstallError {
             | InstallError::NotAllowed(_)
             | InstallError::CapabilitiesInvalid(_)
             | InstallError::ForeignOrigin(_) => StatusCode::BAD_REQUEST,
-            InstallError::CredentialsRefused(_) => StatusCode::FORBIDDEN,
+            InstallError::CredentialsRefused(_)
+            | InstallError::UnknownHipChat(_)
+            | InstallError::AddressRefused(_)
+            | InstallError::TooManyInstallations(_) => StatusCode::FORBIDDEN,
+            InstallError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             InstallError::CapabilitiesUnreachable(_) => StatusCode::BAD_GATEWAY,
             InstallError::HipChatUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
             InstallError::Unknown(_) => StatusCode::NOT_FOUND,
@@ -88,6 +158,7 @@ pub struct Installer {
     tokens: Arc<Tokens>,
     descriptor: Arc<Descriptor>,
     clock: Clock,
+    admission: Admission,
 }
 
 /// Where a HipChat instance is, as read from its capabilities document.
@@ -105,6 +176,7 @@ impl Installer {
         tokens: Arc<Tokens>,
         descriptor: Arc<Descriptor>,
         clock: Clock,
+        admission: Admission,
     ) -> Installer {
         Installer {
             store,
@@ -112,6 +184,7 @@ impl Installer {
             tokens,
             descriptor,
             clock,
+            admission,
         }
     }
 
@@ -131,11 +204,28 @@ impl Installer {
             }
             _ => {}
         }
+        let capabilities = Url::parse(&payload.capabilities_url)
+            .map_err(|_| InstallError::BadPayload("capabilitiesUrl is not a URL".into()))?;
+        let origin = capabilities.origin();
+        self.admission.admit(&origin, self.clock.unix())?;
+        self.client.policy().check(&capabilities).await?;
         let existing = self.store.installation(&payload.oauth_id)?;
         if let Some(old) = &existing {
             // Only the HipChat that created an oauthId may replace it.
             if old.capabilities_url != payload.capabilities_url {
                 return Err(InstallError::ForeignReplace(payload.oauth_id));
+            }
+        } else {
+            let held = self
+                .store
+                .installations()?
+                .iter()
+                .filter(|i| Url::parse(&i.capabilities_url).is_ok_and(|u| u.origin() == origin))
+                .count();
+            if held >= MAX_INSTALLATIONS_PER_HIPCHAT {
+                return Err(InstallError::TooManyInstallations(
+                    origin.ascii_serialization(),
+                ));
             }
         }
         let endpoints = self.endpoints(&payload.capabilities_url).await?;
@@ -162,14 +252,15 @@ impl Installer {
             installed_at_ms: self.clock.now().timestamp_millis(),
             revoked_at: None,
         };
-        // A reinstall without updateCallbackUrl leaves the previous oauthId orphaned (§13.8):
-        // remove older installations of the same HipChat, group and room.
+        // A reinstall without updateCallbackUrl leaves the previous oauthId orphaned (§13.8).
+        // The payload's roomId is unsigned, so an older installation of the same HipChat, group
+        // and room is removed only once HipChat refuses that installation's own credentials.
         for orphan in self.store.installations()? {
             let same_place = orphan.capabilities_url == installation.capabilities_url
                 && orphan.group_id == installation.group_id
                 && orphan.room_id == installation.room_id
                 && orphan.oauth_id != installation.oauth_id;
-            if same_place {
+            if same_place && self.refused_by_hipchat(&orphan).await {
                 tracing::info!(oauth_id = %orphan.oauth_id, "removing installation replaced by a reinstall");
                 self.store
                     .delete_installation_data(&orphan.oauth_id, self.clock.unix())
@@ -236,22 +327,9 @@ impl Installer {
             }
             return Err(InstallError::Unknown(oauth_id.to_owned()));
         };
-        let answer = self
-            .client
-            .request_token(
-                &installation.token_url,
-                &installation.oauth_id,
-                &installation.oauth_secret,
-                self.descriptor.scopes(),
-            )
-            .await;
-        match answer {
-            Err(HipChatError::Unauthorized(_)) => {}
-            Err(HipChatError::Rejected {
-                status: 400,
-                message,
-            }) if message.contains("invalid_client") => {}
-            Ok(_) => return Err(InstallError::StillGranted(oauth_id.to_owned())),
+        match self.credentials_refused(&installation).await {
+            Ok(true) => {}
+            Ok(false) => return Err(InstallError::StillGranted(oauth_id.to_owned())),
             Err(e) => return Err(InstallError::HipChatUnreachable(e)),
         }
         self.store
@@ -309,6 +387,40 @@ impl Installer {
         Ok(redirect.to_string())
     }
 
+    /// Whether HipChat's token endpoint refuses the installation's own credentials: the only
+    /// proof that HipChat removed it.
+    async fn credentials_refused(&self, installation: &Installation) -> Result<bool, HipChatError> {
+        let answer = self
+            .client
+            .request_token(
+                &installation.token_url,
+                &installation.oauth_id,
+                &installation.oauth_secret,
+                self.descriptor.scopes(),
+            )
+            .await;
+        match answer {
+            Err(HipChatError::Unauthorized(_)) => Ok(true),
+            Err(HipChatError::Rejected {
+                status: 400,
+                message,
+            }) if message.contains("invalid_client") => Ok(true),
+            Ok(_) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Self::credentials_refused`] for the orphan clean-up: anything but a refusal keeps it.
+    async fn refused_by_hipchat(&self, orphan: &Installation) -> bool {
+        match self.credentials_refused(orphan).await {
+            Ok(refused) => refused,
+            Err(e) => {
+                tracing::warn!(oauth_id = %orphan.oauth_id, error = %e, "cannot confirm a replaced installation; keeping it");
+                false
+            }
+        }
+    }
+
     /// Fetches and checks HipChat's capabilities document.
     async fn endpoints(&self, capabilities_url: &str) -> Result<Endpoints, InstallError> {
         let caps = self
@@ -316,10 +428,19 @@ impl Installer {
             .capabilities(capabilities_url)
             .await
             .map_err(|e| match e {
-                HipChatError::Decode { message, .. } => InstallError::CapabilitiesInvalid(message),
+                // Never the parser's words: they quote the answer, and a stranger chose the URL.
+                HipChatError::Decode { .. } => {
+                    InstallError::CapabilitiesInvalid("not a HipChat capabilities document".into())
+                }
                 other => InstallError::CapabilitiesUnreachable(other),
             })?;
-        endpoints_of(capabilities_url, &caps)
+        let endpoints = endpoints_of(capabilities_url, &caps)?;
+        for url in [&endpoints.token_url, &endpoints.api_url] {
+            if let Ok(url) = Url::parse(url) {
+                self.client.policy().check(&url).await?;
+            }
+        }
+        Ok(endpoints)
     }
 }
 

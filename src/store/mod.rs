@@ -407,9 +407,10 @@ mod tests {
     async fn the_default_connection_owner_follows_every_change() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
+        let hipchat = url::Url::parse("http://hipchat.test").unwrap().origin();
         let owner = |store: &Store| {
             store
-                .default_connection_owner()
+                .default_connection_owner(&hipchat)
                 .unwrap()
                 .map(|i| i.oauth_id)
         };
@@ -420,6 +421,11 @@ mod tests {
             store.put_installation(&mut batch, &i);
             store.apply(batch).unwrap();
         };
+        // Another HipChat's global installation, installed first, never owns it.
+        let mut stranger = installation("stranger", None, 1);
+        stranger.capabilities_url = "http://evil.test/v2/capabilities".into();
+        put(stranger);
+        assert_eq!(owner(&store), None);
         put(installation("room-later", Some(2), 20));
         assert_eq!(owner(&store).as_deref(), Some("room-later"));
         put(installation("room-earlier", Some(1), 10));

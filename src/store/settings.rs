@@ -140,16 +140,22 @@ impl Store {
         }
     }
 
-    /// The installation the default dynaBOARD connection belongs to (DESIGN.md): the global
-    /// one, else the earliest installed, among active installations without their own
-    /// connection. Cached until an installation or settings change, because the public
+    /// The installation the default dynaBOARD connection belongs to (DESIGN.md): among the
+    /// active installations of the HipChat at `owner` without their own connection, the global
+    /// one, else the earliest installed. The owner is fixed for the life of the process. Cached until an installation or settings change, because the public
     /// `/dynaboard/chat/status` asks on every page view of dynaBOARD and the answer would
     /// otherwise read every installation.
-    pub fn default_connection_owner(&self) -> StoreResult<Option<Installation>> {
+    pub fn default_connection_owner(
+        &self,
+        owner: &url::Origin,
+    ) -> StoreResult<Option<Installation>> {
         self.inner.default_owner.get(|| {
             let mut candidates = Vec::new();
             for installation in self.installations()? {
-                if installation.is_active()
+                let of_owner = url::Url::parse(&installation.capabilities_url)
+                    .is_ok_and(|u| u.origin() == *owner);
+                if of_owner
+                    && installation.is_active()
                     && self.settings(&installation.oauth_id)?.connection.is_none()
                 {
                     candidates.push(installation);

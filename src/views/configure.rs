@@ -89,7 +89,7 @@ struct ConfigPage<'a> {
 }
 
 impl ConfigForm {
-    fn of(settings: &Settings, views: &Views) -> ConfigForm {
+    fn of(settings: &Settings, oauth_id: &str, views: &Views) -> ConfigForm {
         let days = DAYS
             .iter()
             .enumerate()
@@ -123,7 +123,7 @@ impl ConfigForm {
             default_dynaboard: views
                 .services
                 .issues
-                .default_connection()
+                .default_connection(oauth_id)
                 .map(|c| c.url.as_str().trim_end_matches('/').to_owned()),
             notification_room: match &settings.notification_room {
                 Some(RoomRef::Id(id)) => id.to_string(),
@@ -217,7 +217,7 @@ pub async fn show(State(views): State<Views>, caller: Caller) -> Result<Response
     render(
         &views,
         &caller,
-        ConfigForm::of(&settings, &views),
+        ConfigForm::of(&settings, &caller.installation.oauth_id, &views),
         HashMap::new(),
         false,
     )
@@ -234,11 +234,15 @@ pub async fn save(
     require_admin(&views, &caller).await?;
     let oauth_id = caller.installation.oauth_id.clone();
     let old = views.services.store.settings(&oauth_id)?;
-    let (form, result) = validate(&fields, &old, &views);
+    let (form, result) = validate(&fields, &old, &oauth_id, &views);
     let new = match result {
         Ok(new) => new,
         Err(errors) => return render(&views, &caller, form, errors, false),
     };
+    if let Some(refused) = refused_address(&views, &old, &new).await {
+        let errors = HashMap::from([("dynaboard_url", refused)]);
+        return render(&views, &caller, form, errors, false);
+    }
     let mut batch = Batch::new();
     views
         .services
@@ -253,10 +257,21 @@ pub async fn save(
     render(
         &views,
         &caller,
-        ConfigForm::of(&new, &views),
+        ConfigForm::of(&new, &oauth_id, &views),
         HashMap::new(),
         true,
     )
+}
+
+/// Why a newly entered dynaBOARD URL may not be called (DESIGN.md "Outbound addresses"), if so.
+async fn refused_address(views: &Views, old: &Settings, new: &Settings) -> Option<String> {
+    let own = new.connection.as_ref()?;
+    if old.connection.as_ref().is_some_and(|o| o.url == own.url) {
+        return None;
+    }
+    let url = url::Url::parse(&own.url).ok()?;
+    let policy = views.services.issues.client().policy();
+    policy.check(&url).await.err().map(|e| e.to_string())
 }
 
 /// The form's token: the `signed_request` field, else `Authorization: JWT`.
@@ -290,12 +305,13 @@ fn form_caller(
 fn validate(
     fields: &HashMap<String, String>,
     old: &Settings,
+    oauth_id: &str,
     views: &Views,
 ) -> (ConfigForm, Result<Settings, HashMap<&'static str, String>>) {
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
     let checked = |k: &str| fields.get(k).is_some_and(|v| v == "on" || v == "true");
     let mut errors: HashMap<&'static str, String> = HashMap::new();
-    let mut form = ConfigForm::of(old, views);
+    let mut form = ConfigForm::of(old, oauth_id, views);
     form.dynaboard_url = get("dynaboard_url").trim().to_owned();
     form.webhook_secret = get("webhook_secret").to_owned();
     form.notification_room = get("notification_room").trim().to_owned();
@@ -537,7 +553,12 @@ pub async fn check_connection(
         .connection;
     let url = request.dynaboard_url.trim();
     let target = if url.is_empty() {
-        views.services.issues.default_connection().cloned().map(Ok)
+        views
+            .services
+            .issues
+            .default_connection(&installation.oauth_id)
+            .cloned()
+            .map(Ok)
     } else {
         let token = match (request.dynaboard_token.as_str(), &saved) {
             ("", Some(s)) => s.token.clone(),

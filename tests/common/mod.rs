@@ -148,7 +148,7 @@ impl World {
             }
         });
         let data = tempfile::tempdir().unwrap();
-        let addon = start_addon(None, &options, data.path().to_path_buf()).await;
+        let addon = start_addon(None, &options, data.path().to_path_buf(), &sandbox_url).await;
         World {
             sandbox,
             running: Some(addon),
@@ -221,7 +221,8 @@ impl World {
     pub async fn start_addon_again(&mut self) {
         let addr = self.stopped_at.take().expect("add-on was stopped");
         let data = self.data.path().to_path_buf();
-        self.running = Some(start_addon(Some(addr), &self.options, data).await);
+        self.running =
+            Some(start_addon(Some(addr), &self.options, data, self.sandbox.base_url()).await);
     }
 
     /// POSTs a room message webhook signed with `secret`, exactly as HipChat would; returns
@@ -380,13 +381,21 @@ impl Drop for World {
 }
 
 /// Starts an add-on on `addr` (or a free port) in a runtime of its own.
-async fn start_addon(addr: Option<SocketAddr>, options: &Options, data_dir: PathBuf) -> Addon {
+/// Starts the add-on; the sandbox at `hipchat` is the HipChat allowed to install (and owner of
+/// the default dynaBOARD connection) unless the options name others.
+async fn start_addon(
+    addr: Option<SocketAddr>,
+    options: &Options,
+    data_dir: PathBuf,
+    hipchat: &str,
+) -> Addon {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     let raw = options.raw.clone();
+    let hipchat = hipchat.to_owned();
     let limits = options.limits;
     let clock = options.clock.clone().unwrap_or_else(Clock::system);
     let started = runtime.spawn(async move {
@@ -407,6 +416,7 @@ async fn start_addon(addr: Option<SocketAddr>, options: &Options, data_dir: Path
         let raw = RawConfig {
             addr: Some(addr.to_string()),
             data_dir: Some(data_dir.display().to_string()),
+            hipchat_origins: raw.hipchat_origins.clone().or(Some(hipchat)),
             resources: raw
                 .resources
                 .clone()

@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
+pub mod policy;
+
+pub use policy::OutboundPolicy;
+
 /// Installs rustls' crypto provider once per process (reqwest is built without a default one).
 pub fn init_tls() {
     // A second install returns Err because one is already there, which is what we want.
@@ -13,6 +17,15 @@ pub fn init_tls() {
 /// A client with a total timeout, no redirects (a redirect could leave the allowed host),
 /// and no proxies from the environment (what we call must be exactly what we resolved).
 pub fn client(timeout: Duration) -> reqwest::Client {
+    build(builder(timeout))
+}
+
+/// [`client`] whose name resolution keeps to the outbound `policy`: the add-on's own clients.
+pub fn guarded_client(timeout: Duration, policy: &OutboundPolicy) -> reqwest::Client {
+    build(builder(timeout).dns_resolver(policy.resolver()))
+}
+
+fn builder(timeout: Duration) -> reqwest::ClientBuilder {
     init_tls();
     reqwest::Client::builder()
         .timeout(timeout)
@@ -21,6 +34,10 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .no_proxy()
         .user_agent(concat!("hipboard/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(64)
+}
+
+fn build(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    builder
         .build()
         .unwrap_or_else(|e| panic!("HTTP client cannot be built (TLS setup): {e}"))
 }
