@@ -105,7 +105,12 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
     let app = App::build(config, Clock::system()).map_err(|e| e.to_string())?;
     app.start_background().map_err(|e| e.to_string())?;
     let router = app.router();
-    let addon_task = tokio::spawn(async move { axum::serve(addon_listener, router).await });
+    let addon_task = tokio::spawn(server::serve_guarded(
+        addon_listener,
+        router,
+        server::ConnectionLimits::default(),
+        std::future::pending(),
+    ));
 
     for room in sandbox.rooms() {
         sandbox

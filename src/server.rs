@@ -13,6 +13,89 @@ const DRAIN_DEADLINE: Duration = Duration::from_secs(10);
 /// so a load balancer notices.
 const DRAIN_NOTICE: Duration = Duration::from_secs(1);
 
+/// What one client may take of the server's connections.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Open connections at once; further ones wait in the listen backlog, costing no descriptor.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers (a slow-header client is cut off).
+    pub header_read_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 4096,
+            header_read_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets open requests finish.
+///
+/// Unlike `axum::serve`, it bounds the connections and the time to send headers: without
+/// these, slow-header connections stay open until the process runs out of descriptors.
+pub async fn serve_guarded(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // A slot before accepting: over the limit, connections wait in the kernel's backlog.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors and the like: pause instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_DEADLINE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("open connections did not finish before the deadline");
+    }
+}
+
 /// Binds `addr`, or says which setting is at fault.
 pub async fn bind(setting: &str, addr: SocketAddr) -> Result<TcpListener, String> {
     TcpListener::bind(addr)
@@ -32,14 +115,17 @@ pub async fn serve(app: App) -> Result<(), String> {
     );
     let app = std::sync::Arc::new(app);
     let draining = app.clone();
-    axum::serve(listener, app.router())
-        .with_graceful_shutdown(async move {
+    serve_guarded(
+        listener,
+        app.router(),
+        ConnectionLimits::default(),
+        async move {
             shutdown_signal().await;
             draining.begin_draining();
             tokio::time::sleep(DRAIN_NOTICE).await;
-        })
-        .await
-        .map_err(|e| format!("server failed: {e}"))?;
+        },
+    )
+    .await;
     drain(&app).await;
     tracing::info!("stopped");
     Ok(())

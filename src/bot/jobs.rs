@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Bot, CONFLICT_RETRIES, INBOX_CAPACITY};
+use super::{Bot, CONFLICT_RETRIES, INBOX_CAPACITY, INBOX_PER_INSTALLATION};
 use crate::config::RoomRef;
 use crate::error::ApiError;
 use crate::handlers::event::{self, EventJob};
@@ -12,6 +12,7 @@ use crate::handlers::{self, Call, Conversation, HandlerError, Outcome};
 use crate::hipchat::message::{escape, html};
 use crate::hipchat::retry::OUTBOX_BACKOFF;
 use crate::hipchat::wire::{Color, Notification};
+use crate::runtime::lanes::Step;
 use crate::runtime::outbox::Staged;
 use crate::store::{Batch, Queue, QueueId, StoreError};
 
@@ -42,7 +43,7 @@ pub enum Job {
 
 impl Job {
     /// Jobs of one lane run in order: one lane per installation and room.
-    fn lane(&self) -> (String, String) {
+    pub(super) fn lane(&self) -> (String, String) {
         match self {
             Job::Command(c) => (
                 c.conversation.oauth_id.clone(),
@@ -59,10 +60,44 @@ impl Job {
     }
 }
 
+/// Failed runs per job in memory (a restart starts again from one, as before).
+#[derive(Default)]
+pub(super) struct Attempts(std::sync::Mutex<std::collections::HashMap<QueueId, u32>>);
+
+impl Attempts {
+    /// Counts one more failed run of `id`; returns the count.
+    fn count(&self, id: QueueId) -> u32 {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(id).or_insert(0);
+        *n += 1;
+        *n
+    }
+
+    /// Drops the count of a job that finished.
+    fn forget(&self, id: QueueId) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    }
+}
+
 impl Bot {
     /// Adds a job to `batch` (which may hold a claim and other writes), commits, and starts it.
     /// `Ok(false)` when a claim in the batch was already held: a duplicate, acknowledged.
     pub async fn accept(&self, mut batch: Batch, job: Job) -> Result<bool, ApiError> {
+        let lane = job.lane();
+        let installation = lane.0.as_str();
+        // An installation's own quota first, so that one tenant's flood is refused long before
+        // the shared inbox fills and everyone else would be refused with it.
+        if self.inbox.pending_of(installation) >= INBOX_PER_INSTALLATION
+            || self.outbox.over_quota(installation)
+        {
+            tracing::warn!(
+                oauth_id = installation,
+                "installation over its work quota; refusing work"
+            );
+            return Err(ApiError::Unavailable(
+                "busy: this installation has too much work queued; try again shortly".into(),
+            ));
+        }
         if self.inbox.len() >= INBOX_CAPACITY {
             tracing::warn!(pending = self.inbox.len(), "inbox full; refusing work");
             return Err(ApiError::Unavailable(
@@ -73,7 +108,7 @@ impl Bot {
         let id = store.enqueue(&mut batch, Queue::Inbox, &job)?;
         match store.commit(batch).await {
             Ok(()) => {
-                self.inbox.push(job.lane(), id);
+                self.inbox.push(lane, id);
                 Ok(true)
             }
             Err(StoreError::Duplicate(_)) => Ok(false),
@@ -91,25 +126,28 @@ impl Bot {
         Ok(n)
     }
 
-    pub(super) async fn run_job(&self, id: QueueId) {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let error = match self.try_run_job(id).await {
-                Ok(()) => return,
-                Err(e) => e,
-            };
-            match error {
-                HandlerError::Unavailable(reason) if attempt < MAX_ATTEMPTS => {
-                    let wait = OUTBOX_BACKOFF.delay(attempt);
-                    tracing::info!(job = id.0, attempt, ?wait, %reason, "job postponed");
-                    tokio::time::sleep(wait).await;
-                }
-                other => {
-                    // The job stays in the inbox and runs again after a restart.
-                    tracing::error!(job = id.0, error = %other, "job failed");
-                    return;
-                }
+    /// One run of a job; a job whose outside service is down asks to run again later, and
+    /// its lane waits for it without holding a worker slot.
+    pub(super) async fn run_job(&self, id: QueueId, attempts: &Attempts) -> Step {
+        let error = match self.try_run_job(id).await {
+            Ok(()) => {
+                attempts.forget(id);
+                return Step::Done;
+            }
+            Err(e) => e,
+        };
+        let attempt = attempts.count(id);
+        match error {
+            HandlerError::Unavailable(reason) if attempt < MAX_ATTEMPTS => {
+                let wait = OUTBOX_BACKOFF.delay(attempt);
+                tracing::info!(job = id.0, attempt, ?wait, %reason, "job postponed");
+                Step::Later(wait)
+            }
+            other => {
+                // The job stays in the inbox and runs again after a restart.
+                tracing::error!(job = id.0, error = %other, "job failed");
+                attempts.forget(id);
+                Step::Done
             }
         }
     }

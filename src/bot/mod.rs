@@ -21,7 +21,7 @@ use crate::dispatch::{Access, Registry};
 use crate::error::ApiError;
 use crate::handlers::{self, Call, Conversation, Mode, Outcome, Person, Services};
 use crate::hipchat::wire::{Notification, RoomMessageItem, Sender};
-use crate::runtime::lanes::Lanes;
+use crate::runtime::lanes::{Lanes, Step};
 use crate::runtime::locks::KeyedLocks;
 use crate::runtime::outbox::{Outbox, Staged};
 use crate::store::{Batch, QueueId, StoreError};
@@ -30,6 +30,12 @@ use crate::store::{Batch, QueueId, StoreError};
 pub const CLAIM_TTL_SECS: i64 = 30 * 60;
 /// Deferred jobs accepted but not finished, at most; beyond it webhooks get 503.
 pub const INBOX_CAPACITY: usize = 10_000;
+/// Longest message id accepted (HipChat's are 36-character UUIDs).
+pub const MAX_MESSAGE_ID: usize = 128;
+/// Jobs one installation may have waiting; beyond it only that installation is refused.
+pub const INBOX_PER_INSTALLATION: usize = 1_000;
+/// Jobs of one installation running at once: the others keep the rest of the workers.
+const JOB_CONCURRENCY_PER_INSTALLATION: usize = 4;
 /// Concurrent deferred jobs across rooms.
 const JOB_CONCURRENCY: usize = 16;
 /// Attempts at committing when a concurrent change invalidated a handler's reads.
@@ -73,14 +79,22 @@ impl Bot {
     pub fn new(services: Services, outbox: Outbox) -> Arc<Bot> {
         Arc::new_cyclic(|weak: &std::sync::Weak<Bot>| {
             let weak = weak.clone();
-            let inbox = Lanes::new("inbox", JOB_CONCURRENCY, move |_lane, id: QueueId| {
-                let bot = weak.upgrade();
-                async move {
-                    if let Some(bot) = bot {
-                        bot.run_job(id).await;
+            let attempts = Arc::new(jobs::Attempts::default());
+            let inbox = Lanes::new(
+                "inbox",
+                JOB_CONCURRENCY,
+                JOB_CONCURRENCY_PER_INSTALLATION,
+                move |_lane, id: QueueId| {
+                    let bot = weak.upgrade();
+                    let attempts = attempts.clone();
+                    async move {
+                        match bot {
+                            Some(bot) => bot.run_job(id, &attempts).await,
+                            None => Step::Done,
+                        }
                     }
-                }
-            });
+                },
+            );
             Bot {
                 services,
                 outbox,
@@ -130,6 +144,13 @@ impl Bot {
         };
         if !matches!(message.kind.as_str(), "message" | "guest_access") {
             return Ok(None);
+        }
+        // The id becomes a stored dedupe key: HipChat's are UUIDs, so anything long is refused
+        // rather than stored (a flood of huge ids would cost memory and disk).
+        if message.id.is_empty() || message.id.len() > MAX_MESSAGE_ID {
+            return Err(ApiError::BadRequest(format!(
+                "message id must be 1 to {MAX_MESSAGE_ID} bytes"
+            )));
         }
         let Some(hit) = self.services.registry.dispatch(&message.message) else {
             return Ok(None);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::lanes::Lanes;
+use super::lanes::{Lanes, Step};
 use super::pacer::{Pacer, RateLimits};
 use crate::clock::Clock;
 use crate::hipchat::client::{Api, HipChatClient, HipChatError, RoomKey};
@@ -22,6 +22,10 @@ use crate::store::{Batch, Queue, QueueId, Store, StoreResult};
 const MAX_ATTEMPTS: u32 = 300;
 /// Concurrent HipChat calls across rooms.
 const CONCURRENCY: usize = 32;
+/// Concurrent HipChat calls of one installation: the others keep the rest.
+const CONCURRENCY_PER_INSTALLATION: usize = 8;
+/// Calls one installation may have waiting: beyond it, its new work is refused (others' is not).
+pub const QUOTA_PER_INSTALLATION: usize = 2_000;
 /// Messages of history searched for a notification that may already have been sent.
 const HISTORY_WINDOW: u32 = 1000;
 /// Tolerated difference between our clock and HipChat's when matching history.
@@ -113,10 +117,15 @@ impl Outbox {
             newest_glance: Default::default(),
         });
         let worker = inner.clone();
-        let lanes = Lanes::new("outbox", CONCURRENCY, move |lane: Lane, id: QueueId| {
-            let inner = worker.clone();
-            async move { inner.deliver(lane, id).await }
-        });
+        let lanes = Lanes::new(
+            "outbox",
+            CONCURRENCY,
+            CONCURRENCY_PER_INSTALLATION,
+            move |lane: Lane, id: QueueId| {
+                let inner = worker.clone();
+                async move { inner.deliver(lane, id).await }
+            },
+        );
         Outbox { inner, lanes }
     }
 
@@ -179,6 +188,11 @@ impl Outbox {
         self.lanes.len()
     }
 
+    /// Whether installation `oauth_id` has as many calls waiting as it may.
+    pub fn over_quota(&self, oauth_id: &str) -> bool {
+        self.lanes.pending_of(oauth_id) >= QUOTA_PER_INSTALLATION
+    }
+
     /// Waits until everything released so far has been delivered or given up.
     pub async fn wait_idle(&self) {
         self.lanes.wait_idle().await;
@@ -186,18 +200,29 @@ impl Outbox {
 }
 
 impl Inner {
-    async fn deliver(&self, lane: Lane, id: QueueId) {
-        if let Err(e) = self.try_deliver(&lane, id).await {
-            // Storage failed: the entry stays stored and is retried on the next start.
-            tracing::error!(oauth_id = %lane.0, room = lane.1, error = %e, "outbox storage failed");
+    async fn deliver(&self, lane: Lane, id: QueueId) -> Step {
+        match self.try_deliver(&lane, id).await {
+            Ok(None) => Step::Done,
+            Ok(Some(wait)) => Step::Later(wait),
+            Err(e) => {
+                // Storage failed: the entry stays stored and is retried on the next start.
+                tracing::error!(oauth_id = %lane.0, room = lane.1, error = %e, "outbox storage failed");
+                Step::Done
+            }
         }
     }
 
-    async fn try_deliver(&self, lane: &Lane, id: QueueId) -> StoreResult<()> {
+    /// One delivery attempt: `Some(wait)` to try again after the wait (a rate limit's or a
+    /// backoff's), which the lane spends without a slot.
+    async fn try_deliver(
+        &self,
+        lane: &Lane,
+        id: QueueId,
+    ) -> StoreResult<Option<std::time::Duration>> {
         let mut fresh_token_tried = false;
         loop {
             let Some(mut entry) = self.store.queued_entry::<OutboxEntry>(Queue::Outbox, id)? else {
-                return Ok(());
+                return Ok(None);
             };
             if self.superseded(lane, id, &entry) {
                 return self.finish(id).await;
@@ -211,6 +236,17 @@ impl Inner {
             };
             let result = match self.tokens.get(&installation).await {
                 Ok(token) => {
+                    let posts_message = matches!(entry.call, Outbound::Notification { .. });
+                    // Held until the answer is in: the call's place in the window is when it
+                    // finished. A call that does not fit waits without a slot.
+                    let _permit =
+                        match self
+                            .pacer
+                            .try_admit(&entry.oauth_id, entry.room_id, posts_message)
+                        {
+                            Ok(permit) => permit,
+                            Err(wait) => return Ok(Some(wait)),
+                        };
                     let api = Api::of(&installation, &token);
                     match self.settle_in_flight(api, id, &mut entry).await? {
                         Ok(true) => return self.finish(id).await,
@@ -244,7 +280,7 @@ impl Inner {
                     let mut batch = Batch::new();
                     self.store.requeue(&mut batch, Queue::Outbox, id, &entry);
                     self.store.apply(batch)?;
-                    tokio::time::sleep(wait).await;
+                    return Ok(Some(wait));
                 }
                 _ => {
                     tracing::error!(oauth_id = %lane.0, room = lane.1, attempts = entry.attempts, error = %error, call = ?entry.call, "HipChat call given up");
@@ -316,12 +352,6 @@ impl Inner {
     }
 
     async fn call(&self, api: Api<'_>, entry: &OutboxEntry) -> Result<(), HipChatError> {
-        let posts_message = matches!(entry.call, Outbound::Notification { .. });
-        // Held until the answer is in: the call's place in the window is when it finished.
-        let _permit = self
-            .pacer
-            .admit(&entry.oauth_id, entry.room_id, posts_message)
-            .await;
         match &entry.call {
             Outbound::Notification { notification } => {
                 self.client
@@ -338,9 +368,10 @@ impl Inner {
     /// it back, a glance push is simply repeated (it shows the same state), and a notification
     /// was marked in flight before it was sent, so it is looked up in HipChat's history, not
     /// sent again. Sparing this fsync halves the flushes per webhook.
-    async fn finish(&self, id: QueueId) -> StoreResult<()> {
+    async fn finish(&self, id: QueueId) -> StoreResult<Option<std::time::Duration>> {
         let mut batch = Batch::new();
         self.store.dequeue(&mut batch, Queue::Outbox, id);
-        self.store.apply(batch)
+        self.store.apply(batch)?;
+        Ok(None)
     }
 }

@@ -81,6 +81,22 @@ impl Pacer {
     /// Waits until a call fits: always the installation's window, and the room's window too when
     /// the call posts a message. Hold the permit while making the call and drop it after.
     pub async fn admit(&self, oauth_id: &str, room_id: i64, posts_message: bool) -> Permit<'_> {
+        loop {
+            match self.try_admit(oauth_id, room_id, posts_message) {
+                Ok(permit) => return permit,
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
+    /// A permit when the call fits now, else how long until it may: the caller decides how to
+    /// wait (the outbox gives its worker slot back meanwhile).
+    pub fn try_admit(
+        &self,
+        oauth_id: &str,
+        room_id: i64,
+        posts_message: bool,
+    ) -> Result<Permit<'_>, Duration> {
         let mut keys = vec![format!("i/{oauth_id}")];
         let mut limits = vec![(
             self.limits.per_installation,
@@ -90,36 +106,31 @@ impl Pacer {
             keys.push(format!("r/{room_id}"));
             limits.push((self.limits.per_room, self.limits.room_window));
         }
-        loop {
-            let wait = {
-                let mut windows = self.lock();
-                let now = Instant::now();
-                let wait = keys
-                    .iter()
-                    .zip(&limits)
-                    .map(|(key, (limit, window))| {
-                        wait_for(windows.by_key.get_mut(key), now, *limit, *window)
-                    })
-                    .max()
-                    .unwrap_or_default();
-                if wait.is_zero() {
-                    let id = windows.next_id;
-                    windows.next_id += 1;
-                    for key in &keys {
-                        let slot = Slot { id, finished: None };
-                        windows.by_key.entry(key.clone()).or_default().push(slot);
-                    }
-                    self.forget_idle_keys(&mut windows, now);
-                    return Permit {
-                        pacer: self,
-                        keys,
-                        id,
-                    };
-                }
-                wait
-            };
-            tokio::time::sleep(wait).await;
+        let mut windows = self.lock();
+        let now = Instant::now();
+        let wait = keys
+            .iter()
+            .zip(&limits)
+            .map(|(key, (limit, window))| {
+                wait_for(windows.by_key.get_mut(key), now, *limit, *window)
+            })
+            .max()
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            return Err(wait);
         }
+        let id = windows.next_id;
+        windows.next_id += 1;
+        for key in &keys {
+            let slot = Slot { id, finished: None };
+            windows.by_key.entry(key.clone()).or_default().push(slot);
+        }
+        self.forget_idle_keys(&mut windows, now);
+        Ok(Permit {
+            pacer: self,
+            keys,
+            id,
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
