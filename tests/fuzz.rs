@@ -119,6 +119,7 @@ proptest! {
         let claims = Claims {
             iss: "fuzz".into(), sub: Some("2".into()), prn: None, iat: 1_000, exp: 5_000, jti: None,
             context: JwtContext { room_id: Some(1), user_tz: None },
+            aud: None, session_exp: None,
         };
         let token = jwt::sign(&claims, &inst.oauth_secret).unwrap();
         // Change one character of the header or the claims (the signature's last character

@@ -498,3 +498,84 @@ async fn check_connection_says_precisely_what_is_wrong() {
         );
     }
 }
+
+/// The claims of a JWT, unverified (the test only reads what the add-on issued).
+fn claims_of(token: &str) -> Value {
+    use base64::Engine;
+    let middle = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(middle)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_tokens_are_refused_as_webhook_tokens_and_never_outlive_hipchats() {
+    let clock = hipboard::clock::Clock::fixed(chrono::Utc::now());
+    let world = World::start_with(common::Options {
+        clock: Some(clock.clone()),
+        ..Default::default()
+    })
+    .await;
+    let installed = world.install_in("Support").await;
+    let hipchat_token = world
+        .sandbox
+        .sign_for(&installed.oauth_id, 1, Some(installed.room_id))
+        .unwrap();
+    let hipchat_exp = claims_of(&hipchat_token)["exp"].as_i64().unwrap();
+    let (_, _, html) = view(&world, &installed, 1, "/views/sidebar").await;
+    let first = page_token(&html);
+
+    // A member forging "/incident" as the admin who opened the page: refused.
+    let body = json!({
+        "event": "room_message", "oauth_client_id": installed.oauth_id, "webhook_id": 1,
+        "item": {
+            "message": {"id": uuid::Uuid::new_v4().to_string(), "type": "message",
+                        "message": "/incident Forged", "from": {"id": 1, "name": "Ada", "mention_name": "Ada"}},
+            "room": {"id": installed.room_id, "name": "Support"}
+        }
+    });
+    let response = world
+        .http
+        .post(format!("{}/webhooks/room-message", world.addon().url))
+        .header("Authorization", format!("JWT {first}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("not a HipChat token"), "{text}");
+    assert_eq!(world.store().incident_count(&installed.oauth_id), 0);
+
+    // Renewing through a page (a view opened with the page's token) keeps the HipChat session's end.
+    let renewed_page = world
+        .http
+        .get(format!(
+            "{}/views/sidebar?signed_request={first}",
+            world.addon().url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let second = page_token(&renewed_page);
+    for token in [&first, &second] {
+        let claims = claims_of(token);
+        assert!(claims["exp"].as_i64().unwrap() <= hipchat_exp, "{claims}");
+        assert_eq!(claims["hipboard_session_exp"], json!(hipchat_exp));
+    }
+    // Once the HipChat token has expired, the page's tokens are refused too.
+    clock.set(chrono::DateTime::from_timestamp(hipchat_exp + 120, 0).unwrap());
+    let (status, _) = call(
+        &world,
+        reqwest::Method::GET,
+        "/views/api/incidents",
+        &second,
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+}

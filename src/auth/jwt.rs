@@ -51,7 +51,13 @@ pub enum AuthError {
     /// The token's room or user does not match the request.
     #[error("JWT does not cover this request: {0}")]
     WrongContext(&'static str),
+    /// One of the add-on's own page tokens where only HipChat's tokens are accepted.
+    #[error("this is a token the add-on issued to its pages, not a HipChat token")]
+    PageToken,
 }
+
+/// The audience of the add-on's own page tokens: HipChat's tokens carry no such audience.
+pub const PAGE_AUDIENCE: &str = "hipboard:page";
 
 /// The claims HipChat puts in its JWTs, as we read them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +90,17 @@ pub struct Claims {
     /// `{room_id, user_tz}`.
     #[serde(default)]
     pub context: JwtContext,
+    /// Audience: [`PAGE_AUDIENCE`] on the add-on's own page tokens, absent on HipChat's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Value>,
+    /// On page tokens: the `exp` of the HipChat token that opened the page. No page token
+    /// outlives it, however often it is renewed.
+    #[serde(
+        default,
+        rename = "hipboard_session_exp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_exp: Option<i64>,
 }
 
 /// `context` claim.
@@ -105,6 +122,24 @@ impl Claims {
     /// The acting user: `sub`, else `prn`.
     pub fn user_id(&self) -> Option<&str> {
         self.sub.as_deref().or(self.prn.as_deref())
+    }
+
+    /// Whether the add-on issued this token to one of its pages (not HipChat).
+    pub fn is_page_token(&self) -> bool {
+        match &self.aud {
+            Some(Value::String(a)) => a == PAGE_AUDIENCE,
+            Some(Value::Array(all)) => all.iter().any(|a| a.as_str() == Some(PAGE_AUDIENCE)),
+            _ => false,
+        }
+    }
+
+    /// When the session this token belongs to ends: a HipChat token's own `exp`, or the one
+    /// a page token carries from the HipChat token that opened the page.
+    pub fn session_end(&self) -> i64 {
+        match self.session_exp {
+            Some(end) if self.is_page_token() => end,
+            _ => self.exp,
+        }
     }
 }
 
@@ -172,10 +207,11 @@ pub fn verify(token: &str, installation: &Installation, now: i64) -> Result<Clai
     let key = DecodingKey::from_secret(installation.oauth_secret.as_bytes());
     let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(map_jwt_error)?;
     let claims = data.claims;
-    if claims.exp + LEEWAY_SECS < now {
+    // Saturating: an `exp` near i64::MAX must not wrap around into the past (or panic).
+    if claims.exp.saturating_add(LEEWAY_SECS) < now || claims.session_end() < now {
         return Err(AuthError::Expired);
     }
-    if claims.iat > now + LEEWAY_SECS {
+    if claims.iat > now.saturating_add(LEEWAY_SECS) {
         return Err(AuthError::NotYetValid);
     }
     Ok(claims)
@@ -268,7 +304,38 @@ mod tests {
                 room_id: Some(7),
                 user_tz: None,
             },
+            aud: None,
+            session_exp: None,
         }
+    }
+
+    #[test]
+    fn extreme_times_neither_wrap_nor_panic() {
+        let inst = installation();
+        let far = sign(&claims(1000, i64::MAX), &inst.oauth_secret).unwrap();
+        assert!(verify(&far, &inst, 2000).is_ok());
+        let past = sign(&claims(0, 1), &inst.oauth_secret).unwrap();
+        assert_eq!(verify(&past, &inst, i64::MAX), Err(AuthError::Expired));
+        let negative = sign(&claims(i64::MIN, i64::MIN), &inst.oauth_secret).unwrap();
+        assert!(verify(&negative, &inst, 2000).is_err());
+        let future = sign(&claims(i64::MAX, i64::MAX), &inst.oauth_secret).unwrap();
+        assert_eq!(verify(&future, &inst, 2000), Err(AuthError::NotYetValid));
+    }
+
+    #[test]
+    fn a_page_token_ends_with_its_hipchat_session() {
+        let inst = installation();
+        let mut page = claims(1000, 9000);
+        page.aud = Some(Value::String(PAGE_AUDIENCE.into()));
+        page.session_exp = Some(3000);
+        let token = sign(&page, &inst.oauth_secret).unwrap();
+        assert!(verify(&token, &inst, 2999).unwrap().is_page_token());
+        assert_eq!(verify(&token, &inst, 3001), Err(AuthError::Expired));
+        // A HipChat token's session is its own exp; a stray session claim changes nothing.
+        let mut hipchat = claims(1000, 9000);
+        hipchat.session_exp = Some(10);
+        let token = sign(&hipchat, &inst.oauth_secret).unwrap();
+        assert!(!verify(&token, &inst, 5000).unwrap().is_page_token());
     }
 
     #[test]

@@ -128,6 +128,11 @@ where
         // Authenticate before reading the body: an unauthenticated caller costs no parsing.
         let token = token_in_parts(&parts)?;
         let (claims, installation) = Verifier::from_ref(state).verify(&token)?;
+        // Webhooks come from HipChat only: a page's own token (signed with the same secret)
+        // would let a page's user act as whoever opened the page.
+        if claims.is_page_token() {
+            return Err(AuthError::PageToken.into());
+        }
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|e| match e.status() {

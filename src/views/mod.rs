@@ -164,13 +164,17 @@ pub fn room_of(caller: &Caller) -> Result<i64, ApiError> {
 }
 
 /// A fresh token for the page's own calls: the caller's claims, newly issued, signed with the
-/// installation's secret.
+/// installation's secret, with the add-on's own audience (so it is refused where only HipChat's
+/// tokens belong) and never past the end of the HipChat token that opened the page.
 pub fn page_token(caller: &Caller, clock: &Clock) -> Result<String, ApiError> {
     let now = clock.unix();
+    let session_end = caller.claims.session_end();
     let claims = Claims {
         iat: now,
-        exp: now + PAGE_TOKEN_SECS,
+        exp: now.saturating_add(PAGE_TOKEN_SECS).min(session_end),
         jti: Some(uuid::Uuid::new_v4().simple().to_string()),
+        aud: Some(serde_json::Value::String(jwt::PAGE_AUDIENCE.into())),
+        session_exp: Some(session_end),
         ..caller.claims.clone()
     };
     Ok(jwt::sign(&claims, &caller.installation.oauth_secret)?)
