@@ -246,8 +246,15 @@ async fn reinstalls_replace_and_never_duplicate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsigned_delete_is_confirmed_with_hipchat_first() {
-    let world = World::start().await;
+    let start = chrono::Utc::now();
+    let clock = hipboard::clock::Clock::fixed(start);
+    let world = World::start_with(common::Options {
+        clock: Some(clock.clone()),
+        ..Default::default()
+    })
+    .await;
     let installed = world.install_in("Support").await;
+    let later = |secs: i64| clock.set(start + chrono::Duration::seconds(secs));
     let delete = |id: String| {
         let url = format!("{}/installed/{id}", world.addon().url);
         let http = world.http.clone();
@@ -257,6 +264,23 @@ async fn unsigned_delete_is_confirmed_with_hipchat_first() {
     // A spoofed DELETE while HipChat still grants the credentials: 409, nothing removed.
     assert_eq!(delete(installed.oauth_id.clone()).await, 409);
     assert!(stored(&world, &installed.oauth_id));
+    // Each confirmation costs a token request at HipChat: repeated at once, they are refused
+    // without asking HipChat again.
+    let token_calls = |world: &World| {
+        world
+            .sandbox
+            .recorded()
+            .iter()
+            .filter(|r| r.path.starts_with("/v2/oauth/token"))
+            .count()
+    };
+    let before = token_calls(&world);
+    assert!(before > 0, "the sandbox records token requests");
+    for _ in 0..50 {
+        assert_eq!(delete(installed.oauth_id.clone()).await, 429);
+    }
+    assert_eq!(token_calls(&world), before);
+    later(11);
 
     // HipChat's token endpoint failing: 503, nothing removed.
     world.sandbox.inject(Fault {
@@ -266,6 +290,7 @@ async fn unsigned_delete_is_confirmed_with_hipchat_first() {
     });
     assert_eq!(delete(installed.oauth_id.clone()).await, 503);
     assert!(stored(&world, &installed.oauth_id));
+    later(22);
 
     // Unknown installation.
     assert_eq!(delete("nobody".into()).await, 404);
@@ -322,6 +347,18 @@ async fn redirect_uninstall_and_update_flows() {
         .sandbox
         .uninstall_by_redirect(&installed.oauth_id, &back)
         .unwrap();
+    // The same visit sending the browser elsewhere (an open redirect) is refused, spending nothing.
+    let phishing = visit.replace(
+        &format!(
+            "redirect_url={}",
+            url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+        ),
+        "redirect_url=https%3A%2F%2Fevil.example%2Flogin",
+    );
+    assert_ne!(phishing, visit);
+    let response = no_redirects.get(&phishing).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(stored(&world, &installed.oauth_id));
     let response = no_redirects.get(&visit).send().await.unwrap();
     assert_eq!(response.status(), 302, "{:?}", response.text().await);
     assert!(!stored(&world, &installed.oauth_id));

@@ -69,6 +69,11 @@ pub enum InstallError {
     /// Too many installation attempts lately, from this HipChat or from all.
     #[error("too many installation attempts{0}; try again in a minute")]
     TooManyAttempts(String),
+    /// An unsigned DELETE for this installation was confirmed with HipChat moments ago.
+    #[error(
+        "uninstall of {0} was checked with HipChat moments ago; try again in {DELETE_CHECK_SECS} s"
+    )]
+    CheckedLately(String),
     /// This HipChat holds as many installations as one HipChat may.
     #[error(
         "{0} already has {MAX_INSTALLATIONS_PER_HIPCHAT} installations, the most one HipChat may have"
@@ -83,6 +88,9 @@ pub enum InstallError {
 pub const ATTEMPTS_PER_HIPCHAT: u32 = 30;
 /// Installation attempts all HipChats together may make per minute.
 pub const ATTEMPTS_IN_ALL: u32 = 300;
+/// Seconds between two confirmations of an unsigned DELETE for one installation (each costs a
+/// token request at HipChat).
+pub const DELETE_CHECK_SECS: i64 = 10;
 /// Installations one HipChat may hold (a room installation per room, one global).
 pub const MAX_INSTALLATIONS_PER_HIPCHAT: usize = 10_000;
 
@@ -92,6 +100,8 @@ pub struct Admission {
     origins: Vec<url::Origin>,
     /// Attempts in the current minute, by origin ("" counts all).
     attempts: Mutex<(i64, HashMap<String, u32>)>,
+    /// When each installation's last unsigned DELETE was checked with HipChat.
+    delete_checks: Mutex<HashMap<String, i64>>,
 }
 
 impl Admission {
@@ -100,7 +110,24 @@ impl Admission {
         Admission {
             origins,
             attempts: Mutex::new((0, HashMap::new())),
+            delete_checks: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Lets one DELETE confirmation per installation through every [`DELETE_CHECK_SECS`].
+    fn admit_delete_check(&self, oauth_id: &str, now: i64) -> Result<(), InstallError> {
+        let mut checks = self.delete_checks.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(last) = checks.get(oauth_id) {
+            if now - last < DELETE_CHECK_SECS {
+                return Err(InstallError::CheckedLately(oauth_id.to_owned()));
+            }
+        }
+        // Bounded by the installations: entries older than the window are useless.
+        if checks.len() > 10_000 {
+            checks.retain(|_, last| now - *last < DELETE_CHECK_SECS);
+        }
+        checks.insert(oauth_id.to_owned(), now);
+        Ok(())
     }
 
     /// Refuses an origin that is not listed, then counts the attempt against the limits.
@@ -141,7 +168,9 @@ impl InstallError {
             | InstallError::UnknownHipChat(_)
             | InstallError::AddressRefused(_)
             | InstallError::TooManyInstallations(_) => StatusCode::FORBIDDEN,
-            InstallError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            InstallError::TooManyAttempts(_) | InstallError::CheckedLately(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             InstallError::CapabilitiesUnreachable(_) => StatusCode::BAD_GATEWAY,
             InstallError::HipChatUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
             InstallError::Unknown(_) => StatusCode::NOT_FOUND,
@@ -327,6 +356,8 @@ impl Installer {
             }
             return Err(InstallError::Unknown(oauth_id.to_owned()));
         };
+        self.admission
+            .admit_delete_check(oauth_id, self.clock.unix())?;
         match self.credentials_refused(&installation).await {
             Ok(true) => {}
             Ok(false) => return Err(InstallError::StillGranted(oauth_id.to_owned())),
@@ -355,20 +386,20 @@ impl Installer {
             .find(|h| same_origin(&installable, &h.capabilities_url))
             .ok_or_else(|| InstallError::ForeignOrigin("installable_url".into()))?;
         let capabilities_url = home.capabilities_url.clone();
+        // Only back to the HipChat the installation came from (links.homepage may name any
+        // host: an open redirect). Judged before the one-time installable_url is spent.
+        let redirect = Url::parse(redirect_url)
+            .map_err(|_| InstallError::BadPayload("redirect_url is not a URL".into()))?;
+        if !same_origin(&redirect, &capabilities_url) {
+            return Err(InstallError::ForeignOrigin("redirect_url".into()));
+        }
         let record: UninstallRecord = self
             .client
             .installable(installable.as_str())
             .await
             .map_err(InstallError::HipChatUnreachable)?;
-        let redirect = Url::parse(redirect_url)
-            .map_err(|_| InstallError::BadPayload("redirect_url is not a URL".into()))?;
         match self.store.installation(&record.oauth_id)? {
             Some(i) if i.capabilities_url == capabilities_url => {
-                if !same_origin(&redirect, &i.capabilities_url)
-                    && !same_origin(&redirect, &i.homepage)
-                {
-                    return Err(InstallError::ForeignOrigin("redirect_url".into()));
-                }
                 self.store
                     .delete_installation_data(&record.oauth_id, self.clock.unix())
                     .await?;
@@ -376,13 +407,7 @@ impl Installer {
             }
             Some(_) => return Err(InstallError::ForeignOrigin("installable_url".into())),
             // Already gone (the DELETE came first): just send the browser back.
-            None => {
-                if !same_origin(&redirect, &capabilities_url)
-                    && !same_origin(&redirect, &home.homepage)
-                {
-                    return Err(InstallError::ForeignOrigin("redirect_url".into()));
-                }
-            }
+            None => {}
         }
         Ok(redirect.to_string())
     }
