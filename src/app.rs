@@ -253,7 +253,15 @@ impl App {
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
             ))
-            .layer(TraceLayer::new_for_http())
+            .layer(TraceLayer::new_for_http().make_span_with(
+                |request: &axum::http::Request<axum::body::Body>| {
+                    tracing::debug_span!(
+                        "request",
+                        method = %request.method(),
+                        uri = %crate::response::redacted_uri(request.uri()),
+                    )
+                },
+            ))
     }
 
     /// Starts shutting down: from now on new work is refused and `/readyz` answers 503.

@@ -16,3 +16,43 @@ pub fn public_json<T: serde::Serialize>(value: T) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// Query parameters whose values are credentials (HipChat's `signed_request` JWT and the like).
+const SECRET_PARAMS: [&str; 5] = ["signed_request", "jwt", "token", "access_token", "secret"];
+
+/// A request URI fit for logs: the values of credential parameters replaced, so a debug log
+/// never holds a token that is still valid.
+pub fn redacted_uri(uri: &axum::http::Uri) -> String {
+    let Some(query) = uri.query() else {
+        return uri.to_string();
+    };
+    let redacted: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) => {
+                format!("{name}=REDACTED")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{}?{}", uri.path(), redacted.join("&"))
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn tokens_never_reach_a_logged_uri() {
+        let uri: axum::http::Uri =
+            "/views/sidebar?theme=light&signed_request=eyJ.abc.def&SIGNED_REQUEST=x"
+                .parse()
+                .unwrap();
+        let logged = redacted_uri(&uri);
+        assert_eq!(
+            logged,
+            "/views/sidebar?theme=light&signed_request=REDACTED&SIGNED_REQUEST=REDACTED"
+        );
+        assert_eq!(redacted_uri(&"/healthz".parse().unwrap()), "/healthz");
+    }
+}

@@ -174,6 +174,44 @@ struct Inner {
     flush_lock: tokio::sync::Mutex<()>,
 }
 
+/// Creates the data directory readable by its owner only (0700): it holds installation secrets
+/// and dynaBOARD tokens. An existing directory is tightened too.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+}
+
+/// Makes every file under the data directory owner-only (0600, directories 0700). Files sled
+/// creates later sit in the 0700 directory, out of other users' reach whatever their mode.
+fn restrict_files(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
+                restrict_files(&path)?;
+            } else {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> StoreResult<Store> {
@@ -181,13 +219,14 @@ impl Store {
             path: dir.to_path_buf(),
             reason,
         };
-        std::fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+        create_private_dir(dir).map_err(|e| open_err(e.to_string()))?;
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(CACHE_BYTES)
             .flush_every_ms(Some(1000))
             .open()
             .map_err(|e| open_err(e.to_string()))?;
+        restrict_files(dir).map_err(|e| open_err(e.to_string()))?;
         let trees = TreeId::ALL
             .iter()
             .map(|t| db.open_tree(t.name()))
@@ -401,6 +440,26 @@ mod tests {
             installed_at_ms,
             revoked_at: None,
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_data_directory_and_its_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        drop(Store::open(&dir).unwrap());
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                files += 1;
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+            }
+        }
+        assert!(files > 0);
     }
 
     #[tokio::test]
