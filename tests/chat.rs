@@ -20,7 +20,7 @@ async fn world() -> (World, Installed) {
 }
 
 fn request(id: &str, first: &str, last: &str, role: &str) -> Value {
-    json!({"id": id, "event": "chat_request", "at": "2026-11-23T10:00:00Z",
+    json!({"id": id, "event": "chat_request", "at": chrono::Utc::now().to_rfc3339(),
            "user": {"first_name": first, "last_name": last, "email": format!("{}@acme.example", first.to_lowercase()),
                     "customer": "Acme", "role": role}})
 }
@@ -234,4 +234,62 @@ async fn hipchat_unreachable_answers_503_and_records_nothing() {
     assert_eq!(status, 200, "the refused delivery was not recorded: {body}");
     world.idle().await;
     assert_eq!(notices(&world, installed.room_id).len(), 1);
+}
+
+fn request_as(id: &str, email: &str) -> Value {
+    json!({"id": id, "event": "chat_request", "at": chrono::Utc::now().to_rfc3339(),
+           "user": {"first_name": "Jose", "last_name": "Silva", "email": email,
+                    "customer": "Acme", "role": "customer"}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_identity_never_gets_someone_elses_room() {
+    let (world, _) = world().await;
+    let (status, victim) = ask(&world, &request_as("v1", "jose@acme.example")).await;
+    assert_eq!(status, 200, "{victim}");
+    let victim_room = &victim["room_id"];
+    // Another case, blank space around it, or the victim's topic as an e-mail: other people.
+    for (n, email) in [
+        "JOSE@acme.example",
+        " jose@acme.example ",
+        "jose@acme.example (Acme)",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (status, answer) = ask(&world, &request_as(&format!("a{n}"), email)).await;
+        assert_eq!(status, 200, "{email}: {answer}");
+        assert_ne!(&answer["room_id"], victim_room, "{email}");
+        assert_ne!(answer["join_url"], victim["join_url"], "{email}");
+    }
+    // The same identity again gets its own room back.
+    let (_, again) = ask(&world, &request_as("v2", "jose@acme.example")).await;
+    assert_eq!(&again["room_id"], victim_room);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_outside_the_replay_window_are_refused() {
+    let (world, installed) = world().await;
+    let before = notices(&world, installed.room_id).len();
+    let dated = |id: &str, at: chrono::DateTime<chrono::Utc>| {
+        json!({"id": id, "event": "issue_created", "at": at.to_rfc3339(),
+               "user": {"first_name": "A", "last_name": "B", "email": "a@b.example", "customer": "C", "role": "customer"},
+               "issue": {"key": "DB-1", "summary": "Old", "project": "DB", "url": "http://x/browse/DB-1"}})
+    };
+    let now = chrono::Utc::now();
+    for (id, at) in [
+        ("old", now - chrono::Duration::minutes(31)),
+        ("future", now + chrono::Duration::minutes(30)),
+    ] {
+        let (status, body) = world
+            .post_event("/dynaboard/events", &dated(id, at), SECRET)
+            .await;
+        assert_eq!(status, 400, "{id}: {body}");
+    }
+    world.idle().await;
+    assert_eq!(notices(&world, installed.room_id).len(), before);
+    let (status, body) = world
+        .post_event("/dynaboard/events", &dated("now", now), SECRET)
+        .await;
+    assert!(status < 300, "{body}");
 }

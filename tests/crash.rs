@@ -31,7 +31,7 @@ struct Ledger {
 
 async fn send_event(http: &reqwest::Client, url: &str, id: &str, key: &str) -> Option<u16> {
     let body = serde_json::to_vec(&json!({
-        "id": id, "event": "issue_created", "at": "2026-11-23T10:00:00Z",
+        "id": id, "event": "issue_created", "at": chrono::Utc::now().to_rfc3339(),
         "user": {"first_name": "Zoë", "last_name": "Ångström", "email": "zoe@acme.example", "customer": "Acme", "role": "customer"},
         "issue": {"key": key, "summary": format!("Crash test {key}"), "project": "DB",
                   "url": format!("https://dynaboard.example/browse/{key}"), "type": "Task", "priority": "Minor"}

@@ -21,7 +21,7 @@ async fn world() -> (World, Installed, FakeDynaboard) {
 
 fn event(id: &str, kind: &str, extra: Value) -> Value {
     let mut e = json!({
-        "id": id, "event": kind, "at": "2026-11-23T10:00:00Z",
+        "id": id, "event": kind, "at": chrono::Utc::now().to_rfc3339(),
         "user": {"first_name": "Zoë", "last_name": "Ångström", "email": "zoe@acme.example",
                  "customer": "Acme <Corp>", "role": "customer"}
     });

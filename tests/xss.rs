@@ -184,7 +184,7 @@ async fn the_corpus_never_escapes_into_markup() {
             ("issue_approval", json!({"issue": issue, "approved": false})),
             ("chat_request", json!({})),
         ] {
-            let mut body = json!({"id": format!("{kind}-{n}"), "event": kind, "at": "2026-11-23T10:00:00Z", "user": user});
+            let mut body = json!({"id": format!("{kind}-{n}"), "event": kind, "at": chrono::Utc::now().to_rfc3339(), "user": user});
             body.as_object_mut()
                 .unwrap()
                 .extend(extra.as_object().unwrap().clone());

@@ -121,7 +121,7 @@ impl Chats {
             });
         }
         let user = &event.user;
-        let key = format!("{}/{}", installation.oauth_id, user.email.to_lowercase());
+        let key = format!("{}/{}", installation.oauth_id, user.email);
         let _turn = self.locks.lock(&key).await;
         let topic = topic(user);
         let room = match self.store.chat_room(&installation.oauth_id, &user.email)? {
@@ -157,7 +157,8 @@ impl Chats {
         Ok(Opened { answer, writes })
     }
 
-    /// A new room under the first free name; a room of that name with this user's topic is theirs.
+    /// A new room under the first free name. A room that already has the name is never taken
+    /// over, whatever its topic says: a topic is text anyone in HipChat can set.
     async fn create(
         &self,
         installation: &Installation,
@@ -175,11 +176,6 @@ impl Chats {
                     .ok_or_else(|| {
                         ChatError::Incomplete(format!("created room {id} cannot be found"))
                     });
-            }
-            if let Some(existing) = self.rooms.find(installation, RoomKey::Name(&name)).await? {
-                if existing.topic.as_deref() == Some(topic) {
-                    return Ok(existing);
-                }
             }
         }
         Err(ChatError::Incomplete(format!(

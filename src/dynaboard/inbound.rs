@@ -29,6 +29,31 @@ use crate::store::{Installation, Settings, StoreResult};
 /// How long a chat request may take before dynaBOARD is told to try again (DESIGN.md: a few seconds).
 const CHAT_BUDGET: Duration = Duration::from_secs(8);
 
+/// How far in the future an event's `at` may be (clock skew between dynaBOARD and us).
+pub const MAX_EVENT_SKEW_SECS: i64 = 5 * 60;
+
+/// A signed event is acted on only inside the window its delivery id is remembered for: an
+/// older one could be a replay whose id was forgotten (its `at` is signed with the body).
+fn fresh(event: &Event, now: i64) -> Result<(), ApiError> {
+    let at = event.at.timestamp();
+    if at < now - crate::bot::CLAIM_TTL_SECS {
+        return Err(ApiError::BadRequest(format!(
+            "event {} happened at {}, more than {} minutes ago: too old to accept (a replay?)",
+            event.id,
+            event.at.to_rfc3339(),
+            crate::bot::CLAIM_TTL_SECS / 60
+        )));
+    }
+    if at > now + MAX_EVENT_SKEW_SECS {
+        return Err(ApiError::BadRequest(format!(
+            "event {} is dated {}, in the future; check dynaBOARD's clock",
+            event.id,
+            event.at.to_rfc3339()
+        )));
+    }
+    Ok(())
+}
+
 /// What the endpoints share.
 #[derive(Clone)]
 pub struct Inbound {
@@ -145,6 +170,7 @@ impl Inbound {
         };
         let event =
             Event::decode(body).map_err(|e| ApiError::BadRequest(format!("invalid event: {e}")))?;
+        fresh(&event, self.services.clock.unix())?;
         let settings = self.services.store.settings(&installation.oauth_id)?;
         let room = self.notification_room(&installation, &settings);
         let delivery = format!("{}:{}", source.key(), event.id);

@@ -25,9 +25,12 @@ pub struct ChatAnswer {
     pub join_url: String,
 }
 
+/// Keyed by the identity exactly as dynaBOARD sends it: `JOSE@…` or `" jose@… "` is someone
+/// else than `jose@…` as far as we can know, so never folded into the same room.
 fn room_key(oauth_id: &str, email: &str) -> Vec<u8> {
     let mut k = installation_prefix(oauth_id);
-    k.extend_from_slice(format!("user/{}", email.trim().to_lowercase()).as_bytes());
+    k.extend_from_slice(b"user/");
+    k.extend_from_slice(email.as_bytes());
     k
 }
 
