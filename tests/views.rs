@@ -579,3 +579,82 @@ async fn page_tokens_are_refused_as_webhook_tokens_and_never_outlive_hipchats() 
     .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_token_is_never_sent_to_another_dynaboard() {
+    use common::dynaboard::{FakeDynaboard, TOKEN};
+    let home = FakeDynaboard::start().await;
+    let other = FakeDynaboard::start().await;
+    let world = World::start_with(common::Options {
+        raw: hipboard::config::RawConfig {
+            trusted_origins: Some(format!("{},{}", home.url, other.url)),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    let installed = world.install_in("Support").await;
+    world
+        .configure(
+            &installed,
+            &[
+                ("dynaboard_url", home.url.as_str()),
+                ("dynaboard_token", TOKEN),
+            ],
+        )
+        .await;
+    let (_, _, html) = view(&world, &installed, 1, "/views/configure").await;
+    let token = page_token(&html);
+
+    // Check connection against another server with the token field blank.
+    let (status, body) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/check-connection",
+        &token,
+        Some(json!({"dynaboard_url": other.url, "dynaboard_token": "", "notification_room": ""})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ok"], false);
+    assert!(
+        body.to_string().contains("Enter the API token again"),
+        "{body}"
+    );
+    assert_eq!(other.hits(), 0, "the saved token went to another server");
+
+    // Saving the other URL with the token blank is refused on the token field.
+    let form = [
+        ("signed_request", token.as_str()),
+        ("dynaboard_url", other.url.as_str()),
+        ("dynaboard_token", ""),
+        ("logins", "off"),
+        ("hours_mode", "always"),
+        ("timezone", "UTC"),
+        ("room_prefix", "dynaBOARD"),
+    ];
+    let response = world
+        .http
+        .post(format!("{}/views/configure", world.addon().url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Enter the API token again"), "{page}");
+    let saved = world.store().settings(&installed.oauth_id).unwrap();
+    assert_eq!(
+        saved.connection.unwrap().url,
+        home.url.trim_end_matches('/')
+    );
+    // The same origin with the field blank keeps using the saved token.
+    let (_, body) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/check-connection",
+        &token,
+        Some(json!({"dynaboard_url": home.url, "dynaboard_token": "", "notification_room": ""})),
+    )
+    .await;
+    assert_eq!(body["ok"], true, "{body}");
+}

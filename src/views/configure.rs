@@ -263,6 +263,15 @@ pub async fn save(
     )
 }
 
+/// The saved token, when `url` has the same origin as the URL it was saved with: a token is
+/// never sent to another server just because its field was left blank.
+fn saved_token_for<'a>(saved: Option<&'a OwnConnection>, url: &str) -> Option<&'a str> {
+    let saved = saved?;
+    let origin = |u: &str| url::Url::parse(u.trim()).ok().map(|u| u.origin());
+    let same = origin(&saved.url).is_some_and(|o| Some(o) == origin(url));
+    same.then_some(saved.token.as_str())
+}
+
 /// Why a newly entered dynaBOARD URL may not be called (DESIGN.md "Outbound addresses"), if so.
 async fn refused_address(views: &Views, old: &Settings, new: &Settings) -> Option<String> {
     let own = new.connection.as_ref()?;
@@ -341,14 +350,18 @@ fn validate(
     } else {
         let saved = old.connection.as_ref();
         let token = if token.is_empty() {
-            saved.map_or("", |c| c.token.as_str())
+            saved_token_for(saved, &form.dynaboard_url).unwrap_or_default()
         } else {
             token
         };
-        match (
-            check::parse_url(&form.dynaboard_url),
-            check::check_token(token),
-        ) {
+        let token_check = match check::check_token(token) {
+            Err(_) if saved.is_some() && token.is_empty() => Err(check::CheckLine::failed(
+                "dynaBOARD token",
+                "Enter the API token again: the saved one is only sent to the dynaBOARD it was saved for.",
+            )),
+            other => other,
+        };
+        match (check::parse_url(&form.dynaboard_url), token_check) {
             (Ok(url), Ok(())) => {
                 let secret = match form.webhook_secret.as_str() {
                     "" => saved.map_or_else(new_secret, |c| c.webhook_secret.clone()),
@@ -560,11 +573,17 @@ pub async fn check_connection(
             .cloned()
             .map(Ok)
     } else {
-        let token = match (request.dynaboard_token.as_str(), &saved) {
-            ("", Some(s)) => s.token.clone(),
-            (t, _) => t.to_owned(),
+        let token = match request.dynaboard_token.as_str() {
+            "" => saved_token_for(saved.as_ref(), url).unwrap_or_default(),
+            typed => typed,
         };
-        Some(check::parse_connection(url, &token))
+        match (token.is_empty(), &saved) {
+            (true, Some(_)) => Some(Err(CheckLine::failed(
+                "dynaBOARD token",
+                "Enter the API token again: the saved one is only sent to the dynaBOARD it was saved for.",
+            ))),
+            _ => Some(check::parse_connection(url, token)),
+        }
     };
     lines.push(match target {
         None => CheckLine::failed(
