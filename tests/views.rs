@@ -658,3 +658,36 @@ async fn a_saved_token_is_never_sent_to_another_dynaboard() {
     .await;
     assert_eq!(body["ok"], true, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_global_installation_is_configured_by_group_admins_only() {
+    let world = World::start().await;
+    let oauth_id = world
+        .sandbox
+        .install(&world.descriptor_url(), None)
+        .await
+        .unwrap();
+    let engineering = world.sandbox.room_named("Engineering").unwrap().id;
+    let open = |user: i64| {
+        let token = world
+            .sandbox
+            .sign_for(&oauth_id, user, Some(engineering))
+            .unwrap();
+        let url = format!(
+            "{}/views/configure?signed_request={token}",
+            world.addon().url
+        );
+        let http = world.http.clone();
+        async move {
+            let response = http.get(url).send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    // Zoë owns Engineering but is no group admin: the global settings are not hers to change.
+    let (status, body) = open(3).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("only group admins"), "{body}");
+    // Ada is a group admin.
+    let (status, body) = open(1).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}

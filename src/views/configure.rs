@@ -155,19 +155,24 @@ impl ConfigForm {
     }
 }
 
-/// Only admins may configure: group admins for global installations, room admins otherwise.
+/// Only admins may configure: group admins for global installations (whatever room the page
+/// was opened in: its settings apply to every room), admins of its room otherwise.
 async fn require_admin(views: &Views, caller: &Caller) -> Result<(), ApiError> {
     let user = user_of(&caller.claims)?;
     let installation = &caller.installation;
-    let verdict = match installation.room_id.or(caller.claims.context.room_id) {
-        Some(room) => views.people.is_room_admin(installation, room, user).await,
-        None => views.people.is_group_admin(installation, user).await,
+    let (verdict, refusal) = match installation.room_id {
+        Some(room) => (
+            views.people.is_room_admin(installation, room, user).await,
+            "only the room's owner or a group admin can configure the add-on",
+        ),
+        None => (
+            views.people.is_group_admin(installation, user).await,
+            "only group admins can configure a global installation",
+        ),
     };
     match verdict {
         Ok(true) => Ok(()),
-        Ok(false) => Err(ApiError::Forbidden(
-            "only room or group admins can configure the add-on".into(),
-        )),
+        Ok(false) => Err(ApiError::Forbidden(refusal.into())),
         Err(e) => Err(ApiError::Unavailable(format!(
             "cannot check your permissions with HipChat: {e}"
         ))),
