@@ -293,3 +293,58 @@ async fn events_outside_the_replay_window_are_refused() {
         .await;
     assert!(status < 300, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guests_run_only_what_a_command_allows() {
+    let (world, _) = world().await;
+    let (_, answer) = ask(&world, &request("g1", "Zoë", "Ångström", "customer")).await;
+    // A global installation hears every room, the customer's personal room included.
+    let global = world
+        .sandbox
+        .install(&world.descriptor_url(), None)
+        .await
+        .unwrap();
+    let room_id = answer["room_id"].as_i64().unwrap();
+    let token = answer["join_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    for text in ["/issue DB-1", "/incident Opened by a customer"] {
+        let delivery: Value = world
+            .http
+            .post(format!(
+                "{}/sandbox/api/guest/{token}/messages",
+                world.sandbox.base_url()
+            ))
+            .json(&json!({"name": "Zoë", "message": text}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            delivery["webhooks"]
+                .as_array()
+                .is_some_and(|w| !w.is_empty()),
+            "{delivery}"
+        );
+    }
+    world.idle().await;
+    let said: Vec<String> = world
+        .sandbox
+        .history(room_id)
+        .into_iter()
+        .filter(|m| m.kind == "notification")
+        .map(|m| m.message)
+        .collect();
+    assert!(
+        said.iter().any(|m| m.contains("for team members only")),
+        "{said:?}"
+    );
+    assert!(!said.iter().any(|m| m.contains("DB-1:")), "{said:?}");
+    assert_eq!(world.store().incident_count(&global), 0);
+}

@@ -155,6 +155,17 @@ impl Bot {
         let Some(hit) = self.services.registry.dispatch(&message.message) else {
             return Ok(None);
         };
+        // A guest (in a room by its guest link: a customer in a personal chat room) runs only
+        // what a command explicitly allows; anything else would read internal issues.
+        if message.kind == "guest_access" && !hit.command.guests {
+            return Ok(Some(crate::hipchat::message::html(
+                format!(
+                    "<code>/{}</code> is for team members only.",
+                    crate::hipchat::message::escape(&hit.command.name)
+                ),
+                crate::hipchat::wire::Color::Gray,
+            )));
+        }
         let conversation = Conversation {
             oauth_id: hook.installation.oauth_id.clone(),
             room_id: item.room.id,

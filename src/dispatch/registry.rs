@@ -99,6 +99,9 @@ pub struct Command {
     pub handler: HandlerKey,
     /// Who may use it.
     pub access: Access,
+    /// Whether guests (people in a room by its guest link, e.g. dynaBOARD customers) may use
+    /// it; off unless the file says `guests = true`.
+    pub guests: bool,
     /// The file it came from.
     pub file: PathBuf,
 }
@@ -128,6 +131,8 @@ struct CommandFile {
     handler: Spanned<String>,
     #[serde(default)]
     access: Access,
+    #[serde(default)]
+    guests: bool,
 }
 
 /// All commands, compiled for matching.
@@ -228,6 +233,7 @@ impl Registry {
                 examples: parsed.examples,
                 handler,
                 access: parsed.access,
+                guests: parsed.guests,
                 file: file.clone(),
             };
             commands.push((command, line_of(text, parsed.pattern.span().start)));
