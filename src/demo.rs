@@ -26,6 +26,19 @@ pub struct DemoArgs {
         default_value = "127.0.0.1:3002"
     )]
     pub dynaboard_addr: String,
+    /// Serve the sandbox beyond loopback; its controls then need the token printed at start.
+    #[arg(long)]
+    pub public: bool,
+}
+
+/// Refuses a non-loopback address for a local tool unless `allowed`.
+pub fn local_only(setting: &str, addr: SocketAddr, allowed: bool) -> Result<(), String> {
+    if addr.ip().is_loopback() || allowed {
+        return Ok(());
+    }
+    Err(format!(
+        "{setting}: {addr} is not a loopback address. The sandbox mints tokens for any user and          installs any add-on, so it listens on loopback only; pass --public to serve it beyond          (its controls then need the token printed at start)"
+    ))
 }
 
 /// Runs the demo until interrupted.
@@ -42,6 +55,16 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
             args.dynaboard_addr
         )
     })?;
+    local_only("HIPBOARD_SANDBOX_ADDR", sandbox_addr, args.public)?;
+    // The demo dynaBOARD signs events for anyone: never beyond loopback.
+    local_only("HIPBOARD_DEMO_DYNABOARD_ADDR", dynaboard_addr, false)?;
+    let access_token = args.public.then(|| {
+        format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        )
+    });
     // The embedded dynaBOARD stands in unless a real one is configured.
     let addon_base = raw
         .base_url
@@ -62,7 +85,7 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
             status_url: format!("{base}/dynaboard/chat/status"),
         };
         let dynaboard = DemoDynaboard::connected(token.clone(), Some(target));
-        let router = dynaboard.router();
+        let router = dynaboard.router(&format!("http://{dynaboard_addr}"));
         tokio::spawn(async move { axum::serve(listener, router).await });
         Some((format!("http://{dynaboard_addr}"), token))
     } else {
@@ -96,7 +119,10 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
     let sandbox_listener = server::bind("HIPBOARD_SANDBOX_ADDR", sandbox_addr).await?;
     let sandbox = Sandbox::new(
         &format!("http://{sandbox_addr}"),
-        SandboxSettings::default(),
+        SandboxSettings {
+            access_token: access_token.clone(),
+            ..SandboxSettings::default()
+        },
     );
     let sandbox_task = tokio::spawn(crate::sandbox::serve(sandbox.clone(), sandbox_listener));
 
@@ -121,7 +147,13 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
 
     println!();
     println!("  hipboard demo is running");
-    println!("  HipChat (sandbox):  {}/", sandbox.base_url());
+    match &access_token {
+        None => println!("  HipChat (sandbox):  {}/", sandbox.base_url()),
+        Some(token) => println!(
+            "  HipChat (sandbox):  {}/?token={token}   (public: the token is required)",
+            sandbox.base_url()
+        ),
+    }
     println!("  add-on descriptor:  {descriptor_url}");
     println!("  installed in:       {}", room_names(&sandbox).join(", "));
     if let Some((url, _)) = &demo_dynaboard {

@@ -241,3 +241,18 @@ async fn check_tests_every_installation_s_hipchat_credentials() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_demo_stays_on_loopback_unless_asked() {
+    // A non-loopback sandbox without --public, and a non-loopback demo dynaBOARD at all.
+    let out = hipboard(&["demo"], &[("HIPBOARD_SANDBOX_ADDR", "0.0.0.0:0")]);
+    assert_refused(&out, "--public");
+    let out = hipboard(
+        &["demo", "--public"],
+        &[
+            ("HIPBOARD_SANDBOX_ADDR", "127.0.0.1:0"),
+            ("HIPBOARD_DEMO_DYNABOARD_ADDR", "0.0.0.0:0"),
+        ],
+    );
+    assert_refused(&out, "HIPBOARD_DEMO_DYNABOARD_ADDR");
+}

@@ -15,7 +15,7 @@ const TOKEN: &str = "demo-token";
 async fn serve(demo: &Arc<DemoDynaboard>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = demo.router();
+    let router = demo.router(&url);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     url
 }
@@ -190,4 +190,24 @@ async fn the_add_on_unfurls_and_looks_up_demo_issues() {
             "WEB-3: الصفحة الرئيسية لا تظهر بشكل صحيح على الهواتف"
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_urls_never_come_from_the_host_header() {
+    let demo = DemoDynaboard::seeded(TOKEN);
+    let url = serve(&demo).await;
+    let http = hipboard::net::client(std::time::Duration::from_secs(5));
+    let issue: Value = http
+        .get(format!("{url}/rest/api/2/issue/DB-1"))
+        .bearer_auth(TOKEN)
+        .header("Host", "evil.example")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = issue.to_string();
+    assert!(!text.contains("evil.example"), "{text}");
+    assert!(text.contains(&url), "{text}");
 }

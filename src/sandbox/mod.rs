@@ -5,6 +5,7 @@
 //! HTTP exactly as HipChat did (descriptor, installed callback, OAuth2 tokens, JWT-signed
 //! webhooks, REST API with its limits). The add-on never imports this module.
 
+mod access;
 mod api;
 mod control;
 mod deliver;
@@ -63,6 +64,8 @@ pub struct SandboxSettings {
     pub limits: Limits,
     /// How long webhook delivery waits for the add-on.
     pub webhook_timeout: Duration,
+    /// Required on the sandbox's own controls when set (served beyond loopback: `--public`).
+    pub access_token: Option<String>,
 }
 
 impl Default for SandboxSettings {
@@ -71,6 +74,7 @@ impl Default for SandboxSettings {
             token_lifetime: Duration::from_secs(3599),
             limits: Limits::hipchat(),
             webhook_timeout: Duration::from_secs(10),
+            access_token: None,
         }
     }
 }
@@ -115,6 +119,10 @@ impl Sandbox {
             .merge(control::router(self.clone()))
             .merge(ui::router(self.clone()))
             .merge(guest::router(self.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                access::gate,
+            ))
     }
 
     /// Base URL.

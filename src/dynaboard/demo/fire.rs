@@ -93,11 +93,7 @@ pub struct FireRequest {
 }
 
 /// `POST /demo/fire`: builds, signs and sends one event; answers with the add-on's answer.
-pub async fn fire(
-    State(demo): State<Arc<DemoDynaboard>>,
-    host: axum::http::HeaderMap,
-    Json(r): Json<FireRequest>,
-) -> Response {
+pub async fn fire(State(demo): State<Arc<DemoDynaboard>>, Json(r): Json<FireRequest>) -> Response {
     let Some(target) = demo.events.clone() else {
         return (
             StatusCode::CONFLICT,
@@ -112,12 +108,7 @@ pub async fn fire(
         )
             .into_response();
     };
-    let base = format!(
-        "http://{}",
-        host.get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost")
-    );
+    let base = demo.base_url().to_owned();
     let mut event = json!({
         "id": uuid::Uuid::new_v4().to_string(),
         "event": r.event,

@@ -24,6 +24,8 @@ pub struct DemoDynaboard {
     /// Where the event console sends events, when connected to an add-on.
     events: Option<EventTarget>,
     http: reqwest::Client,
+    /// Where it is served: issue URLs are built from this, never from a request's `Host`.
+    base_url: std::sync::OnceLock<String>,
 }
 
 impl DemoDynaboard {
@@ -40,11 +42,13 @@ impl DemoDynaboard {
             issues: RwLock::new(seed::issues()),
             events,
             http: crate::net::client(std::time::Duration::from_secs(15)),
+            base_url: std::sync::OnceLock::new(),
         })
     }
 
-    /// The whole HTTP interface (REST + pages).
-    pub fn router(self: &Arc<Self>) -> Router {
+    /// The whole HTTP interface (REST + pages), served at `base_url` (the first one given).
+    pub fn router(self: &Arc<Self>, base_url: &str) -> Router {
+        let _ = self.base_url.set(base_url.trim_end_matches('/').to_owned());
         Router::new()
             .route("/", get(pages::index))
             .route("/browse/{key}", get(pages::issue))
@@ -54,6 +58,13 @@ impl DemoDynaboard {
             .route("/events", get(pages::events))
             .route("/demo/fire", axum::routing::post(fire::fire))
             .with_state(self.clone())
+    }
+
+    /// The base URL it is served at.
+    pub fn base_url(&self) -> &str {
+        self.base_url
+            .get()
+            .map_or("http://localhost", String::as_str)
     }
 
     /// Keys of every issue, in project then number order.

@@ -37,14 +37,6 @@ fn unauthenticated() -> Response {
     )
 }
 
-fn base_of(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 /// `GET /rest/api/2/issue/{key}`.
 pub async fn issue(
     State(demo): State<Arc<DemoDynaboard>>,
@@ -64,9 +56,7 @@ pub async fn issue(
             StatusCode::FORBIDDEN,
             "You do not have the permission to see the specified issue.",
         ),
-        Some(i) => {
-            Json(i.to_jira(&base_of(&headers), demo.project_name(&i.project))).into_response()
-        }
+        Some(i) => Json(i.to_jira(demo.base_url(), demo.project_name(&i.project))).into_response(),
     }
 }
 
