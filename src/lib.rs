@@ -20,6 +20,7 @@ pub mod net;
 pub mod response;
 pub mod runtime;
 pub mod sandbox;
+pub mod sandbox_command;
 pub mod server;
 pub mod store;
 pub mod views;

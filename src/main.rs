@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use hipboard::app::App;
 use hipboard::clock::Clock;
 use hipboard::config::RawConfig;
-use hipboard::{check, demo, server};
+use hipboard::{check, demo, sandbox_command, server};
 
 #[derive(Parser)]
 #[command(
@@ -74,6 +74,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Validate descriptor.json and commands/, and test the dynaBOARD connection if configured.
     Check,
+    /// Run the HipChat emulator alone with its browser UI, installing the given add-ons.
+    Sandbox(sandbox_command::SandboxArgs),
 }
 
 fn main() -> ExitCode {
@@ -115,6 +117,7 @@ fn main() -> ExitCode {
             }
             Command::Demo(args) => demo::run(raw, args).await,
             Command::Check => check::run(raw).await,
+            Command::Sandbox(args) => sandbox_command::run(args).await,
         }
     });
     match result {
