@@ -43,6 +43,7 @@ pub(super) async fn faults_and_record(
         || request.uri().path().to_owned(),
         |p| p.as_str().to_owned(),
     );
+    let oauth_id = caller_of(&sandbox, request.headers(), request.uri().query());
     let fault = sandbox.world().take_fault(request.uri().path());
     let response = match fault {
         None => next.run(request).await,
@@ -84,9 +85,72 @@ pub(super) async fn faults_and_record(
         method,
         path,
         status: response.status().as_u16(),
-        oauth_id: None,
+        oauth_id,
     });
     response
+}
+
+/// The installation making a call: by its access token (header or `auth_token`), or by the
+/// client credentials of a token request.
+fn caller_of(sandbox: &Sandbox, headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (scheme, value) = authorization.split_once(' ').unwrap_or_default();
+    if scheme.eq_ignore_ascii_case("basic") {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(value.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        return text.split_once(':').map(|(id, _)| id.to_owned());
+    }
+    let token = if scheme.eq_ignore_ascii_case("bearer") {
+        Some(value.trim().to_owned())
+    } else {
+        query.and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "auth_token")
+                .map(|(_, v)| v.into_owned())
+        })
+    }?;
+    sandbox
+        .world()
+        .tokens
+        .get(&token)
+        .map(|t| t.oauth_id.clone())
+}
+
+/// Every error under `/v2` in HipChat's JSON shape, whatever produced it: unknown routes (404),
+/// wrong methods (405) and body rejections (axum answers those in plain text).
+pub(super) async fn hipchat_errors(request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/v2/") {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_owned();
+    let message = match status {
+        StatusCode::NOT_FOUND if text.is_empty() => "Resource not found".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED if text.is_empty() => {
+            "Method not allowed for this resource".to_owned()
+        }
+        _ if text.is_empty() => status.canonical_reason().unwrap_or("Error").to_owned(),
+        _ => text,
+    };
+    hipchat_error(status, &message)
 }
 
 /// An early answer of a sandbox endpoint (an error, or `auth_test`'s 202), boxed to stay small.
@@ -105,18 +169,18 @@ impl From<Response> for Refused {
 }
 
 impl Refused {
-    fn hipchat(status: StatusCode, message: &str) -> Refused {
+    pub(super) fn hipchat(status: StatusCode, message: &str) -> Refused {
         hipchat_error(status, message).into()
     }
 
     /// Adds the rate-limit headers of an authorized call.
-    fn with(mut self, auth: &Authorized) -> Refused {
+    pub(super) fn with(mut self, auth: &Authorized) -> Refused {
         self.0.headers_mut().extend(auth.headers.clone());
         self
     }
 }
 
-type Answer = Result<Response, Refused>;
+pub(super) type Answer = Result<Response, Refused>;
 
 /// HipChat's error body.
 pub(super) fn hipchat_error(status: StatusCode, message: &str) -> Response {
@@ -131,13 +195,13 @@ pub(super) fn hipchat_error(status: StatusCode, message: &str) -> Response {
 }
 
 /// A call authenticated with an access token, counted against its limits.
-struct Authorized {
-    client: Client,
+pub(super) struct Authorized {
+    pub(super) client: Client,
     headers: HeaderMap,
 }
 
 /// Bearer token (or `auth_token`), expiry, scope (any of `scopes`), then the per-token limit.
-fn authorize(
+pub(super) fn authorize(
     sandbox: &Sandbox,
     headers: &HeaderMap,
     query: &HashMap<String, String>,
@@ -210,7 +274,7 @@ fn authorize(
     })
 }
 
-fn set_window_headers(headers: &mut HeaderMap, prefix: &str, w: Window) {
+pub(super) fn set_window_headers(headers: &mut HeaderMap, prefix: &str, w: Window) {
     for (suffix, value) in [
         ("limit", w.limit as i64),
         ("remaining", w.remaining as i64),
@@ -225,22 +289,22 @@ fn set_window_headers(headers: &mut HeaderMap, prefix: &str, w: Window) {
     }
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn with_headers(auth: Authorized, response: impl IntoResponse) -> Response {
+pub(super) fn with_headers(auth: Authorized, response: impl IntoResponse) -> Response {
     let mut r = response.into_response();
     r.headers_mut().extend(auth.headers);
     r
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Refused> {
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Refused> {
     serde_json::from_slice(body)
         .map_err(|e| Refused::hipchat(StatusCode::BAD_REQUEST, &format!("Invalid JSON: {e}")))
 }
 
-fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Refused> {
+pub(super) fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Refused> {
     sandbox
         .world()
         .find_room(key)
@@ -248,7 +312,7 @@ fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Refused> {
         .ok_or_else(|| Refused::hipchat(StatusCode::NOT_FOUND, &format!("Room not found: {key}")))
 }
 
-type Q = Query<HashMap<String, String>>;
+pub(super) type Q = Query<HashMap<String, String>>;
 
 async fn notification(
     State(sandbox): State<Sandbox>,
@@ -688,12 +752,22 @@ async fn latest_history(
         .unwrap_or(75)
         .clamp(1, 1000);
     let history = sandbox.history(room.id);
+    let items = history_items(&sandbox, &history[history.len().saturating_sub(max)..]);
+    let n = items.len();
+    Ok(with_headers(
+        auth,
+        Json(json!({"items": items, "startIndex": 0, "maxResults": n, "links": {}})),
+    ))
+}
+
+/// History items in HipChat's shape.
+pub(super) fn history_items(sandbox: &Sandbox, posted: &[Posted]) -> Vec<Value> {
     let names: HashMap<i64, (String, String)> = sandbox
         .users()
         .into_iter()
         .map(|u| (u.id, (u.name, u.mention_name)))
         .collect();
-    let items: Vec<Value> = history[history.len().saturating_sub(max)..]
+    posted
         .iter()
         .map(|p| {
             let from = match &p.author {
@@ -707,12 +781,7 @@ async fn latest_history(
             json!({"id": p.id, "date": p.date, "message": p.message, "type": p.kind, "from": from,
                    "message_format": p.message_format, "color": p.color, "card": p.card, "attach_to": p.attach_to})
         })
-        .collect();
-    let n = items.len();
-    Ok(with_headers(
-        auth,
-        Json(json!({"items": items, "startIndex": 0, "maxResults": n, "links": {}})),
-    ))
+        .collect()
 }
 
 async fn get_user(

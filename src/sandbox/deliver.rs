@@ -255,7 +255,8 @@ pub(super) fn sign_jwt(client: &Client, user_id: i64, room_id: Option<i64>, tz: 
         context["room_id"] = json!(room);
     }
     let claims = json!({
-        "iss": client.oauth_id, "sub": user_id.to_string(), "iat": now, "exp": now + 3600,
+        "iss": client.oauth_id, "sub": user_id.to_string(), "prn": user_id.to_string(),
+        "iat": now, "exp": now + 3600,
         "jti": uuid::Uuid::new_v4().simple().to_string(), "context": context,
     });
     jsonwebtoken::encode(
@@ -292,7 +293,7 @@ async fn call_webhook(
     };
     let envelope = json!({
         "event": "room_message", "item": item,
-        "oauth_client_id": client.oauth_id, "webhook_id": 1000 + index,
+        "oauth_client_id": client.oauth_id, "webhook_id": client.webhook_base + index as i64,
     });
     let mut request = sandbox.inner.http.post(url).json(&envelope);
     if hook["authentication"] == "jwt" {

@@ -68,6 +68,15 @@ pub(super) async fn install(
             InstallError::Addon("the sandbox installs only add-ons with a callbackUrl".into())
         })?
         .to_owned();
+    let hooks = descriptor["capabilities"]["webhook"]
+        .as_array()
+        .map_or(0, Vec::len) as i64;
+    let webhook_base = {
+        let mut world = sandbox.world();
+        let base = world.next_webhook_id;
+        world.next_webhook_id += hooks.max(1);
+        base
+    };
     let client = Client {
         oauth_id: uuid::Uuid::new_v4().to_string(),
         secret: format!(
@@ -80,6 +89,7 @@ pub(super) async fn install(
         patterns: checked.patterns,
         room_id,
         revoked: false,
+        webhook_base,
     };
     let mut payload = json!({
         "capabilitiesUrl": sandbox.capabilities_url(),

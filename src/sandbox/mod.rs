@@ -8,6 +8,7 @@
 mod access;
 mod api;
 mod control;
+mod conversations;
 mod deliver;
 pub mod descriptor;
 mod guest;
@@ -114,11 +115,13 @@ impl Sandbox {
     pub fn router(&self) -> Router {
         let hipchat = api::router(self.clone())
             .merge(oauth::router(self.clone()))
+            .merge(conversations::router(self.clone()))
             .merge(install::router(self.clone()));
         api::layered(self.clone(), hipchat)
             .merge(control::router(self.clone()))
             .merge(ui::router(self.clone()))
             .merge(guest::router(self.clone()))
+            .layer(axum::middleware::from_fn(api::hipchat_errors))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 access::gate,
@@ -175,6 +178,23 @@ impl Sandbox {
     /// REST calls answered so far.
     pub fn recorded(&self) -> Vec<model::Recorded> {
         self.world().recorded.clone()
+    }
+
+    /// Private messages add-ons sent to a user, oldest first.
+    pub fn private_messages(&self, user_id: i64) -> Vec<Posted> {
+        self.world()
+            .private
+            .get(&user_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// A user's glance content for one installation and key.
+    pub fn user_glance(&self, user_id: i64, oauth_id: &str, key: &str) -> Option<GlanceContent> {
+        self.world()
+            .user_glances
+            .get(&(user_id, oauth_id.to_owned(), key.to_owned()))
+            .cloned()
     }
 
     /// Injects a fault into upcoming REST calls.
@@ -291,6 +311,7 @@ fn seed() -> World {
         group_id: 1,
         group_name: "Acme Support".into(),
         next_room_id: 100,
+        next_webhook_id: 5000,
         ..World::default()
     };
     let users = [

@@ -118,6 +118,9 @@ pub struct Client {
     pub room_id: Option<i64>,
     /// Revoked clients are refused tokens.
     pub revoked: bool,
+    /// `webhook_id` of its first declared webhook; the others follow. Unique across
+    /// installations, as HipChat's webhook ids were.
+    pub webhook_base: i64,
 }
 
 impl Client {
@@ -228,6 +231,12 @@ pub struct World {
     pub recorded: Vec<Recorded>,
     /// Next room id.
     pub next_room_id: i64,
+    /// Next free webhook id.
+    pub next_webhook_id: i64,
+    /// Private (1:1) messages add-ons sent, by recipient.
+    pub private: BTreeMap<i64, Vec<Posted>>,
+    /// User glances, by (user, installation, key).
+    pub user_glances: BTreeMap<(i64, String, String), GlanceContent>,
 }
 
 impl World {

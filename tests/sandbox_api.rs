@@ -1,0 +1,235 @@
+//! The REST calls add-on frameworks of HipChat's era make, against the sandbox over loopback:
+//! participants, room and private messages, paged history, user glances, HipChat's error JSON
+//! everywhere, calls recorded with their installation, distinct webhook ids and `prn` in JWTs.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use hipboard::sandbox::{Sandbox, SandboxSettings};
+use serde_json::{Value, json};
+
+#[derive(Clone, Default)]
+struct Addon {
+    hooks: Arc<Mutex<Vec<(Value, String)>>>,
+}
+
+/// A minimal add-on of someone else's, declaring `key`; serves its descriptor and records the
+/// webhooks it gets (body and Authorization header).
+async fn addon(key: &'static str) -> (String, Addon) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let addon = Addon::default();
+    let descriptor = json!({
+        "key": key, "name": "Other add-on", "description": "",
+        "vendor": {"name": "Example", "url": "https://example.com"},
+        "links": {"self": format!("{base}/descriptor.json"), "homepage": base},
+        "capabilities": {
+            "hipchatApiConsumer": {"scopes": ["send_notification", "send_message", "view_room",
+                                              "view_messages", "view_group"], "fromName": "Other"},
+            "installable": {"callbackUrl": format!("{base}/installed")},
+            "webhook": [{"event": "room_message", "pattern": "^hello", "url": format!("{base}/hook"),
+                         "name": "hello", "authentication": "jwt"}],
+            "glance": [{"key": format!("{key}.glance"), "name": {"value": "G"}, "queryUrl": format!("{base}/g"),
+                        "icon": {"url": format!("{base}/i.png"), "url@2x": format!("{base}/i.png")}}]
+        }
+    });
+    let router = axum::Router::new()
+        .route(
+            "/descriptor.json",
+            get(move || async move { Json(descriptor) }),
+        )
+        .route("/installed", post(|| async { "ok" }))
+        .route(
+            "/hook",
+            post(
+                |State(a): State<Addon>, headers: HeaderMap, Json(body): Json<Value>| async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    a.hooks.lock().unwrap().push((body, auth));
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
+        )
+        .with_state(addon.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (format!("{base}/descriptor.json"), addon)
+}
+
+async fn token(sandbox: &Sandbox, http: &reqwest::Client, oauth_id: &str) -> String {
+    let answer: Value = http
+        .post(format!("{}/v2/oauth/token", sandbox.base_url()))
+        .basic_auth(oauth_id, sandbox.secret_of(oauth_id))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_owned()
+}
+
+fn claims_of(jwt: &str) -> Value {
+    use base64::Engine;
+    let middle = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(middle)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rest_calls_frameworks_make_work_as_hipchats_did() {
+    let (sandbox, _task) = common::sandbox_only(SandboxSettings::default()).await;
+    let http = reqwest::Client::new();
+    let room = sandbox.room_named("Support").unwrap().id;
+    let (descriptor, _) = addon("com.example.one").await;
+    let oauth_id = sandbox.install(&descriptor, Some(room)).await.unwrap();
+    let token = token(&sandbox, &http, &oauth_id).await;
+    let base = sandbox.base_url().to_owned();
+    let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
+        let mut r = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    use reqwest::Method;
+
+    let (status, body) = call(Method::GET, &format!("/v2/room/{room}/participant"), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["mention_name"] == "Ben")
+    );
+
+    for n in 1..=3 {
+        let (status, body) = call(
+            Method::POST,
+            &format!("/v2/room/{room}/message"),
+            Some(json!({"message": format!("note {n}")})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert!(body["id"].is_string(), "{body}");
+    }
+    let (status, body) = call(
+        Method::GET,
+        &format!("/v2/room/{room}/history?max-results=2&reverse=false"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let said: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(said, ["note 3", "note 2"]);
+    let (_, body) = call(
+        Method::GET,
+        &format!("/v2/room/{room}/history?max-results=2"),
+        None,
+    )
+    .await;
+    assert_eq!(body["items"][0]["message"], "note 2", "{body}");
+
+    let (status, _) = call(
+        Method::POST,
+        "/v2/user/@Ben/message",
+        Some(json!({"message": "psst", "message_format": "text"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(sandbox.private_messages(2)[0].message, "psst");
+    let (status, body) = call(
+        Method::POST,
+        "/v2/user/nobody@nowhere/message",
+        Some(json!({"message": "x"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], 404, "{body}");
+
+    let glance = json!({"glance": [{"key": "com.example.one.glance",
+                                    "content": {"label": {"type": "html", "value": "3 open"}}}]});
+    let (status, body) = call(Method::POST, "/v2/addon/ui/user/2", Some(glance)).await;
+    assert_eq!(status, 204, "{body}");
+    assert!(
+        sandbox
+            .user_glance(2, &oauth_id, "com.example.one.glance")
+            .is_some()
+    );
+
+    // HipChat's error JSON on every error: unknown routes, wrong methods, bad bodies.
+    for (method, path, body) in [
+        (Method::GET, "/v2/no/such/thing".to_owned(), None),
+        (
+            Method::DELETE,
+            format!("/v2/room/{room}/notification"),
+            None,
+        ),
+    ] {
+        let (status, answer) = call(method, &path, body).await;
+        assert!(matches!(status, 404 | 405), "{path}: {status}");
+        assert_eq!(answer["error"]["code"], status, "{path}: {answer}");
+        assert!(answer["error"]["message"].is_string(), "{answer}");
+    }
+    let raw = http
+        .post(format!("{base}/v2/room/{room}/notification"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400);
+    let answer: Value = raw.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], 400, "{answer}");
+
+    // Every call is recorded with the installation that made it.
+    let recorded = sandbox.recorded();
+    let mine = recorded
+        .iter()
+        .filter(|r| r.oauth_id.as_deref() == Some(oauth_id.as_str()))
+        .count();
+    assert!(mine >= 8, "{recorded:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_ids_are_distinct_and_jwts_carry_prn() {
+    let (sandbox, _task) = common::sandbox_only(SandboxSettings::default()).await;
+    let room = sandbox.room_named("Support").unwrap().id;
+    let (one, first) = addon("com.example.one").await;
+    let (two, second) = addon("com.example.two").await;
+    sandbox.install(&one, Some(room)).await.unwrap();
+    sandbox.install(&two, Some(room)).await.unwrap();
+    sandbox.post_message(room, 2, "hello there").await.unwrap();
+    let a = first.hooks.lock().unwrap().clone();
+    let b = second.hooks.lock().unwrap().clone();
+    assert_eq!((a.len(), b.len()), (1, 1));
+    assert_ne!(a[0].0["webhook_id"], b[0].0["webhook_id"]);
+    let claims = claims_of(a[0].1.strip_prefix("JWT ").unwrap());
+    assert_eq!(claims["sub"], "2");
+    assert_eq!(claims["prn"], "2");
+}
