@@ -247,7 +247,8 @@ fn user_json(sandbox: &Sandbox, u: &Speaker) -> Value {
            "links": {"self": format!("{}/v2/user/{}", sandbox.base_url(), u.id)}})
 }
 
-/// The JWT HipChat put on webhooks and views: HS256 with the installation secret (§15).
+/// The JWT HipChat put on webhooks and views: HS256 with the installation secret (§15); the user
+/// is in `sub` and, for frameworks that read the older claim (ac-koa), also in `prn` (§5.2).
 pub(super) fn sign_jwt(client: &Client, user_id: i64, room_id: Option<i64>, tz: &str) -> String {
     let now = chrono::Utc::now().timestamp();
     let mut context = json!({"user_tz": tz});
@@ -255,7 +256,7 @@ pub(super) fn sign_jwt(client: &Client, user_id: i64, room_id: Option<i64>, tz: 
         context["room_id"] = json!(room);
     }
     let claims = json!({
-        "iss": client.oauth_id, "sub": user_id.to_string(), "iat": now, "exp": now + 3600,
+        "iss": client.oauth_id, "sub": user_id.to_string(), "prn": user_id.to_string(), "iat": now, "exp": now + 3600,
         "jti": uuid::Uuid::new_v4().simple().to_string(), "context": context,
     });
     jsonwebtoken::encode(
@@ -292,7 +293,8 @@ async fn call_webhook(
     };
     let envelope = json!({
         "event": "room_message", "item": item,
-        "oauth_client_id": client.oauth_id, "webhook_id": 1000 + index,
+        "oauth_client_id": client.oauth_id,
+        "webhook_id": client.webhook_ids.get(index).copied().unwrap_or_default(),
     });
     let mut request = sandbox.inner.http.post(url).json(&envelope);
     if hook["authentication"] == "jwt" {

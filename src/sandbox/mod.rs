@@ -24,7 +24,7 @@ use axum::Router;
 use tokio::sync::broadcast;
 
 pub use deliver::Delivery;
-pub use install::InstallError;
+pub use install::{Began, InstallError};
 pub use limits::Limits;
 use model::{Posted, SandboxRoom, SandboxUser, World};
 
@@ -179,13 +179,24 @@ impl Sandbox {
         self.world().faults.clear();
     }
 
-    /// Installs the add-on whose descriptor is at `descriptor_url`, in `room_id` or globally.
+    /// Installs the add-on whose descriptor is at `descriptor_url`, in `room_id` or globally; in
+    /// the redirect flow (only `installedUrl`) it also follows the browser's redirects to the end.
     pub async fn install(
         &self,
         descriptor_url: &str,
         room_id: Option<i64>,
     ) -> Result<String, InstallError> {
         install::install(self, descriptor_url, room_id).await
+    }
+
+    /// Starts an installation without playing the browser: in the redirect flow the caller opens
+    /// `open_url` (the UI does, through the control API).
+    pub async fn begin_install(
+        &self,
+        descriptor_url: &str,
+        room_id: Option<i64>,
+    ) -> Result<Began, InstallError> {
+        install::begin(self, descriptor_url, room_id).await
     }
 
     /// Uninstalls: revokes the client, then sends `DELETE {callbackUrl}/{oauthId}`; returns its status.

@@ -118,6 +118,8 @@ pub struct Client {
     pub room_id: Option<i64>,
     /// Revoked clients are refused tokens.
     pub revoked: bool,
+    /// `webhook_id` of each declared webhook, by index: unique in the sandbox (§6.2).
+    pub webhook_ids: Vec<i64>,
 }
 
 impl Client {
@@ -228,6 +230,10 @@ pub struct World {
     pub recorded: Vec<Recorded>,
     /// Next room id.
     pub next_room_id: i64,
+    /// Last `webhook_id` handed out (descriptor and REST webhooks share the sequence).
+    pub last_webhook_id: i64,
+    /// Users present in each room (read by the participants API).
+    pub participants: BTreeMap<i64, std::collections::BTreeSet<i64>>,
 }
 
 impl World {
@@ -240,6 +246,12 @@ impl World {
                 .values()
                 .find(|r| r.name.eq_ignore_ascii_case(key)),
         }
+    }
+
+    /// A fresh `webhook_id`, never handed out before.
+    pub fn new_webhook_id(&mut self) -> i64 {
+        self.last_webhook_id += 1;
+        self.last_webhook_id
     }
 
     /// Takes one injected fault matching `path`, if any.
