@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::Sandbox;
 use super::api::{check_notification, posted_notification};
-use super::model::{Author, Client, Posted, SandboxUser};
+use super::model::{Author, Client, Posted, SandboxRoom, SandboxUser};
 use crate::hipchat::wire::Notification;
 
 /// What happened to one posted message.
@@ -201,20 +201,10 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery
             webhooks: Vec::new(),
         };
     };
-    let base = sandbox.base_url();
-    let item = json!({
-        "message": {
-            "id": posted.id, "date": posted.date, "type": posted.kind, "message": posted.message,
-            "from": user_json(sandbox, user), "mentions": mentions,
-        },
-        "room": {
-            "id": room.id, "name": room.name, "privacy": room.privacy, "is_archived": room.archived,
-            "version": "SANDBOX1",
-            "links": {"self": format!("{base}/v2/room/{}", room.id),
-                      "members": format!("{base}/v2/room/{}/member", room.id),
-                      "participants": format!("{base}/v2/room/{}/participant", room.id),
-                      "webhooks": format!("{base}/v2/room/{}/webhook", room.id)},
-        },
+    let mut item = room_item(sandbox, &room);
+    item["message"] = json!({
+        "id": posted.id, "date": posted.date, "type": posted.kind, "message": posted.message,
+        "from": user_json(sandbox, user), "mentions": mentions,
     });
     let mut calls = Vec::new();
     for client in &clients {
@@ -240,6 +230,26 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery
         message_id: posted.id.clone(),
         webhooks,
     }
+}
+
+/// `{"room": {…}}`, the room part of every room event's item (§6.2).
+pub(super) fn room_item(sandbox: &Sandbox, room: &SandboxRoom) -> Value {
+    let base = sandbox.base_url();
+    json!({
+        "room": {
+            "id": room.id, "name": room.name, "privacy": room.privacy, "is_archived": room.archived,
+            "version": "SANDBOX1",
+            "links": {"self": format!("{base}/v2/room/{}", room.id),
+                      "members": format!("{base}/v2/room/{}/member", room.id),
+                      "participants": format!("{base}/v2/room/{}/participant", room.id),
+                      "webhooks": format!("{base}/v2/room/{}/webhook", room.id)},
+        },
+    })
+}
+
+/// A user as webhook items show them (`from`, `sender`).
+pub(super) fn user_json_of(sandbox: &Sandbox, u: &SandboxUser) -> Value {
+    user_json(sandbox, &Speaker::from(u))
 }
 
 fn user_json(sandbox: &Sandbox, u: &Speaker) -> Value {

@@ -15,6 +15,7 @@ mod limits;
 pub mod model;
 mod oauth;
 mod pattern;
+mod room_events;
 mod ui;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -115,6 +116,7 @@ impl Sandbox {
             .merge(control::router(self.clone()))
             .merge(ui::router(self.clone()))
             .merge(guest::router(self.clone()))
+            .merge(room_events::router(self.clone()))
     }
 
     /// Base URL.
@@ -247,6 +249,16 @@ impl Sandbox {
     /// An installation's OAuth secret (tests forge tokens with it).
     pub fn secret_of(&self, oauth_id: &str) -> Option<String> {
         self.world().clients.get(oauth_id).map(|c| c.secret.clone())
+    }
+
+    /// A user enters a room (fires `room_enter`).
+    pub fn enter_room(&self, room_id: i64, user_id: i64) -> Result<(), String> {
+        room_events::enter_room(self, room_id, user_id)
+    }
+
+    /// A user leaves a room (fires `room_exit`).
+    pub fn exit_room(&self, room_id: i64, user_id: i64) -> Result<(), String> {
+        room_events::exit_room(self, room_id, user_id)
     }
 
     /// Deletes a room (as an admin would in HipChat).
