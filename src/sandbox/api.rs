@@ -200,6 +200,13 @@ pub(super) struct Authorized {
     headers: HeaderMap,
 }
 
+impl Authorized {
+    /// The add-on as the sender of the events its calls cause.
+    fn sender(&self) -> super::room_events::Sender {
+        super::room_events::Sender::Addon(self.client.oauth_id.clone())
+    }
+}
+
 /// Bearer token (or `auth_token`), expiry, scope (any of `scopes`), then the per-token limit.
 pub(super) fn authorize(
     sandbox: &Sandbox,
@@ -348,13 +355,10 @@ async fn notification(
             .as_deref()
             .map(|f| format!("{} · {f}", auth.client.from_name()))
             .unwrap_or_else(|| auth.client.from_name());
-        sandbox.record_post(posted_notification(
-            room.id,
-            &auth.client.oauth_id,
-            label,
-            &notification,
-            false,
-        ));
+        let posted =
+            posted_notification(room.id, &auth.client.oauth_id, label, &notification, false);
+        sandbox.record_post(posted.clone());
+        super::room_events::notification_posted(&sandbox, &posted);
         StatusCode::NO_CONTENT.into_response()
     };
     set_window_headers(response.headers_mut(), "x-floodcontrol", flood);
@@ -731,9 +735,10 @@ async fn set_topic(
         ));
     }
     if let Some(r) = sandbox.world().rooms.get_mut(&room.id) {
-        r.topic = topic.topic;
+        r.topic.clone_from(&topic.topic);
     }
     sandbox.emit(SandboxEvent::Rooms);
+    super::room_events::topic_changed(&sandbox, room.id, auth.sender(), &topic.topic);
     Ok(with_headers(auth, StatusCode::NO_CONTENT))
 }
 

@@ -78,8 +78,13 @@ struct NewInstallation {
 }
 
 async fn install(State(sandbox): State<Sandbox>, Json(i): Json<NewInstallation>) -> Response {
-    match sandbox.install(&i.descriptor_url, i.room_id).await {
-        Ok(oauth_id) => (StatusCode::CREATED, Json(json!({"oauth_id": oauth_id}))).into_response(),
+    match sandbox.begin_install(&i.descriptor_url, i.room_id).await {
+        // `open_url`: null when the add-on took its credentials at `callbackUrl`; in the redirect
+        // flow (§3.3) the URL the admin's browser must open to finish the installation.
+        Ok(began) => {
+            let body = json!({"oauth_id": began.oauth_id, "open_url": began.open_url});
+            (StatusCode::CREATED, Json(body)).into_response()
+        }
         Err(InstallError::Invalid(errors)) => {
             let summary = InstallError::Invalid(errors.clone()).to_string();
             let body = json!({"error": summary, "errors": errors});

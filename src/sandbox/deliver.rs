@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::Sandbox;
 use super::api::{check_notification, posted_notification};
-use super::model::{Author, Client, Posted, SandboxUser};
+use super::model::{Author, Client, Posted, SandboxRoom, SandboxUser};
 use crate::hipchat::wire::Notification;
 
 /// What happened to one posted message.
@@ -201,20 +201,10 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery
             webhooks: Vec::new(),
         };
     };
-    let base = sandbox.base_url();
-    let item = json!({
-        "message": {
-            "id": posted.id, "date": posted.date, "type": posted.kind, "message": posted.message,
-            "from": user_json(sandbox, user), "mentions": mentions,
-        },
-        "room": {
-            "id": room.id, "name": room.name, "privacy": room.privacy, "is_archived": room.archived,
-            "version": "SANDBOX1",
-            "links": {"self": format!("{base}/v2/room/{}", room.id),
-                      "members": format!("{base}/v2/room/{}/member", room.id),
-                      "participants": format!("{base}/v2/room/{}/participant", room.id),
-                      "webhooks": format!("{base}/v2/room/{}/webhook", room.id)},
-        },
+    let mut item = room_item(sandbox, &room);
+    item["message"] = json!({
+        "id": posted.id, "date": posted.date, "type": posted.kind, "message": posted.message,
+        "from": user_json(sandbox, user), "mentions": mentions,
     });
     let mut calls = Vec::new();
     for client in &clients {
@@ -242,12 +232,33 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery
     }
 }
 
+/// `{"room": {…}}`, the room part of every room event's item (§6.2).
+pub(super) fn room_item(sandbox: &Sandbox, room: &SandboxRoom) -> Value {
+    let base = sandbox.base_url();
+    json!({
+        "room": {
+            "id": room.id, "name": room.name, "privacy": room.privacy, "is_archived": room.archived,
+            "version": "SANDBOX1",
+            "links": {"self": format!("{base}/v2/room/{}", room.id),
+                      "members": format!("{base}/v2/room/{}/member", room.id),
+                      "participants": format!("{base}/v2/room/{}/participant", room.id),
+                      "webhooks": format!("{base}/v2/room/{}/webhook", room.id)},
+        },
+    })
+}
+
+/// A user as webhook items show them (`from`, `sender`).
+pub(super) fn user_json_of(sandbox: &Sandbox, u: &SandboxUser) -> Value {
+    user_json(sandbox, &Speaker::from(u))
+}
+
 fn user_json(sandbox: &Sandbox, u: &Speaker) -> Value {
     json!({"id": u.id, "name": u.name, "mention_name": u.mention_name, "version": "SANDBOX1",
            "links": {"self": format!("{}/v2/user/{}", sandbox.base_url(), u.id)}})
 }
 
-/// The JWT HipChat put on webhooks and views: HS256 with the installation secret (§15).
+/// The JWT HipChat put on webhooks and views: HS256 with the installation secret (§15); the user
+/// is in `sub` and, for frameworks that read the older claim (ac-koa), also in `prn` (§5.2).
 pub(super) fn sign_jwt(client: &Client, user_id: i64, room_id: Option<i64>, tz: &str) -> String {
     let now = chrono::Utc::now().timestamp();
     let mut context = json!({"user_tz": tz});
@@ -255,8 +266,7 @@ pub(super) fn sign_jwt(client: &Client, user_id: i64, room_id: Option<i64>, tz: 
         context["room_id"] = json!(room);
     }
     let claims = json!({
-        "iss": client.oauth_id, "sub": user_id.to_string(), "prn": user_id.to_string(),
-        "iat": now, "exp": now + 3600,
+        "iss": client.oauth_id, "sub": user_id.to_string(), "prn": user_id.to_string(), "iat": now, "exp": now + 3600,
         "jti": uuid::Uuid::new_v4().simple().to_string(), "context": context,
     });
     jsonwebtoken::encode(
@@ -293,7 +303,8 @@ async fn call_webhook(
     };
     let envelope = json!({
         "event": "room_message", "item": item,
-        "oauth_client_id": client.oauth_id, "webhook_id": client.webhook_base + index as i64,
+        "oauth_client_id": client.oauth_id,
+        "webhook_id": client.webhook_ids.get(index).copied().unwrap_or_default(),
     });
     let mut request = sandbox.inner.http.post(url).json(&envelope);
     if hook["authentication"] == "jwt" {

@@ -22,11 +22,111 @@ pub(super) fn router(sandbox: Sandbox) -> Router {
         .with_state(sandbox)
 }
 
+/// An installation just created.
+#[derive(Debug, Clone)]
+pub struct Began {
+    /// Its oauthId.
+    pub oauth_id: String,
+    /// Redirect flow (§3.3): the URL the admin's browser must open to finish it.
+    pub open_url: Option<String>,
+}
+
+/// Reads and checks the descriptor, creates the OAuth client and hands the credentials over:
+/// POSTed to `callbackUrl` (§3.1), or, for a descriptor with only `installedUrl`, kept behind a
+/// one-time `installable_url` that the browser carries to the add-on (§3.3).
+pub(super) async fn begin(
+    sandbox: &Sandbox,
+    descriptor_url: &str,
+    room_id: Option<i64>,
+) -> Result<Began, InstallError> {
+    let descriptor = fetch_descriptor(sandbox, descriptor_url).await?;
+    let checked = descriptor::check(&descriptor, descriptor_url).map_err(InstallError::Invalid)?;
+    let descriptor = checked.descriptor;
+    allowed_here(&descriptor, room_id).map_err(|e| InstallError::Invalid(vec![e]))?;
+    if let Some(room) = room_id {
+        if !sandbox.world().rooms.contains_key(&room) {
+            return Err(InstallError::NotFound(format!("no room {room}")));
+        }
+    }
+    let installable = &descriptor["capabilities"]["installable"];
+    // HipChat used the server-side flow whenever a callbackUrl was declared.
+    let callback = installable["callbackUrl"].as_str().map(str::to_owned);
+    let installed_url = installable["installedUrl"].as_str().map(str::to_owned);
+    if callback.is_none() && installed_url.is_none() {
+        return Err(InstallError::Addon(
+            "the add-on declares neither callbackUrl nor installedUrl".into(),
+        ));
+    }
+    let webhook_ids = {
+        let mut world = sandbox.world();
+        checked
+            .patterns
+            .iter()
+            .map(|_| world.new_webhook_id())
+            .collect()
+    };
+    let client = Client {
+        oauth_id: uuid::Uuid::new_v4().to_string(),
+        secret: format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        ),
+        descriptor_url: descriptor_url.to_owned(),
+        descriptor,
+        patterns: checked.patterns,
+        room_id,
+        revoked: false,
+        webhook_ids,
+    };
+    let mut payload = json!({
+        "capabilitiesUrl": sandbox.capabilities_url(),
+        "oauthId": client.oauth_id,
+        "oauthSecret": client.secret,
+        "groupId": sandbox.world().group_id,
+    });
+    if let Some(room) = room_id {
+        payload["roomId"] = json!(room);
+    }
+    // The client must exist before the add-on hears of it: it proves its credentials at once.
+    let oauth_id = client.oauth_id.clone();
+    sandbox.world().clients.insert(oauth_id.clone(), client);
+    let open_url = match (callback, installed_url) {
+        (Some(callback), _) => {
+            if let Err(reason) = post_callback(sandbox, &callback, &payload).await {
+                sandbox.world().clients.remove(&oauth_id);
+                return Err(InstallError::Addon(reason));
+            }
+            None
+        }
+        (None, Some(target)) => match redirect_url(sandbox, &target, &oauth_id, payload) {
+            Ok(url) => Some(url),
+            Err(reason) => {
+                sandbox.world().clients.remove(&oauth_id);
+                return Err(InstallError::Addon(reason));
+            }
+        },
+        (None, None) => None,
+    };
+    replace_older(sandbox, &oauth_id);
+    Ok(Began { oauth_id, open_url })
+}
+
+/// Installs and, in the redirect flow, plays the admin's browser: opens the URL and follows the
+/// add-on's redirects, which must end at `redirect_url`.
 pub(super) async fn install(
     sandbox: &Sandbox,
     descriptor_url: &str,
     room_id: Option<i64>,
 ) -> Result<String, InstallError> {
+    let began = begin(sandbox, descriptor_url, room_id).await?;
+    if let Some(url) = &began.open_url {
+        browse(sandbox, url, &began.oauth_id).await?;
+    }
+    Ok(began.oauth_id)
+}
+
+async fn fetch_descriptor(sandbox: &Sandbox, descriptor_url: &str) -> Result<Value, InstallError> {
     let response = sandbox
         .inner
         .http
@@ -47,87 +147,108 @@ pub(super) async fn install(
     let body = crate::net::read_body(response, 1024 * 1024)
         .await
         .map_err(|e| InstallError::Addon(e.to_string()))?;
-    let descriptor: Value = serde_json::from_slice(&body).map_err(|e| {
+    serde_json::from_slice(&body).map_err(|e| {
         InstallError::Invalid(vec![DescriptorError {
             rule: "json",
             path: String::new(),
             message: format!("the descriptor is not JSON: {e}"),
         }])
-    })?;
-    let checked = descriptor::check(&descriptor, descriptor_url).map_err(InstallError::Invalid)?;
-    let descriptor = checked.descriptor;
-    allowed_here(&descriptor, room_id).map_err(|e| InstallError::Invalid(vec![e]))?;
-    if let Some(room) = room_id {
-        if !sandbox.world().rooms.contains_key(&room) {
-            return Err(InstallError::NotFound(format!("no room {room}")));
-        }
-    }
-    let callback = descriptor["capabilities"]["installable"]["callbackUrl"]
-        .as_str()
-        .ok_or_else(|| {
-            InstallError::Addon("the sandbox installs only add-ons with a callbackUrl".into())
-        })?
-        .to_owned();
-    let hooks = descriptor["capabilities"]["webhook"]
-        .as_array()
-        .map_or(0, Vec::len) as i64;
-    let webhook_base = {
-        let mut world = sandbox.world();
-        let base = world.next_webhook_id;
-        world.next_webhook_id += hooks.max(1);
-        base
-    };
-    let client = Client {
-        oauth_id: uuid::Uuid::new_v4().to_string(),
-        secret: format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        ),
-        descriptor_url: descriptor_url.to_owned(),
-        descriptor,
-        patterns: checked.patterns,
-        room_id,
-        revoked: false,
-        webhook_base,
-    };
-    let mut payload = json!({
-        "capabilitiesUrl": sandbox.capabilities_url(),
-        "oauthId": client.oauth_id,
-        "oauthSecret": client.secret,
-        "groupId": sandbox.world().group_id,
-    });
-    if let Some(room) = room_id {
-        payload["roomId"] = json!(room);
-    }
-    // The client must exist before the callback: the add-on proves its credentials at once.
-    let oauth_id = client.oauth_id.clone();
-    sandbox.world().clients.insert(oauth_id.clone(), client);
-    let answer = sandbox
-        .inner
-        .http
-        .post(&callback)
-        .json(&payload)
-        .send()
-        .await;
-    let refused = match answer {
-        Ok(r) if r.status().is_success() => None,
+    })
+}
+
+/// §3.1: POSTs the credentials; any 2xx accepts the installation.
+async fn post_callback(sandbox: &Sandbox, callback: &str, payload: &Value) -> Result<(), String> {
+    match sandbox.inner.http.post(callback).json(payload).send().await {
+        Ok(r) if r.status().is_success() => Ok(()),
         Ok(r) => {
             let status = r.status();
             let text = r.text().await.unwrap_or_default();
-            Some(format!(
+            Err(format!(
                 "the add-on refused the installation: {status} {text}"
             ))
         }
-        Err(e) => Some(format!(
+        Err(e) => Err(format!(
             "cannot reach the add-on's callbackUrl {callback}: {e}"
         )),
-    };
-    if let Some(reason) = refused {
-        sandbox.world().clients.remove(&oauth_id);
-        return Err(InstallError::Addon(reason));
     }
-    Ok(oauth_id)
+}
+
+/// Where the admin's browser lands when an add-on finishes the redirect flow: the sandbox UI.
+fn landing_url(sandbox: &Sandbox, oauth_id: &str) -> String {
+    format!("{}/?installed={oauth_id}", sandbox.base_url())
+}
+
+/// §3.3: keeps the credentials behind a one-time `installable_url` and builds
+/// `installedUrl?installable_url=…&redirect_url=…`.
+fn redirect_url(
+    sandbox: &Sandbox,
+    target: &str,
+    oauth_id: &str,
+    record: Value,
+) -> Result<String, String> {
+    let mut url = url::Url::parse(target).map_err(|e| format!("installedUrl is not a URL: {e}"))?;
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    sandbox.world().installables.insert(token.clone(), record);
+    url.query_pairs_mut()
+        .append_pair(
+            "installable_url",
+            &format!("{}/v2/installable/{token}", sandbox.base_url()),
+        )
+        .append_pair("redirect_url", &landing_url(sandbox, oauth_id));
+    Ok(url.to_string())
+}
+
+/// The browser step of the redirect flow, for tests and `hipboard sandbox`.
+async fn browse(sandbox: &Sandbox, url: &str, oauth_id: &str) -> Result<(), InstallError> {
+    crate::net::init_tls();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(10))
+        .timeout(sandbox.inner.settings.webhook_timeout)
+        .no_proxy()
+        .build()
+        .map_err(|e| InstallError::Addon(format!("no browser: {e}")))?;
+    let response = browser
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| InstallError::Addon(format!("cannot open installedUrl: {e}")))?;
+    let landed = response.url().to_string();
+    if !response.status().is_success() || landed != landing_url(sandbox, oauth_id) {
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        return Err(InstallError::Addon(format!(
+            "the add-on did not redirect the browser to redirect_url (ended at {landed}, {status}): {text}"
+        )));
+    }
+    Ok(())
+}
+
+/// One installation per add-on (descriptor `key`) per room and per group (§3.2): a new one
+/// replaces the older ones. HipChat sent the add-on only the new credentials (to `callbackUrl` or
+/// through `installable_url`) and no DELETE for the old oauthId, whose client it dropped; the
+/// sandbox does the same: the old client is revoked and removed silently.
+fn replace_older(sandbox: &Sandbox, oauth_id: &str) {
+    let older: Vec<String> = {
+        let world = sandbox.world();
+        let Some(new) = world.clients.get(oauth_id) else {
+            return;
+        };
+        world
+            .clients
+            .values()
+            .filter(|c| {
+                c.oauth_id != oauth_id
+                    && c.room_id == new.room_id
+                    && c.descriptor["key"] == new.descriptor["key"]
+            })
+            .map(|c| c.oauth_id.clone())
+            .collect()
+    };
+    for old in older {
+        if revoke(sandbox, &old).is_ok() {
+            sandbox.world().clients.remove(&old);
+        }
+    }
 }
 
 /// Why an installation did not happen.

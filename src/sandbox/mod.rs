@@ -17,6 +17,7 @@ mod limits;
 pub mod model;
 mod oauth;
 mod pattern;
+mod room_events;
 mod ui;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,7 +27,7 @@ use axum::Router;
 use tokio::sync::broadcast;
 
 pub use deliver::Delivery;
-pub use install::InstallError;
+pub use install::{Began, InstallError};
 pub use limits::Limits;
 use model::{Posted, SandboxRoom, SandboxUser, World};
 
@@ -121,6 +122,7 @@ impl Sandbox {
             .merge(control::router(self.clone()))
             .merge(ui::router(self.clone()))
             .merge(guest::router(self.clone()))
+            .merge(room_events::router(self.clone()))
             .layer(axum::middleware::from_fn(api::hipchat_errors))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
@@ -207,13 +209,24 @@ impl Sandbox {
         self.world().faults.clear();
     }
 
-    /// Installs the add-on whose descriptor is at `descriptor_url`, in `room_id` or globally.
+    /// Installs the add-on whose descriptor is at `descriptor_url`, in `room_id` or globally; in
+    /// the redirect flow (only `installedUrl`) it also follows the browser's redirects to the end.
     pub async fn install(
         &self,
         descriptor_url: &str,
         room_id: Option<i64>,
     ) -> Result<String, InstallError> {
         install::install(self, descriptor_url, room_id).await
+    }
+
+    /// Starts an installation without playing the browser: in the redirect flow the caller opens
+    /// `open_url` (the UI does, through the control API).
+    pub async fn begin_install(
+        &self,
+        descriptor_url: &str,
+        room_id: Option<i64>,
+    ) -> Result<Began, InstallError> {
+        install::begin(self, descriptor_url, room_id).await
     }
 
     /// Uninstalls: revokes the client, then sends `DELETE {callbackUrl}/{oauthId}`; returns its status.
@@ -266,6 +279,16 @@ impl Sandbox {
         self.world().clients.get(oauth_id).map(|c| c.secret.clone())
     }
 
+    /// A user enters a room (fires `room_enter`).
+    pub fn enter_room(&self, room_id: i64, user_id: i64) -> Result<(), String> {
+        room_events::enter_room(self, room_id, user_id)
+    }
+
+    /// A user leaves a room (fires `room_exit`).
+    pub fn exit_room(&self, room_id: i64, user_id: i64) -> Result<(), String> {
+        room_events::exit_room(self, room_id, user_id)
+    }
+
     /// Deletes a room (as an admin would in HipChat).
     pub fn delete_room(&self, room_id: i64) -> bool {
         let removed = {
@@ -311,7 +334,6 @@ fn seed() -> World {
         group_id: 1,
         group_name: "Acme Support".into(),
         next_room_id: 100,
-        next_webhook_id: 5000,
         ..World::default()
     };
     let users = [

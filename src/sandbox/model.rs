@@ -118,9 +118,8 @@ pub struct Client {
     pub room_id: Option<i64>,
     /// Revoked clients are refused tokens.
     pub revoked: bool,
-    /// `webhook_id` of its first declared webhook; the others follow. Unique across
-    /// installations, as HipChat's webhook ids were.
-    pub webhook_base: i64,
+    /// `webhook_id` of each declared webhook, by index: unique in the sandbox (§6.2).
+    pub webhook_ids: Vec<i64>,
 }
 
 impl Client {
@@ -231,8 +230,10 @@ pub struct World {
     pub recorded: Vec<Recorded>,
     /// Next room id.
     pub next_room_id: i64,
-    /// Next free webhook id.
-    pub next_webhook_id: i64,
+    /// Last `webhook_id` handed out (descriptor and REST webhooks share the sequence).
+    pub last_webhook_id: i64,
+    /// Users present in each room (read by the participants API).
+    pub participants: BTreeMap<i64, std::collections::BTreeSet<i64>>,
     /// Private (1:1) messages add-ons sent, by recipient.
     pub private: BTreeMap<i64, Vec<Posted>>,
     /// User glances, by (user, installation, key).
@@ -249,6 +250,12 @@ impl World {
                 .values()
                 .find(|r| r.name.eq_ignore_ascii_case(key)),
         }
+    }
+
+    /// A fresh `webhook_id`, never handed out before.
+    pub fn new_webhook_id(&mut self) -> i64 {
+        self.last_webhook_id += 1;
+        self.last_webhook_id
     }
 
     /// Takes one injected fault matching `path`, if any.

@@ -272,7 +272,12 @@ async function install(event) {
   $('install-result').textContent = 'Installing…';
   $('install-errors').replaceChildren();
   try {
-    await api('POST', '/sandbox/api/installations', { descriptor_url: $('descriptor-url').value, room_id: global ? null : state.room.id });
+    const began = await api('POST', '/sandbox/api/installations', { descriptor_url: $('descriptor-url').value, room_id: global ? null : state.room.id });
+    if (began && began.open_url) {
+      // Redirect flow: the add-on reads its credentials, then sends this tab back here.
+      window.location.assign(began.open_url);
+      return;
+    }
     $('install-result').textContent = 'Installed.';
     await selectRoom(state.room.id);
     showIntegrations();
