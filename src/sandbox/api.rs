@@ -105,18 +105,18 @@ impl From<Response> for Refused {
 }
 
 impl Refused {
-    fn hipchat(status: StatusCode, message: &str) -> Refused {
+    pub(super) fn hipchat(status: StatusCode, message: &str) -> Refused {
         hipchat_error(status, message).into()
     }
 
     /// Adds the rate-limit headers of an authorized call.
-    fn with(mut self, auth: &Authorized) -> Refused {
+    pub(super) fn with(mut self, auth: &Authorized) -> Refused {
         self.0.headers_mut().extend(auth.headers.clone());
         self
     }
 }
 
-type Answer = Result<Response, Refused>;
+pub(super) type Answer = Result<Response, Refused>;
 
 /// HipChat's error body.
 pub(super) fn hipchat_error(status: StatusCode, message: &str) -> Response {
@@ -131,13 +131,13 @@ pub(super) fn hipchat_error(status: StatusCode, message: &str) -> Response {
 }
 
 /// A call authenticated with an access token, counted against its limits.
-struct Authorized {
-    client: Client,
+pub(super) struct Authorized {
+    pub(super) client: Client,
     headers: HeaderMap,
 }
 
 /// Bearer token (or `auth_token`), expiry, scope (any of `scopes`), then the per-token limit.
-fn authorize(
+pub(super) fn authorize(
     sandbox: &Sandbox,
     headers: &HeaderMap,
     query: &HashMap<String, String>,
@@ -229,7 +229,7 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn with_headers(auth: Authorized, response: impl IntoResponse) -> Response {
+pub(super) fn with_headers(auth: Authorized, response: impl IntoResponse) -> Response {
     let mut r = response.into_response();
     r.headers_mut().extend(auth.headers);
     r
@@ -240,7 +240,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Refused
         .map_err(|e| Refused::hipchat(StatusCode::BAD_REQUEST, &format!("Invalid JSON: {e}")))
 }
 
-fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Refused> {
+pub(super) fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Refused> {
     sandbox
         .world()
         .find_room(key)
@@ -248,7 +248,7 @@ fn room_or_404(sandbox: &Sandbox, key: &str) -> Result<SandboxRoom, Refused> {
         .ok_or_else(|| Refused::hipchat(StatusCode::NOT_FOUND, &format!("Room not found: {key}")))
 }
 
-type Q = Query<HashMap<String, String>>;
+pub(super) type Q = Query<HashMap<String, String>>;
 
 async fn notification(
     State(sandbox): State<Sandbox>,

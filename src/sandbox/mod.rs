@@ -15,6 +15,7 @@ mod limits;
 pub mod model;
 mod oauth;
 mod pattern;
+pub mod room_webhooks;
 mod ui;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -110,7 +111,8 @@ impl Sandbox {
     pub fn router(&self) -> Router {
         let hipchat = api::router(self.clone())
             .merge(oauth::router(self.clone()))
-            .merge(install::router(self.clone()));
+            .merge(install::router(self.clone()))
+            .merge(room_webhooks::router(self.clone()));
         api::layered(self.clone(), hipchat)
             .merge(control::router(self.clone()))
             .merge(ui::router(self.clone()))
