@@ -7,9 +7,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::Sandbox;
 use super::api::{check_notification, posted_notification};
 use super::model::{Author, Client, Posted, SandboxRoom, SandboxUser};
+use super::{Sandbox, room_webhooks};
 use crate::hipchat::wire::Notification;
 
 /// What happened to one posted message.
@@ -178,8 +178,10 @@ pub(super) async fn redeliver(
 }
 
 async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery {
-    let (clients, room, mentions) = {
+    let (clients, room_hooks, room, mentions) = {
         let world = sandbox.world();
+        let room_hooks =
+            room_webhooks::matching(&world, posted.room_id, "room_message", &posted.message);
         let clients: Vec<Client> = world
             .clients
             .values()
@@ -193,7 +195,7 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery
             .filter(|u| posted.message.contains(&format!("@{}", u.mention_name)))
             .map(|u| user_json(sandbox, &Speaker::from(u)))
             .collect();
-        (clients, room, mentions)
+        (clients, room_hooks, room, mentions)
     };
     let Some(room) = room else {
         return Delivery {
@@ -212,8 +214,23 @@ async fn deliver(sandbox: &Sandbox, posted: &Posted, user: &Speaker) -> Delivery
             if hook["event"] != "room_message" || !client.pattern_matches(i, &posted.message) {
                 continue;
             }
-            calls.push(call_webhook(sandbox, client, hook, i, &item, user, room.id));
+            let webhook_id = client.webhook_ids.get(i).copied().unwrap_or_default();
+            calls.push(call_webhook(
+                sandbox, client, hook, webhook_id, &item, user, room.id,
+            ));
         }
+    }
+    for (client, room_hook) in &room_hooks {
+        let hook = room_hook.hook.clone();
+        calls.push(call_webhook(
+            sandbox,
+            client,
+            hook,
+            room_hook.id,
+            &item,
+            user,
+            room.id,
+        ));
     }
     let results = join_all(calls).await;
     let mut webhooks = Vec::with_capacity(results.len());
@@ -281,7 +298,7 @@ async fn call_webhook(
     sandbox: &Sandbox,
     client: &Client,
     hook: Value,
-    index: usize,
+    webhook_id: i64,
     item: &Value,
     user: &Speaker,
     room_id: i64,
@@ -289,7 +306,7 @@ async fn call_webhook(
     let name = hook["name"]
         .as_str()
         .or(hook["key"].as_str())
-        .map_or_else(|| format!("webhook {index}"), str::to_owned);
+        .map_or_else(|| format!("webhook {webhook_id}"), str::to_owned);
     let mut attempt = WebhookAttempt {
         oauth_id: client.oauth_id.clone(),
         name,
@@ -303,8 +320,7 @@ async fn call_webhook(
     };
     let envelope = json!({
         "event": "room_message", "item": item,
-        "oauth_client_id": client.oauth_id,
-        "webhook_id": client.webhook_ids.get(index).copied().unwrap_or_default(),
+        "oauth_client_id": client.oauth_id, "webhook_id": webhook_id,
     });
     let mut request = sandbox.inner.http.post(url).json(&envelope);
     if hook["authentication"] == "jwt" {

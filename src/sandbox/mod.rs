@@ -18,6 +18,7 @@ pub mod model;
 mod oauth;
 mod pattern;
 mod room_events;
+pub mod room_webhooks;
 mod ui;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -117,7 +118,8 @@ impl Sandbox {
         let hipchat = api::router(self.clone())
             .merge(oauth::router(self.clone()))
             .merge(conversations::router(self.clone()))
-            .merge(install::router(self.clone()));
+            .merge(install::router(self.clone()))
+            .merge(room_webhooks::router(self.clone()));
         api::layered(self.clone(), hipchat)
             .merge(control::router(self.clone()))
             .merge(ui::router(self.clone()))

@@ -224,6 +224,8 @@ pub struct World {
     pub glances: BTreeMap<(i64, String, String), GlanceContent>,
     /// One-time `installable_url` records of the redirect uninstall flow.
     pub installables: HashMap<String, Value>,
+    /// Webhooks created through the room webhook API (§6.5).
+    pub room_webhooks: super::room_webhooks::RoomWebhooks,
     /// Faults to inject.
     pub faults: Vec<Fault>,
     /// REST calls answered.

@@ -19,6 +19,8 @@
 mod modules;
 mod rules;
 
+pub(in crate::sandbox) use modules::{EVENTS, MESSAGE_EVENTS};
+
 use serde::Serialize;
 use serde_json::Value;
 

@@ -10,7 +10,7 @@ use crate::hipchat::descriptor::KNOWN_SCOPES;
 use crate::sandbox::pattern::JavaPattern;
 
 /// Webhook events (§6.1).
-const EVENTS: &[&str] = &[
+pub(in crate::sandbox) const EVENTS: &[&str] = &[
     "room_message",
     "room_notification",
     "room_enter",
@@ -24,7 +24,7 @@ const EVENTS: &[&str] = &[
 ];
 
 /// Events whose items carry a message, the only ones a `pattern` applies to.
-const MESSAGE_EVENTS: &[&str] = &["room_message", "room_notification"];
+pub(in crate::sandbox) const MESSAGE_EVENTS: &[&str] = &["room_message", "room_notification"];
 
 /// Conditions of web panels (§10.1).
 const PANEL_CONDITIONS: &[&str] = &[
