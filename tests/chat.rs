@@ -269,29 +269,54 @@ async fn another_identity_never_gets_someone_elses_room() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_outside_the_replay_window_are_refused() {
-    let (world, installed) = world().await;
+    // The add-on's clock is injected: the window is measured against it, not the wall clock.
+    let now = chrono::Utc::now();
+    let clock = hipboard::clock::Clock::fixed(now);
+    let fake = FakeDynaboard::start().await;
+    let mut options = Options::with_dynaboard(&fake.url);
+    options.raw.dynaboard_webhook_secret = Some(SECRET.into());
+    options.clock = Some(clock.clone());
+    let world = World::start_with(options).await;
+    let installed = world.install_in("Support").await;
     let before = notices(&world, installed.room_id).len();
     let dated = |id: &str, at: chrono::DateTime<chrono::Utc>| {
         json!({"id": id, "event": "issue_created", "at": at.to_rfc3339(),
                "user": {"first_name": "A", "last_name": "B", "email": "a@b.example", "customer": "C", "role": "customer"},
                "issue": {"key": "DB-1", "summary": "Old", "project": "DB", "url": "http://x/browse/DB-1"}})
     };
-    let now = chrono::Utc::now();
-    for (id, at) in [
-        ("old", now - chrono::Duration::minutes(31)),
-        ("future", now + chrono::Duration::minutes(30)),
+    let minutes = chrono::Duration::minutes;
+    // A replay older than the dedupe window, and an event dated well ahead: 400, said why.
+    for (id, at, why) in [
+        ("old", now - minutes(31), "too old"),
+        ("future", now + minutes(6), "in the future"),
     ] {
         let (status, body) = world
             .post_event("/dynaboard/events", &dated(id, at), SECRET)
             .await;
         assert_eq!(status, 400, "{id}: {body}");
+        assert!(body.to_string().contains(why), "{id}: {body}");
     }
     world.idle().await;
     assert_eq!(notices(&world, installed.room_id).len(), before);
+    // Nothing was remembered of the refused deliveries: the same ids, dated inside the window
+    // (29 minutes old, 4 minutes ahead), are accepted as new, not as duplicates.
+    for (id, at) in [("old", now - minutes(29)), ("future", now + minutes(4))] {
+        let (status, body) = world
+            .post_event("/dynaboard/events", &dated(id, at), SECRET)
+            .await;
+        assert_eq!(status, 202, "{id}: {body}");
+        assert_eq!(body["status"], "accepted", "{id}: {body}");
+    }
+    // The same signed event, replayed once the add-on's clock has left the window: refused.
+    clock.set(now + minutes(31));
     let (status, body) = world
-        .post_event("/dynaboard/events", &dated("now", now), SECRET)
+        .post_event(
+            "/dynaboard/events",
+            &dated("late", now - minutes(1)),
+            SECRET,
+        )
         .await;
-    assert!(status < 300, "{body}");
+    assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
