@@ -373,3 +373,39 @@ async fn guests_run_only_what_a_command_allows() {
     assert!(!said.iter().any(|m| m.contains("DB-1:")), "{said:?}");
     assert_eq!(world.store().incident_count(&global), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_flagged_as_guest_runs_no_command() {
+    let (world, installed) = world().await;
+    let token = world
+        .sandbox
+        .sign_for(&installed.oauth_id, 2, Some(installed.room_id))
+        .unwrap();
+    let hook = |id: &str, from: Value| {
+        json!({
+            "event": "room_message", "oauth_client_id": installed.oauth_id, "webhook_id": 1,
+            "item": {
+                "message": {"id": id, "type": "message", "message": "/incident Opened by a guest",
+                            "from": from},
+                "room": {"id": installed.room_id, "name": "Support"}
+            }
+        })
+    };
+    let post = |body: Value| {
+        let request = world
+            .http
+            .post(format!("{}/webhooks/room-message", world.addon().url))
+            .header("Authorization", format!("JWT {token}"))
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let guest = json!({"id": 2, "name": "Ben (guest)", "mention_name": "", "is_guest": true});
+    let (status, reply) = post(hook(&uuid::Uuid::new_v4().to_string(), guest)).await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(reply.contains("for team members only"), "{reply}");
+    world.idle().await;
+    assert_eq!(world.store().incident_count(&installed.oauth_id), 0);
+}
