@@ -337,7 +337,8 @@ async fn guests_run_only_what_a_command_allows() {
         .next()
         .unwrap()
         .to_owned();
-    for text in ["/issue DB-1", "/incident Opened by a customer"] {
+    let link = "See https://dynaboard.example.com/browse/DB-1 please";
+    for text in ["/issue DB-1", "/incident Opened by a customer", link] {
         let delivery: Value = world
             .http
             .post(format!(
@@ -366,11 +367,15 @@ async fn guests_run_only_what_a_command_allows() {
         .filter(|m| m.kind == "notification")
         .map(|m| m.message)
         .collect();
-    assert!(
-        said.iter().any(|m| m.contains("for team members only")),
+    // One short refusal per command; the pasted link is neither unfurled nor answered.
+    assert_eq!(
+        said.iter()
+            .filter(|m| m.contains("for team members only"))
+            .count(),
+        2,
         "{said:?}"
     );
-    assert!(!said.iter().any(|m| m.contains("DB-1:")), "{said:?}");
+    assert_eq!(said.len(), 2, "{said:?}");
     assert_eq!(world.store().incident_count(&global), 0);
 }
 
