@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::auth::AuthError;
 use crate::auth::signature::SignatureError;
-use crate::hipchat::install::InstallError;
+use crate::hipchat::install::{DELETE_CHECK_SECS, InstallError};
 use crate::store::StoreError;
 
 /// An error answered to an HTTP caller.
@@ -96,6 +96,17 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("JWT"));
+        }
+        // A refused-for-now caller is told when to come back (RFC 9110 Retry-After).
+        let retry_after = match &self {
+            ApiError::Install(InstallError::CheckedLately(_)) => Some(DELETE_CHECK_SECS),
+            ApiError::Install(InstallError::TooManyAttempts(_)) => Some(60),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -28,11 +28,17 @@ pub fn redacted_uri(uri: &axum::http::Uri) -> String {
     };
     let redacted: Vec<String> = query
         .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) => {
-                format!("{name}=REDACTED")
+        .map(|pair| {
+            // Judged on the decoded name: `signed%5Frequest=` is read as `signed_request` too.
+            let decoded = url::form_urlencoded::parse(pair.as_bytes()).next();
+            match (pair.split_once('='), decoded) {
+                (Some((name, _)), Some((key, _)))
+                    if SECRET_PARAMS.iter().any(|s| key.eq_ignore_ascii_case(s)) =>
+                {
+                    format!("{name}=REDACTED")
+                }
+                _ => pair.to_owned(),
             }
-            _ => pair.to_owned(),
         })
         .collect();
     format!("{}?{}", uri.path(), redacted.join("&"))
@@ -54,5 +60,13 @@ mod redaction_tests {
             "/views/sidebar?theme=light&signed_request=REDACTED&SIGNED_REQUEST=REDACTED"
         );
         assert_eq!(redacted_uri(&"/healthz".parse().unwrap()), "/healthz");
+        // Encoded names are what the query parser reads them as.
+        let encoded: axum::http::Uri = "/views/glance?signed%5Frequest=eyJ.abc.def&a=1"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            redacted_uri(&encoded),
+            "/views/glance?signed%5Frequest=REDACTED&a=1"
+        );
     }
 }

@@ -269,29 +269,54 @@ async fn another_identity_never_gets_someone_elses_room() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_outside_the_replay_window_are_refused() {
-    let (world, installed) = world().await;
+    // The add-on's clock is injected: the window is measured against it, not the wall clock.
+    let now = chrono::Utc::now();
+    let clock = hipboard::clock::Clock::fixed(now);
+    let fake = FakeDynaboard::start().await;
+    let mut options = Options::with_dynaboard(&fake.url);
+    options.raw.dynaboard_webhook_secret = Some(SECRET.into());
+    options.clock = Some(clock.clone());
+    let world = World::start_with(options).await;
+    let installed = world.install_in("Support").await;
     let before = notices(&world, installed.room_id).len();
     let dated = |id: &str, at: chrono::DateTime<chrono::Utc>| {
         json!({"id": id, "event": "issue_created", "at": at.to_rfc3339(),
                "user": {"first_name": "A", "last_name": "B", "email": "a@b.example", "customer": "C", "role": "customer"},
                "issue": {"key": "DB-1", "summary": "Old", "project": "DB", "url": "http://x/browse/DB-1"}})
     };
-    let now = chrono::Utc::now();
-    for (id, at) in [
-        ("old", now - chrono::Duration::minutes(31)),
-        ("future", now + chrono::Duration::minutes(30)),
+    let minutes = chrono::Duration::minutes;
+    // A replay older than the dedupe window, and an event dated well ahead: 400, said why.
+    for (id, at, why) in [
+        ("old", now - minutes(31), "too old"),
+        ("future", now + minutes(6), "in the future"),
     ] {
         let (status, body) = world
             .post_event("/dynaboard/events", &dated(id, at), SECRET)
             .await;
         assert_eq!(status, 400, "{id}: {body}");
+        assert!(body.to_string().contains(why), "{id}: {body}");
     }
     world.idle().await;
     assert_eq!(notices(&world, installed.room_id).len(), before);
+    // Nothing was remembered of the refused deliveries: the same ids, dated inside the window
+    // (29 minutes old, 4 minutes ahead), are accepted as new, not as duplicates.
+    for (id, at) in [("old", now - minutes(29)), ("future", now + minutes(4))] {
+        let (status, body) = world
+            .post_event("/dynaboard/events", &dated(id, at), SECRET)
+            .await;
+        assert_eq!(status, 202, "{id}: {body}");
+        assert_eq!(body["status"], "accepted", "{id}: {body}");
+    }
+    // The same signed event, replayed once the add-on's clock has left the window: refused.
+    clock.set(now + minutes(31));
     let (status, body) = world
-        .post_event("/dynaboard/events", &dated("now", now), SECRET)
+        .post_event(
+            "/dynaboard/events",
+            &dated("late", now - minutes(1)),
+            SECRET,
+        )
         .await;
-    assert!(status < 300, "{body}");
+    assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -312,7 +337,8 @@ async fn guests_run_only_what_a_command_allows() {
         .next()
         .unwrap()
         .to_owned();
-    for text in ["/issue DB-1", "/incident Opened by a customer"] {
+    let link = "See https://dynaboard.example.com/browse/DB-1 please";
+    for text in ["/issue DB-1", "/incident Opened by a customer", link] {
         let delivery: Value = world
             .http
             .post(format!(
@@ -341,10 +367,50 @@ async fn guests_run_only_what_a_command_allows() {
         .filter(|m| m.kind == "notification")
         .map(|m| m.message)
         .collect();
-    assert!(
-        said.iter().any(|m| m.contains("for team members only")),
+    // One short refusal per command; the pasted link is neither unfurled nor answered.
+    assert_eq!(
+        said.iter()
+            .filter(|m| m.contains("for team members only"))
+            .count(),
+        2,
         "{said:?}"
     );
-    assert!(!said.iter().any(|m| m.contains("DB-1:")), "{said:?}");
+    assert_eq!(said.len(), 2, "{said:?}");
     assert_eq!(world.store().incident_count(&global), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_flagged_as_guest_runs_no_command() {
+    let (world, installed) = world().await;
+    let token = world
+        .sandbox
+        .sign_for(&installed.oauth_id, 2, Some(installed.room_id))
+        .unwrap();
+    let hook = |id: &str, from: Value| {
+        json!({
+            "event": "room_message", "oauth_client_id": installed.oauth_id, "webhook_id": 1,
+            "item": {
+                "message": {"id": id, "type": "message", "message": "/incident Opened by a guest",
+                            "from": from},
+                "room": {"id": installed.room_id, "name": "Support"}
+            }
+        })
+    };
+    let post = |body: Value| {
+        let request = world
+            .http
+            .post(format!("{}/webhooks/room-message", world.addon().url))
+            .header("Authorization", format!("JWT {token}"))
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let guest = json!({"id": 2, "name": "Ben (guest)", "mention_name": "", "is_guest": true});
+    let (status, reply) = post(hook(&uuid::Uuid::new_v4().to_string(), guest)).await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(reply.contains("for team members only"), "{reply}");
+    world.idle().await;
+    assert_eq!(world.store().incident_count(&installed.oauth_id), 0);
 }

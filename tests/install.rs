@@ -279,6 +279,21 @@ async fn unsigned_delete_is_confirmed_with_hipchat_first() {
     for _ in 0..50 {
         assert_eq!(delete(installed.oauth_id.clone()).await, 429);
     }
+    let refused = world
+        .http
+        .delete(format!(
+            "{}/installed/{}",
+            world.addon().url,
+            installed.oauth_id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(
+        refused.headers()[reqwest::header::RETRY_AFTER],
+        hipboard::hipchat::install::DELETE_CHECK_SECS.to_string()
+    );
     assert_eq!(token_calls(&world), before);
     later(11);
 

@@ -640,6 +640,7 @@ async fn a_saved_token_is_never_sent_to_another_dynaboard() {
         .send()
         .await
         .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     assert!(page.contains("Enter the API token again"), "{page}");
     let saved = world.store().settings(&installed.oauth_id).unwrap();
@@ -687,6 +688,43 @@ async fn a_global_installation_is_configured_by_group_admins_only() {
     let (status, body) = open(3).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body.contains("only group admins"), "{body}");
+    // Nor may she save them or check a connection with her own HipChat token.
+    let zoe = world
+        .sandbox
+        .sign_for(&oauth_id, 3, Some(engineering))
+        .unwrap();
+    let form = [
+        ("signed_request", zoe.as_str()),
+        ("dynaboard_url", ""),
+        ("logins", "off"),
+        ("hours_mode", "closed"),
+        ("timezone", "UTC"),
+        ("room_prefix", "Hijacked"),
+    ];
+    let response = world
+        .http
+        .post(format!("{}/views/configure", world.addon().url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("only group admins"), "{body}");
+    let (status, body) = call(
+        &world,
+        reqwest::Method::POST,
+        "/views/api/check-connection",
+        &zoe,
+        Some(json!({"dynaboard_url": "", "dynaboard_token": "", "notification_room": ""})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.to_string().contains("only group admins"), "{body}");
+    assert_eq!(
+        world.store().settings(&oauth_id).unwrap(),
+        Default::default()
+    );
     // Ada is a group admin.
     let (status, body) = open(1).await;
     assert_eq!(status, StatusCode::OK, "{body}");

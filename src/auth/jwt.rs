@@ -320,6 +320,24 @@ mod tests {
         assert!(verify(&negative, &inst, 2000).is_err());
         let future = sign(&claims(i64::MAX, i64::MAX), &inst.oauth_secret).unwrap();
         assert_eq!(verify(&future, &inst, 2000), Err(AuthError::NotYetValid));
+        // An exp of u64::MAX saturates to i64::MAX: as far off, never wrapped into the past.
+        let raw = |exp: &str| {
+            let value: Value =
+                serde_json::from_str(&format!(r#"{{"iss":"client-a","iat":1000,"exp":{exp}}}"#))
+                    .unwrap();
+            jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &value,
+                &EncodingKey::from_secret(inst.oauth_secret.as_bytes()),
+            )
+            .unwrap()
+        };
+        let verified = verify(&raw(&u64::MAX.to_string()), &inst, 2000).map(|c| c.exp);
+        assert_eq!(verified, Ok(i64::MAX));
+        // Numbers no integer holds are refused, not panicked on.
+        for exp in ["1e300", "-1e300"] {
+            assert!(verify(&raw(exp), &inst, 2000).is_err(), "exp {exp}");
+        }
     }
 
     #[test]

@@ -157,7 +157,12 @@ impl Bot {
         };
         // A guest (in a room by its guest link: a customer in a personal chat room) runs only
         // what a command explicitly allows; anything else would read internal issues.
-        if message.kind == "guest_access" && !hit.command.guests {
+        let guest = message.kind == "guest_access" || user.is_guest == Some(true);
+        if guest && !hit.command.guests {
+            // A pasted link is no request: a guest's is left alone, without a refusal to read.
+            if hit.command.kind == crate::dispatch::Kind::Pattern {
+                return Ok(None);
+            }
             return Ok(Some(crate::hipchat::message::html(
                 format!(
                     "<code>/{}</code> is for team members only.",

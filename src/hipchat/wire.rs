@@ -271,6 +271,10 @@ pub struct User {
     /// `{self}` link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Value>,
+    /// Guest flag on the sender [unverified: HipChat marks guests' messages `type:
+    /// guest_access`; a sender flagged `is_guest` is taken as a guest too].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_guest: Option<bool>,
 }
 
 /// A room as embedded in payloads.
