@@ -16,6 +16,7 @@ mod install;
 mod limits;
 pub mod model;
 mod oauth;
+mod origin;
 mod pattern;
 mod room_events;
 pub mod room_webhooks;
@@ -122,13 +123,22 @@ impl Sandbox {
             .merge(room_webhooks::router(self.clone()));
         api::layered(self.clone(), hipchat)
             .merge(control::router(self.clone()))
-            .merge(ui::router(self.clone()))
-            .merge(guest::router(self.clone()))
+            .merge(self.pages())
             .merge(room_events::router(self.clone()))
             .layer(axum::middleware::from_fn(api::hipchat_errors))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 access::gate,
+            ))
+    }
+
+    /// The browser's pages and their APIs, always on the sandbox's own origin.
+    fn pages(&self) -> Router {
+        ui::router(self.clone())
+            .merge(guest::router(self.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                origin::canonical,
             ))
     }
 
