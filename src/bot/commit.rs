@@ -18,12 +18,10 @@ impl Bot {
     ) -> Result<(), StoreError> {
         let mut batch = outcome.writes;
         let mut staged = Staged::default();
-        let replies = outcome.replies.into_iter().map(|notification| RoomCall {
-            room_id,
-            call: Outbound::Notification {
-                notification: Box::new(notification),
-            },
-        });
+        let replies = outcome
+            .replies
+            .into_iter()
+            .map(|notification| RoomCall::notification(room_id, notification));
         self.stage_calls(
             &mut batch,
             &mut staged,
@@ -43,8 +41,14 @@ impl Bot {
         oauth_id: &str,
         calls: Vec<RoomCall>,
     ) -> Result<(), StoreError> {
-        for RoomCall { room_id, call } in calls {
-            self.outbox.stage(batch, staged, oauth_id, room_id, call)?;
+        for RoomCall {
+            room_id,
+            call,
+            sender,
+        } in calls
+        {
+            let sender = sender.as_deref().unwrap_or(oauth_id);
+            self.outbox.stage(batch, staged, sender, room_id, call)?;
         }
         Ok(())
     }

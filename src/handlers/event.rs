@@ -11,7 +11,6 @@ use crate::dynaboard::events::{Event, EventIssue, EventKind, Role};
 use crate::dynaboard::issue::IssueKey;
 use crate::hipchat::client::{HipChatError, RoomKey};
 use crate::hipchat::people::AccessError;
-use crate::runtime::outbox::Outbound;
 use crate::store::{LoginNotices, Stamp};
 
 /// The personal room a chat request led to, for the notice.
@@ -75,12 +74,9 @@ pub async fn announce(job: &EventJob, services: &Services) -> Result<Outcome, Ha
             _ => event_notification(event, &services.base_url),
         };
         if let Some(notification) = notification {
-            outcome.room_calls.push(RoomCall {
-                room_id,
-                call: Outbound::Notification {
-                    notification: Box::new(notification),
-                },
-            });
+            outcome
+                .room_calls
+                .push(RoomCall::notification(room_id, notification));
         }
     }
     if let EventKind::IssueCreated { issue } = &event.kind {
@@ -101,14 +97,12 @@ pub async fn announce(job: &EventJob, services: &Services) -> Result<Outcome, Ha
                 Some(issue.key.clone()),
             )?;
             outcome.writes.extend(opened.writes);
-            outcome
-                .room_calls
-                .extend(opened.replies.into_iter().map(|n| RoomCall {
-                    room_id,
-                    call: Outbound::Notification {
-                        notification: Box::new(n),
-                    },
-                }));
+            outcome.room_calls.extend(
+                opened
+                    .replies
+                    .into_iter()
+                    .map(|n| RoomCall::notification(room_id, n)),
+            );
             outcome.room_calls.extend(opened.room_calls);
         }
     }

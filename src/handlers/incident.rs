@@ -36,6 +36,16 @@ pub enum Refusal {
     AlreadyResolved(Incident),
 }
 
+impl Refusal {
+    /// The incident refused, when there is one.
+    pub fn incident(&self) -> Option<&Incident> {
+        match self {
+            Refusal::Unknown(_) | Refusal::OtherRoom(_) => None,
+            Refusal::AlreadyAcknowledged(i) | Refusal::AlreadyResolved(i) => Some(i),
+        }
+    }
+}
+
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -106,15 +116,18 @@ pub fn open(
     )
 }
 
-/// Opens an incident in a room (also used for dynaBOARD events).
+/// Opens an incident in a room, announced by installation `announcer` (also used for dynaBOARD
+/// events). It belongs to the room's home installation, which numbers it and posts its card, so
+/// the room's glance, sidebar, `/ack` and card actions all find it.
 pub fn open_in(
     services: &Services,
-    oauth_id: &str,
+    announcer: &str,
     room_id: i64,
     title: &str,
     stamp: Stamp,
     issue: Option<String>,
 ) -> Result<Outcome, HandlerError> {
+    let home = services.store.room_home(announcer, room_id)?;
     let mut writes = Batch::new();
     let draft = Incident {
         number: 0,
@@ -128,17 +141,41 @@ pub fn open_in(
     };
     let incident = services
         .store
-        .stage_new_incident(&mut writes, oauth_id, draft)?;
-    let mut active = services.store.active_incidents(oauth_id, room_id)?;
+        .stage_new_incident(&mut writes, &home, draft)?;
+    let mut active = services.store.active_incidents(&home, room_id)?;
     active.push(incident.clone());
-    Ok(Outcome {
-        replies: vec![incident_notification(&incident, &services.base_url)],
+    let card = incident_notification(&incident, &services.base_url);
+    let mut outcome = Outcome {
         writes,
-        room_calls: vec![glance_call(room_id, &active)],
-    })
+        ..Outcome::default()
+    };
+    if home == announcer {
+        outcome.replies.push(card);
+    } else {
+        // Its actions must reach the installation holding the incident.
+        outcome
+            .room_calls
+            .push(RoomCall::notification(room_id, card).by(&home));
+    }
+    outcome
+        .room_calls
+        .extend(glance_calls(services, &home, room_id, &active)?);
+    Ok(outcome)
 }
 
-/// Decides what `action` by `stamp` does to incident `number` seen from `room_id`.
+/// A decided change to one incident, and the installation it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The room's home installation, which holds the incident.
+    pub home: String,
+    /// The incident as it is.
+    pub before: Incident,
+    /// The incident as it will be.
+    pub after: Incident,
+}
+
+/// Decides what `action` by `stamp` does to incident `number` of room `room_id`, asked through
+/// installation `oauth_id`.
 pub fn decide(
     services: &Services,
     oauth_id: &str,
@@ -146,8 +183,9 @@ pub fn decide(
     number: u64,
     action: Action,
     stamp: Stamp,
-) -> StoreResult<Result<(Incident, Incident), Refusal>> {
-    let Some(before) = services.store.incident(oauth_id, number)? else {
+) -> StoreResult<Result<Change, Refusal>> {
+    let home = services.store.room_home(oauth_id, room_id)?;
+    let Some(before) = services.store.incident(&home, number)? else {
         return Ok(Err(Refusal::Unknown(number)));
     };
     if before.room_id != room_id {
@@ -168,23 +206,27 @@ pub fn decide(
             after.resolved = Some(stamp);
         }
     }
-    Ok(Ok((before, after)))
+    Ok(Ok(Change {
+        home,
+        before,
+        after,
+    }))
 }
 
-/// The writes, announcement and glance push of a decided change.
-pub fn apply(
-    services: &Services,
-    oauth_id: &str,
-    before: &Incident,
-    after: &Incident,
-) -> Result<Outcome, HandlerError> {
+/// The writes, announcement and glance pushes of a decided change.
+pub fn apply(services: &Services, change: &Change) -> Result<Outcome, HandlerError> {
+    let Change {
+        home,
+        before,
+        after,
+    } = change;
     let mut writes = Batch::new();
     services
         .store
-        .stage_incident_change(&mut writes, oauth_id, before, after);
+        .stage_incident_change(&mut writes, home, before, after);
     let mut active: Vec<Incident> = services
         .store
-        .active_incidents(oauth_id, after.room_id)?
+        .active_incidents(home, after.room_id)?
         .into_iter()
         .filter(|i| i.number != after.number)
         .collect();
@@ -194,7 +236,7 @@ pub fn apply(
     Ok(Outcome {
         replies: vec![incident_notification(after, &services.base_url)],
         writes,
-        room_calls: vec![glance_call(after.room_id, &active)],
+        room_calls: glance_calls(services, home, after.room_id, &active)?,
     })
 }
 
@@ -214,7 +256,7 @@ pub fn act(
         action,
         stamp,
     )? {
-        Ok((before, after)) => apply(services, &conversation.oauth_id, &before, &after),
+        Ok(change) => apply(services, &change),
         Err(refusal) => Ok(Outcome::reply(refusal_reply(&refusal))),
     }
 }
@@ -224,13 +266,25 @@ pub fn refusal_reply(refusal: &Refusal) -> Notification {
     html(escape(&refusal.to_string()), Color::Yellow)
 }
 
-fn glance_call(room_id: i64, active: &[Incident]) -> RoomCall {
-    RoomCall {
-        room_id,
-        call: Outbound::Glance {
-            update: incidents_update(active),
-        },
-    }
+/// The room's glance, pushed through every installation showing it there.
+fn glance_calls(
+    services: &Services,
+    home: &str,
+    room_id: i64,
+    active: &[Incident],
+) -> StoreResult<Vec<RoomCall>> {
+    let update = incidents_update(active);
+    Ok(services
+        .store
+        .room_installations(home, room_id)?
+        .iter()
+        .map(|oauth_id| {
+            let call = Outbound::Glance {
+                update: update.clone(),
+            };
+            RoomCall::new(room_id, call).by(oauth_id)
+        })
+        .collect())
 }
 
 /// Who is acting, and now.

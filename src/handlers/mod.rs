@@ -146,6 +146,35 @@ pub struct RoomCall {
     pub room_id: i64,
     /// The call.
     pub call: Outbound,
+    /// The installation that makes it; `None`: the one the work runs for.
+    pub sender: Option<String>,
+}
+
+impl RoomCall {
+    /// A call made by the installation the work runs for.
+    pub fn new(room_id: i64, call: Outbound) -> RoomCall {
+        RoomCall {
+            room_id,
+            call,
+            sender: None,
+        }
+    }
+
+    /// A notification posted to `room_id`.
+    pub fn notification(room_id: i64, notification: Notification) -> RoomCall {
+        RoomCall::new(
+            room_id,
+            Outbound::Notification {
+                notification: Box::new(notification),
+            },
+        )
+    }
+
+    /// The same call, made by installation `oauth_id`.
+    pub fn by(mut self, oauth_id: &str) -> RoomCall {
+        self.sender = Some(oauth_id.to_owned());
+        self
+    }
 }
 
 /// What a handler produced; the caller commits `writes` and queues every call together.

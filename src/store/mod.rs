@@ -15,6 +15,7 @@ mod issue_cache;
 mod memes;
 mod queue;
 mod removed;
+mod rooms;
 mod settings;
 mod unfurls;
 
@@ -166,6 +167,8 @@ struct Inner {
     default_owner: derived::Derived<Option<Installation>>,
     /// Every HipChat installed from, derived from the installations.
     known_hipchats: derived::Derived<Arc<Vec<KnownHipChat>>>,
+    /// Active installations by HipChat group, for rooms' homes.
+    groups: derived::Derived<rooms::Groups>,
     /// Installations removed lately, derived from their tree.
     removed: derived::Derived<Arc<Vec<Removed>>>,
     /// Group commit: flush tickets handed out, and the highest ticket known durable.
@@ -239,6 +242,7 @@ impl Store {
                 installations: installations::Cache::default(),
                 default_owner: Default::default(),
                 known_hipchats: Default::default(),
+                groups: Default::default(),
                 removed: Default::default(),
                 flush_requested: AtomicU64::new(0),
                 flush_done: AtomicU64::new(0),
@@ -288,6 +292,7 @@ impl Store {
         if installations {
             self.installations_changed();
             self.inner.known_hipchats.invalidate();
+            self.inner.groups.invalidate();
         }
         if trees.contains(&TreeId::Removed) {
             self.inner.removed.invalidate();
@@ -426,7 +431,12 @@ mod tests {
         assert_eq!(store.sweep_claims(1000).unwrap(), 1);
     }
 
-    fn installation(oauth_id: &str, room_id: Option<i64>, installed_at_ms: i64) -> Installation {
+    /// A test installation of group 1 on http://hipchat.test.
+    pub(crate) fn installation(
+        oauth_id: &str,
+        room_id: Option<i64>,
+        installed_at_ms: i64,
+    ) -> Installation {
         Installation {
             oauth_id: oauth_id.into(),
             oauth_secret: "s".into(),

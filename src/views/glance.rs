@@ -12,9 +12,6 @@ use crate::error::ApiError;
 /// `GET /views/glance/incidents?signed_request=…`.
 pub async fn incidents(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
     let room = room_of(&caller)?;
-    let active = views
-        .services
-        .store
-        .active_incidents(&caller.installation.oauth_id, room)?;
+    let active = super::sidebar::room_incidents(&views, &caller, room)?;
     Ok(crate::response::public_json(incidents_glance(&active)))
 }

@@ -138,6 +138,7 @@ pub fn router(views: Views) -> axum::Router {
             get(configure::show).post(configure::save),
         )
         .route("/views/api/incidents", get(sidebar::list))
+        .route("/views/api/incidents/{number}", get(incident::state))
         .route("/views/api/incidents/{number}/{action}", post(sidebar::act))
         .route("/views/api/issues/{key}", get(sidebar::issue))
         .route("/views/api/memes", post(meme::post))

@@ -36,6 +36,25 @@ pub struct IncidentView {
     pub age: String,
     /// Who acknowledged it.
     pub acknowledged_by: Option<String>,
+    /// Who resolved it.
+    pub resolved_by: Option<String>,
+}
+
+impl IncidentView {
+    /// How the sidebar and the dialog show `incident` at `now` (Unix seconds).
+    pub fn of(incident: Incident, now: i64) -> IncidentView {
+        let stamp = |s: &Option<Stamp>| s.as_ref().map(|s| format!("{} at {}", s.by, when(s.at)));
+        IncidentView {
+            number: incident.number,
+            name: incident.name(),
+            state: state_lozenge(incident.state).0,
+            opened_by: incident.opened.by.clone(),
+            age: age(now - incident.opened.at),
+            acknowledged_by: stamp(&incident.acknowledged),
+            resolved_by: stamp(&incident.resolved),
+            title: incident.title,
+        }
+    }
 }
 
 /// Unresolved incidents, newest first.
@@ -43,18 +62,7 @@ pub fn incident_views(mut active: Vec<Incident>, now: i64) -> Vec<IncidentView> 
     active.sort_by_key(|i| std::cmp::Reverse(i.number));
     active
         .into_iter()
-        .map(|i| IncidentView {
-            number: i.number,
-            name: i.name(),
-            state: state_lozenge(i.state).0,
-            opened_by: i.opened.by.clone(),
-            age: age(now - i.opened.at),
-            acknowledged_by: i
-                .acknowledged
-                .as_ref()
-                .map(|s| format!("{} at {}", s.by, when(s.at))),
-            title: i.title,
-        })
+        .map(|i| IncidentView::of(i, now))
         .collect()
 }
 
@@ -67,6 +75,17 @@ fn age(seconds: i64) -> String {
     }
 }
 
+/// The unresolved incidents of room `room`, from its home installation (see the store's rule).
+pub fn room_incidents(
+    views: &Views,
+    caller: &Caller,
+    room: i64,
+) -> Result<Vec<Incident>, ApiError> {
+    let store = &views.services.store;
+    let home = store.room_home(&caller.installation.oauth_id, room)?;
+    Ok(store.active_incidents(&home, room)?)
+}
+
 #[derive(Serialize)]
 struct SidebarPage<'a> {
     base: &'a PageBase,
@@ -76,10 +95,7 @@ struct SidebarPage<'a> {
 /// `GET /views/sidebar?signed_request=…`.
 pub async fn page_view(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
     let room = room_of(&caller)?;
-    let active = views
-        .services
-        .store
-        .active_incidents(&caller.installation.oauth_id, room)?;
+    let active = room_incidents(&views, &caller, room)?;
     let base = PageBase::new(&caller, &views.services.clock)?;
     let html = views.templates.render(
         "sidebar.html",
@@ -97,10 +113,7 @@ pub async fn list(
     caller: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let room = room_of(&caller)?;
-    let active = views
-        .services
-        .store
-        .active_incidents(&caller.installation.oauth_id, room)?;
+    let active = room_incidents(&views, &caller, room)?;
     Ok(Json(
         json!({"incidents": incident_views(active, views.services.clock.unix())}),
     ))
@@ -137,29 +150,28 @@ pub async fn act(
             by_id: Some(user),
             at: services.clock.unix(),
         };
-        let (before, after) =
-            match incident::decide(services, &oauth_id, room, number, action, stamp)? {
-                Ok(change) => change,
-                Err(incident::Refusal::Unknown(n)) => {
-                    return Err(ApiError::NotFound(format!("There is no incident INC-{n}.")));
-                }
-                Err(refusal) => {
-                    let body = json!({"error": refusal.to_string()});
-                    return Ok((StatusCode::CONFLICT, Json(body)).into_response());
-                }
-            };
-        let outcome = incident::apply(services, &oauth_id, &before, &after)?;
+        let change = match incident::decide(services, &oauth_id, room, number, action, stamp)? {
+            Ok(change) => change,
+            Err(incident::Refusal::Unknown(n)) => {
+                return Err(ApiError::NotFound(format!("There is no incident INC-{n}.")));
+            }
+            Err(refusal) => {
+                let body = json!({"error": refusal.to_string()});
+                return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+            }
+        };
+        let outcome = incident::apply(services, &change)?;
         match views.bot.commit_outcome(&oauth_id, room, outcome).await {
             Err(crate::store::StoreError::Conflict(_)) => continue,
             Err(e) => return Err(e.into()),
             Ok(()) => {
-                let active = services.store.active_incidents(&oauth_id, room)?;
+                let active = room_incidents(&views, &caller, room)?;
                 let verb = match action {
                     Action::Acknowledge => "acknowledged",
                     Action::Resolve => "resolved",
                 };
                 let body = json!({
-                    "message": format!("{} {verb}.", after.name()),
+                    "message": format!("{} {verb}.", change.after.name()),
                     "incidents": incident_views(active, services.clock.unix()),
                 });
                 return Ok(Json(body).into_response());

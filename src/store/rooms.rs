@@ -1,0 +1,128 @@
+//! Which installation a room's incidents belong to (issue 13): an incident announced in a room
+//! is counted, listed and acted on there, whichever installation announced it.
+//!
+//! A room's *home* is, among the active installations of the same HipChat and group, the one
+//! installed in that room; else the group's global installation; else the installation asking.
+//! Every reader (glance, sidebar, `/ack`, card actions) and every writer (`/incident`, events)
+//! asks for the home, so they meet on one set of incidents and one numbering.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{Installation, Store, StoreResult};
+
+/// Active installations by (REST API base, group id): one HipChat group each.
+pub(super) type Groups = Arc<HashMap<(String, i64), Vec<Installation>>>;
+
+impl Store {
+    /// The oauthId of the installation whose incidents room `room_id` shows, seen from
+    /// installation `oauth_id` (itself when it is unknown or alone in its group).
+    pub fn room_home(&self, oauth_id: &str, room_id: i64) -> StoreResult<String> {
+        let Some(asking) = self.installation(oauth_id)? else {
+            return Ok(oauth_id.to_owned());
+        };
+        let groups = self.groups()?;
+        let group = groups
+            .get(&(asking.api_url.clone(), asking.group_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let in_room = group.iter().find(|i| i.room_id == Some(room_id));
+        let global = || group.iter().find(|i| i.room_id.is_none());
+        Ok(in_room
+            .or_else(global)
+            .map_or(asking.oauth_id, |home| home.oauth_id.clone()))
+    }
+
+    /// Every active installation with a glance in room `room_id` (its own room installation
+    /// and the group's global one), seen from installation `oauth_id`, which is always included.
+    pub fn room_installations(&self, oauth_id: &str, room_id: i64) -> StoreResult<Vec<String>> {
+        let mut found = vec![oauth_id.to_owned()];
+        let Some(asking) = self.installation(oauth_id)? else {
+            return Ok(found);
+        };
+        let groups = self.groups()?;
+        let group = groups.get(&(asking.api_url, asking.group_id));
+        for other in group.into_iter().flatten() {
+            if other.covers_room(room_id) && other.oauth_id != oauth_id {
+                found.push(other.oauth_id.clone());
+            }
+        }
+        Ok(found)
+    }
+
+    /// The active installations grouped by HipChat group, earliest installed first; cached
+    /// until installations change.
+    fn groups(&self) -> StoreResult<Groups> {
+        self.inner.groups.get(|| {
+            let mut active: Vec<Installation> = self
+                .installations()?
+                .into_iter()
+                .filter(Installation::is_active)
+                .collect();
+            active.sort_by(|a, b| {
+                (a.installed_at_ms, &a.oauth_id).cmp(&(b.installed_at_ms, &b.oauth_id))
+            });
+            let mut groups: HashMap<(String, i64), Vec<Installation>> = HashMap::new();
+            for installation in active {
+                let key = (installation.api_url.clone(), installation.group_id);
+                groups.entry(key).or_default().push(installation);
+            }
+            Ok(Arc::new(groups))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::tests::installation;
+    use crate::store::{Batch, Installation, Store};
+
+    fn put(store: &Store, installation: Installation) {
+        let mut batch = Batch::new();
+        store.put_installation(&mut batch, &installation);
+        store.apply(batch).unwrap();
+    }
+
+    #[test]
+    fn a_room_belongs_to_its_room_installation_then_the_global_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        put(&store, installation("support", Some(1), 1));
+        assert_eq!(store.room_home("support", 2).unwrap(), "support", "alone");
+        put(&store, installation("global", None, 2));
+        assert_eq!(store.room_home("support", 2).unwrap(), "global");
+        put(&store, installation("incidents", Some(2), 3));
+        assert_eq!(store.room_home("support", 2).unwrap(), "incidents");
+        assert_eq!(store.room_home("global", 2).unwrap(), "incidents");
+        assert_eq!(store.room_home("incidents", 1).unwrap(), "support");
+        assert_eq!(
+            store.room_installations("support", 2).unwrap(),
+            ["support", "global", "incidents"]
+        );
+        assert_eq!(
+            store.room_installations("support", 1).unwrap(),
+            ["support", "global"]
+        );
+
+        // Another group of the same HipChat, and another HipChat, never share a room.
+        let mut other_group = installation("other-group", Some(2), 4);
+        other_group.group_id = 2;
+        put(&store, other_group);
+        let mut other_hipchat = installation("other-hipchat", None, 5);
+        other_hipchat.api_url = "http://evil.test/v2/".into();
+        put(&store, other_hipchat);
+        assert_eq!(store.room_home("other-group", 2).unwrap(), "other-group");
+        assert_eq!(
+            store.room_home("other-hipchat", 2).unwrap(),
+            "other-hipchat"
+        );
+        assert_eq!(store.room_home("support", 2).unwrap(), "incidents");
+
+        // A revoked installation is no home; an unknown one is its own.
+        let mut revoked = installation("incidents", Some(2), 3);
+        revoked.revoked_at = Some(9);
+        put(&store, revoked);
+        assert_eq!(store.room_home("support", 2).unwrap(), "global");
+        assert_eq!(store.room_home("nobody", 2).unwrap(), "nobody");
+    }
+}
