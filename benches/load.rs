@@ -5,6 +5,11 @@
 //! verification, dispatch, the `/incident` handler, the sled transaction and flush, and the
 //! glance push through the outbox to a local HipChat sink — at concurrency 1, 8 and 64; then
 //! RSS and start-up time with 10,000 installations and 100,000 stored incidents.
+//!
+//! `--pin` runs the add-on and the bare handler on core 0 and the load generator (with the
+//! HipChat sink) on core 1, with `taskset`, so a run on a 2-core machine compares the two servers
+//! on one core each time. `--concurrency 64` (comma-separated) picks the cells; `--no-memory`
+//! skips the memory part; `BENCH_TEXT=/help` measures a reply that changes nothing.
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -92,9 +97,24 @@ async fn wait_up(http: &reqwest::Client, url: &str) -> Duration {
     }
 }
 
+/// Whether servers and generator run on cores of their own (`--pin`).
+static PIN: once_cell::sync::Lazy<bool> =
+    once_cell::sync::Lazy::new(|| std::env::args().any(|a| a == "--pin"));
+
+/// A command for a server under test: on core 0 when pinned.
+fn server_command(program: &str) -> Command {
+    if *PIN {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "0", program]);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
 fn spawn_addon(data: &std::path::Path, addr: SocketAddr, hipchat: &str) -> Proc {
     Proc(
-        Command::new(env!("CARGO_BIN_EXE_hipboard"))
+        server_command(env!("CARGO_BIN_EXE_hipboard"))
             .arg("serve")
             .env("HIPBOARD_HIPCHAT_ORIGINS", hipchat)
             .env("HIPBOARD_ADDR", addr.to_string())
@@ -118,16 +138,17 @@ fn token(oauth_id: &str, secret: &str) -> String {
     .unwrap()
 }
 
-/// The message each request types: `BENCH_TEXT` (e.g. `/help`) or a new incident.
+/// The message each request types: `BENCH_TEXT` (e.g. `/help`) or a new incident; `{n}`
+/// becomes the request's number.
 static TEXT: once_cell::sync::Lazy<String> = once_cell::sync::Lazy::new(|| {
-    std::env::var("BENCH_TEXT").unwrap_or_else(|_| "/incident load test".into())
+    std::env::var("BENCH_TEXT").unwrap_or_else(|_| "/incident load test {n}".into())
 });
 
 fn webhook(oauth_id: &str, n: usize) -> Value {
     json!({
         "event": "room_message", "oauth_client_id": oauth_id,
         "item": {"message": {"id": format!("bench-{}-{n}", std::process::id()), "type": "message",
-                             "message": format!("{} {n}", *TEXT),
+                             "message": TEXT.replace("{n}", &n.to_string()),
                              "from": {"id": 2, "name": "Ben Builder", "mention_name": "Ben"}},
                  "room": {"id": 1000 + n % 1000, "name": "bench"}}
     })
@@ -146,14 +167,12 @@ async fn load(url: &str, oauth_id: &str, concurrency: usize, seconds: u64) -> Ru
         .pool_max_idle_per_host(256)
         .build()
         .unwrap();
-    let auth = format!("JWT {}", token(oauth_id, SECRET));
     let counter = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (http, auth, url, counter, oauth_id) = (
+        let (http, url, counter, oauth_id) = (
             http.clone(),
-            auth.clone(),
             url.to_owned(),
             counter.clone(),
             oauth_id.to_owned(),
@@ -162,10 +181,12 @@ async fn load(url: &str, oauth_id: &str, concurrency: usize, seconds: u64) -> Ru
             let (mut latencies, mut errors) = (Vec::new(), 0);
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
+                // Freshly signed, as HipChat signs every delivery.
+                let auth = format!("JWT {}", token(&oauth_id, SECRET));
                 let started = Instant::now();
                 let ok = http
                     .post(&url)
-                    .header("Authorization", &auth)
+                    .header("Authorization", auth)
                     .json(&webhook(&oauth_id, n))
                     .send()
                     .await
@@ -284,6 +305,26 @@ fn main() {
         .position(|a| a == "--seconds")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(5);
+    let cells: Vec<usize> = args
+        .iter()
+        .position(|a| a == "--concurrency")
+        .and_then(|i| args.get(i + 1))
+        .map(|list| {
+            list.split(',')
+                .filter_map(|c| c.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![1, 8, 64]);
+    let memory = !args.iter().any(|a| a == "--no-memory");
+    if *PIN {
+        // Before the runtime starts: its threads inherit core 1.
+        let pinned = Command::new("taskset")
+            .args(["-p", "-c", "1", &std::process::id().to_string()])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(pinned, "--pin needs taskset (util-linux) and two cores");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -293,7 +334,8 @@ fn main() {
         let (sink_url, sink_calls) = sink().await;
 
         let bare_addr = free_addr();
-        let _bare = Proc(Command::new(std::env::current_exe().unwrap()).args(["--bare", &bare_addr.to_string()]).spawn().unwrap());
+        let me = std::env::current_exe().unwrap();
+        let _bare = Proc(server_command(&me.display().to_string()).args(["--bare", &bare_addr.to_string()]).spawn().unwrap());
         let data = tempfile::tempdir().unwrap();
         let addon_addr = free_addr();
         let addon = spawn_addon(data.path(), addon_addr, &sink_url);
@@ -311,7 +353,7 @@ fn main() {
 
         println!("| concurrency | bare axum req/s | hipboard req/s | ratio | hipboard p50 | hipboard p99 | bare p99 | errors |");
         println!("|---|---|---|---|---|---|---|---|");
-        for concurrency in [1, 8, 64] {
+        for concurrency in cells {
             let bare = load(&format!("http://{bare_addr}/webhooks/room-message"), "bench", concurrency, seconds).await;
             let before = sink_calls.load(Ordering::Relaxed);
             let full = load(&format!("{addon_url}/webhooks/room-message"), "bench", concurrency, seconds).await;
@@ -333,6 +375,9 @@ fn main() {
         println!();
         println!("RSS of hipboard after the runs above: {} MiB", rss_kib(addon.0.id()) / 1024);
         drop(addon);
+        if !memory {
+            return;
+        }
 
         // Memory and start-up with 10,000 installations and 100,000 incidents.
         let big = tempfile::tempdir().unwrap();

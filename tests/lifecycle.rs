@@ -186,3 +186,59 @@ async fn message_ids_are_deduplicated_per_installation_and_room_only() {
     let (status, reply) = post(&support).await;
     assert_eq!(status, 204, "a redelivery is acted on once: {reply}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_changed_nothing_is_not_acted_on_when_delivered_again() {
+    let mut world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let room = world.room("Support").id;
+    let notifications_since = |world: &World, before: usize| {
+        world.sandbox.history(room)[before..]
+            .iter()
+            .filter(|p| p.kind == "notification")
+            .count()
+    };
+
+    // Refused (no such incident yet): a redelivery after INC-1 exists still changes nothing.
+    let before = world.sandbox.history(room).len();
+    let ack = world
+        .sandbox
+        .post_message(room, 2, "/ack INC-1")
+        .await
+        .unwrap();
+    world.idle().await;
+    assert_eq!(notifications_since(&world, before), 1, "the refusal");
+    world.room("Support").say("/incident Queue stuck").await;
+    let before = world.sandbox.history(room).len();
+    world
+        .sandbox
+        .redeliver(room, &ack.message_id)
+        .await
+        .unwrap();
+    world.idle().await;
+    assert_eq!(notifications_since(&world, before), 0);
+    let incident = world.store().incident(&installed.oauth_id, 1);
+    assert_eq!(
+        incident.unwrap().unwrap().state,
+        hipboard::store::IncidentState::Open
+    );
+
+    // A clean restart keeps the claim of an answer that changed nothing.
+    let before = world.sandbox.history(room).len();
+    let help = world.sandbox.post_message(room, 2, "/help").await.unwrap();
+    world.idle().await;
+    assert_eq!(notifications_since(&world, before), 1);
+    world.restart_addon().await;
+    let before = world.sandbox.history(room).len();
+    world
+        .sandbox
+        .redeliver(room, &help.message_id)
+        .await
+        .unwrap();
+    world.idle().await;
+    assert_eq!(
+        notifications_since(&world, before),
+        0,
+        "answered once across a restart"
+    );
+}

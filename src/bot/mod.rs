@@ -6,6 +6,7 @@
 
 mod commit;
 mod jobs;
+mod recent;
 
 use std::sync::Arc;
 
@@ -72,6 +73,8 @@ pub struct Bot {
     /// concurrent commands do not collide on the counter. Only the apply is inside; the flush
     /// is shared by everyone outside it.
     writers: KeyedLocks,
+    /// Claims of messages whose answer changed nothing (see `recent.rs`).
+    recent: recent::RecentClaims,
 }
 
 impl Bot {
@@ -100,6 +103,7 @@ impl Bot {
                 outbox,
                 inbox,
                 writers: KeyedLocks::default(),
+                recent: recent::RecentClaims::default(),
             }
         })
     }
@@ -230,7 +234,7 @@ impl Bot {
 
     /// Flushes what was applied, then lets it out: the reply inline, the rest via the outbox.
     async fn make_durable(&self, applied: Applied) -> Result<Option<Notification>, ApiError> {
-        // A reply that changed nothing (e.g. /help) only wrote its claim; losing that claim
+        // A reply that changed nothing (e.g. /help) was claimed in memory; losing that claim
         // in a crash costs at most one repeated, harmless reply, so it skips the fsync.
         if applied.changed {
             self.services.store.flush().await?;
@@ -240,6 +244,7 @@ impl Bot {
     }
 
     /// Applies the claim, state and queued calls in one transaction (`None` reply: a duplicate).
+    /// An answer that changes nothing is claimed in memory only.
     fn apply_inline(
         &self,
         claim: &str,
@@ -247,14 +252,31 @@ impl Bot {
         outcome: Outcome,
     ) -> Result<Applied, ApiError> {
         let store = &self.services.store;
-        let changes_state = !outcome.writes.is_empty();
+        let now = self.services.clock.unix();
+        let duplicate = Applied {
+            inline: None,
+            staged: Staged::default(),
+            changed: false,
+        };
+        // A message answered without a change may not change anything when delivered again.
+        if self.recent.holds(claim, now) {
+            return Ok(duplicate);
+        }
+        if outcome.writes.is_empty() && outcome.room_calls.is_empty() && outcome.replies.len() <= 1
+        {
+            let fresh = !store.is_claimed(claim, now)?
+                && self.recent.claim(claim, now, now + CLAIM_TTL_SECS);
+            return Ok(match fresh {
+                true => Applied {
+                    inline: outcome.replies.into_iter().next(),
+                    staged: Staged::default(),
+                    changed: false,
+                },
+                false => duplicate,
+            });
+        }
         let mut batch = outcome.writes;
-        store.claim(
-            &mut batch,
-            claim,
-            self.services.clock.unix(),
-            CLAIM_TTL_SECS,
-        );
+        store.claim(&mut batch, claim, now, CLAIM_TTL_SECS);
         let mut replies = outcome.replies.into_iter();
         let inline = replies.next();
         let mut staged = Staged::default();
@@ -267,20 +289,26 @@ impl Bot {
             &conversation.oauth_id,
             outcome.room_calls,
         )?;
-        let changed = changes_state || !staged.is_empty();
         match store.apply(batch) {
             Ok(()) => Ok(Applied {
                 inline,
                 staged,
-                changed,
+                changed: true,
             }),
-            Err(StoreError::Duplicate(_)) => Ok(Applied {
-                inline: None,
-                staged: Staged::default(),
-                changed: false,
-            }),
+            Err(StoreError::Duplicate(_)) => Ok(duplicate),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Writes the in-memory claims to the store (at shutdown), so that a redelivery after a
+    /// clean restart is still recognised.
+    pub async fn keep_recent_claims(&self) -> Result<usize, StoreError> {
+        let store = &self.services.store;
+        let now = self.services.clock.unix();
+        let claims = self.recent.unexpired(now);
+        store.keep_claims(&claims)?;
+        store.flush().await?;
+        Ok(claims.len())
     }
 
     /// Accepts a job guarded by a delivery-id claim; `false` when the id was seen before.

@@ -20,6 +20,20 @@ impl Store {
             .is_some_and(|v| claim_expiry(&v) > now))
     }
 
+    /// Writes claims held elsewhere (in memory) as they are: `(key, expiry)`. A claim already
+    /// stored is the same claim and keeps the later expiry.
+    pub fn keep_claims(&self, claims: &[(String, i64)]) -> StoreResult<()> {
+        let tree = self.tree(TreeId::Seen);
+        for (key, expires_at) in claims {
+            let later = |old: Option<&[u8]>| {
+                let kept = old.map_or(i64::MIN, claim_expiry).max(*expires_at);
+                Some(kept.to_be_bytes().to_vec())
+            };
+            tree.update_and_fetch(key.as_bytes(), later)?;
+        }
+        Ok(())
+    }
+
     /// Removes expired claims; returns how many.
     pub fn sweep_claims(&self, now: i64) -> StoreResult<usize> {
         let tree = self.tree(TreeId::Seen);

@@ -170,9 +170,10 @@ impl World {
         &self.addon().app.state.store
     }
 
-    /// Stops the add-on (after its accepted work is done) and starts it again on the same store.
+    /// Stops the add-on cleanly (its accepted work done, everything kept, as on SIGTERM) and
+    /// starts it again on the same store.
     pub async fn restart_addon(&mut self) {
-        self.addon().app.wait_idle().await;
+        hipboard::server::drain(&self.addon().app).await;
         self.crash_addon().await;
         self.start_addon_again().await;
     }
