@@ -12,7 +12,6 @@ use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::auth::Verifier;
 use crate::bot::{self, Bot};
@@ -244,6 +243,7 @@ impl App {
             .merge(crate::dynaboard::inbound::router(
                 self.state.inbound.clone(),
             ))
+            .route_layer(middleware::from_fn(crate::requests::measure))
             .layer(middleware::from_fn_with_state(
                 self.state.draining.clone(),
                 refuse_while_draining,
@@ -253,18 +253,9 @@ impl App {
                 StatusCode::REQUEST_TIMEOUT,
                 REQUEST_TIMEOUT,
             ))
-            .layer(TraceLayer::new_for_http().make_span_with(
-                |request: &axum::http::Request<axum::body::Body>| {
-                    tracing::debug_span!(
-                        "request",
-                        method = %request.method(),
-                        uri = %crate::response::redacted_uri(request.uri()),
-                    )
-                },
-            ))
+            .layer(middleware::from_fn(crate::requests::identify))
     }
 
-    /// Starts shutting down: from now on new work is refused and `/readyz` answers 503.
     pub fn begin_draining(&self) {
         self.state.draining.store(true, Ordering::SeqCst);
     }

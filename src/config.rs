@@ -84,6 +84,8 @@ pub struct Config {
     pub hipchat_origins: Vec<url::Origin>,
     /// `HIPBOARD_TRUSTED_ORIGINS`: extra loopback or private origins the add-on may call.
     pub trusted_origins: Vec<url::Origin>,
+    /// `HIPBOARD_METRICS_ADDR`: where `/metrics` listens; off when unset.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Raw settings as given by flags or the environment, before validation.
@@ -111,6 +113,8 @@ pub struct RawConfig {
     pub hipchat_origins: Option<String>,
     /// `HIPBOARD_TRUSTED_ORIGINS`: comma-separated `scheme://host[:port]`.
     pub trusted_origins: Option<String>,
+    /// `HIPBOARD_METRICS_ADDR`: `IP:port` of the metrics listener.
+    pub metrics_addr: Option<String>,
 }
 
 /// Default listen address.
@@ -149,7 +153,25 @@ impl RawConfig {
             parse_origins("HIPBOARD_HIPCHAT_ORIGINS", self.hipchat_origins.as_deref())?;
         let trusted_origins =
             parse_origins("HIPBOARD_TRUSTED_ORIGINS", self.trusted_origins.as_deref())?;
+        let metrics_addr = match non_empty(self.metrics_addr) {
+            None => None,
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+                bad(
+                    "HIPBOARD_METRICS_ADDR",
+                    format!(
+                        "{text:?} is not a socket address (expected IP:port, e.g. 127.0.0.1:9100)"
+                    ),
+                )
+            })?),
+        };
+        if metrics_addr == Some(addr) {
+            return Err(bad(
+                "HIPBOARD_METRICS_ADDR",
+                "must differ from HIPBOARD_ADDR: metrics are never served on the add-on's address",
+            ));
+        }
         Ok(Config {
+            metrics_addr,
             addr,
             base_url,
             data_dir,
@@ -426,5 +448,29 @@ mod tests {
         assert_eq!(RoomRef::parse("42"), Some(RoomRef::Id(42)));
         assert_eq!(RoomRef::parse(" Ops "), Some(RoomRef::Name("Ops".into())));
         assert_eq!(RoomRef::parse(""), None);
+    }
+
+    #[test]
+    fn the_metrics_address_is_a_socket_address_of_its_own() {
+        let with = |metrics: &str| {
+            RawConfig {
+                metrics_addr: Some(metrics.into()),
+                ..raw()
+            }
+            .validate()
+        };
+        assert!(
+            with("nonsense")
+                .unwrap_err()
+                .to_string()
+                .contains("HIPBOARD_METRICS_ADDR")
+        );
+        let same = with(&raw().validate().unwrap().addr.to_string()).unwrap_err();
+        assert!(same.to_string().contains("must differ"), "{same}");
+        assert_eq!(
+            with("127.0.0.1:9100").unwrap().metrics_addr,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
+        assert_eq!(raw().validate().unwrap().metrics_addr, None);
     }
 }

@@ -64,6 +64,17 @@ struct Settings {
     /// Extra loopback or private origins the add-on may call (an installation's own dynaBOARD).
     #[arg(long, env = "HIPBOARD_TRUSTED_ORIGINS", global = true)]
     trusted_origins: Option<String>,
+    /// Address of the Prometheus `/metrics` listener (IP:port); off when unset.
+    #[arg(long, env = "HIPBOARD_METRICS_ADDR", global = true)]
+    metrics_addr: Option<String>,
+    /// Log format: `text` (default) or `json`.
+    #[arg(
+        long,
+        env = "HIPBOARD_LOG_FORMAT",
+        global = true,
+        default_value = "text"
+    )]
+    log_format: String,
 }
 
 #[derive(Subcommand)]
@@ -78,15 +89,37 @@ enum Command {
     Sandbox(sandbox_command::SandboxArgs),
 }
 
+/// Logs to stderr as text or, with `HIPBOARD_LOG_FORMAT=json`, one JSON object per line
+/// carrying the fields of the spans it is in (a request's id among them).
+fn init_logging(format: &str) -> Result<(), String> {
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "hipboard=info,tower_http=warn".into())
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr);
+    match format {
+        "text" | "" => builder.init(),
+        "json" => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        other => {
+            return Err(format!(
+                "HIPBOARD_LOG_FORMAT: {other:?} is not a log format (text or json)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "hipboard=info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(e) = init_logging(&cli.settings.log_format) {
+        return fail(e);
+    }
     let s = cli.settings;
     let raw = RawConfig {
         addr: s.addr,
@@ -100,6 +133,7 @@ fn main() -> ExitCode {
         hipchat_limits: s.hipchat_limits,
         hipchat_origins: s.hipchat_origins,
         trusted_origins: s.trusted_origins,
+        metrics_addr: s.metrics_addr,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

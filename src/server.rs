@@ -107,6 +107,9 @@ pub async fn bind(setting: &str, addr: SocketAddr) -> Result<TcpListener, String
 pub async fn serve(app: App) -> Result<(), String> {
     let config = app.state.config.clone();
     let listener = bind("HIPBOARD_ADDR", config.addr).await?;
+    if let Some(addr) = config.metrics_addr {
+        serve_metrics(&app, addr).await?;
+    }
     app.start_background().map_err(|e| e.to_string())?;
     tracing::info!(
         addr = %config.addr,
@@ -128,6 +131,24 @@ pub async fn serve(app: App) -> Result<(), String> {
     .await;
     drain(&app).await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Starts recording metrics and serves `/metrics` on `addr`, its own listener.
+pub async fn serve_metrics(app: &App, addr: std::net::SocketAddr) -> Result<(), String> {
+    let handle = crate::metrics::enable()?;
+    let listener = bind("HIPBOARD_METRICS_ADDR", addr).await?;
+    let router = crate::metrics::router(crate::metrics::Scrape {
+        handle,
+        store: app.state.store.clone(),
+        clock: app.state.clock.clone(),
+    });
+    tracing::info!(%addr, "metrics listening on /metrics");
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "metrics listener stopped");
+        }
+    });
     Ok(())
 }
 

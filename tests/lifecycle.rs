@@ -74,18 +74,7 @@ async fn install_help_restart_redeliver_uninstall() {
     // The same message delivered again is acted on once.
     let room = world.room("Support");
     let before = world.sandbox.history(room.id).len();
-    let first = world
-        .sandbox
-        .post_message(room.id, 2, "/help")
-        .await
-        .unwrap();
-    world.idle().await;
-    world
-        .sandbox
-        .redeliver(room.id, &first.message_id)
-        .await
-        .unwrap();
-    world.idle().await;
+    room.say_twice("/help").await;
     let after: Vec<_> = world.sandbox.history(room.id)[before..]
         .iter()
         .filter(|p| p.kind == "notification")

@@ -60,6 +60,24 @@ impl Job {
     }
 }
 
+/// A job as queued: with the time it was accepted, for the queue's age (read back as a
+/// [`Job`], which ignores it).
+#[derive(Serialize)]
+struct Stamped<'a> {
+    #[serde(flatten)]
+    job: &'a Job,
+    created_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+/// The cause of a queued job, read back beside it.
+#[derive(Deserialize)]
+struct Cause {
+    #[serde(default)]
+    request_id: Option<String>,
+}
+
 /// Failed runs per job in memory (a restart starts again from one, as before).
 #[derive(Default)]
 pub(super) struct Attempts(std::sync::Mutex<std::collections::HashMap<QueueId, u32>>);
@@ -105,7 +123,12 @@ impl Bot {
             ));
         }
         let store = &self.services.store;
-        let id = store.enqueue(&mut batch, Queue::Inbox, &job)?;
+        let entry = Stamped {
+            job: &job,
+            created_at: self.services.clock.unix(),
+            request_id: crate::requests::current(),
+        };
+        let id = store.enqueue(&mut batch, Queue::Inbox, &entry)?;
         match store.commit(batch).await {
             Ok(()) => {
                 self.inbox.push(lane, id);
@@ -129,7 +152,13 @@ impl Bot {
     /// One run of a job; a job whose outside service is down asks to run again later, and
     /// its lane waits for it without holding a worker slot.
     pub(super) async fn run_job(&self, id: QueueId, attempts: &Attempts) -> Step {
-        let error = match self.try_run_job(id).await {
+        // Run under the request that queued it: its logs and outbox entries carry that id.
+        let cause = match self.services.store.queued_entry::<Cause>(Queue::Inbox, id) {
+            Ok(Some(cause)) => cause.request_id,
+            _ => None,
+        };
+        let run = crate::requests::within(cause.as_deref(), self.try_run_job(id));
+        let error = match run.await {
             Ok(()) => {
                 attempts.forget(id);
                 return Step::Done;

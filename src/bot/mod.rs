@@ -54,6 +54,30 @@ impl WebhookItem for RoomMessageItem {
     }
 }
 
+/// What became of a room message.
+#[derive(Debug)]
+pub enum Handled {
+    /// Answered in the webhook response.
+    Reply(Box<Notification>),
+    /// Acted on, or queued to be, without an inline answer.
+    Accepted,
+    /// Already acted on: a redelivery.
+    Duplicate,
+    /// Nothing to do (not a person, not a command).
+    Ignored,
+}
+
+impl Handled {
+    /// The metrics label.
+    fn label(&self) -> &'static str {
+        match self {
+            Handled::Reply(_) | Handled::Accepted => "handled",
+            Handled::Duplicate => "duplicate",
+            Handled::Ignored => "ignored",
+        }
+    }
+}
+
 /// What an inline handler's commit applied.
 struct Applied {
     /// The reply to answer the webhook with.
@@ -129,11 +153,11 @@ impl Bot {
         self.inbox.len()
     }
 
-    /// Handles one verified room message; `Some` is the inline reply.
+    /// Handles one verified room message.
     pub async fn on_room_message(
         &self,
         hook: &Verified<RoomMessageItem>,
-    ) -> Result<Option<Notification>, ApiError> {
+    ) -> Result<Handled, ApiError> {
         if hook.envelope.event != "room_message" {
             return Err(ApiError::BadRequest(format!(
                 "this URL takes room_message events, not {}",
@@ -144,10 +168,10 @@ impl Bot {
         let message = &item.message;
         // Only people trigger the bot; notifications (ours included) never do.
         let Sender::User(user) = &message.from else {
-            return Ok(None);
+            return Ok(Handled::Ignored);
         };
         if !matches!(message.kind.as_str(), "message" | "guest_access") {
-            return Ok(None);
+            return Ok(Handled::Ignored);
         }
         // The id becomes a stored dedupe key: HipChat's are UUIDs, so anything long is refused
         // rather than stored (a flood of huge ids would cost memory and disk).
@@ -157,7 +181,7 @@ impl Bot {
             )));
         }
         let Some(hit) = self.services.registry.dispatch(&message.message) else {
-            return Ok(None);
+            return Ok(Handled::Ignored);
         };
         // A guest (in a room by its guest link: a customer in a personal chat room) runs only
         // what a command explicitly allows; anything else would read internal issues.
@@ -165,15 +189,15 @@ impl Bot {
         if guest && !hit.command.guests {
             // A pasted link is no request: a guest's is left alone, without a refusal to read.
             if hit.command.kind == crate::dispatch::Kind::Pattern {
-                return Ok(None);
+                return Ok(Handled::Ignored);
             }
-            return Ok(Some(crate::hipchat::message::html(
+            return Ok(Handled::Reply(Box::new(crate::hipchat::message::html(
                 format!(
                     "<code>/{}</code> is for team members only.",
                     crate::hipchat::message::escape(&hit.command.name)
                 ),
                 crate::hipchat::wire::Color::Gray,
-            )));
+            ))));
         }
         let conversation = Conversation {
             oauth_id: hook.installation.oauth_id.clone(),
@@ -208,7 +232,12 @@ impl Bot {
                 call,
                 admin_only,
             });
-            return self.accept_claimed(&claim, job).await.map(|_| None);
+            let fresh = self.accept_claimed(&claim, job).await?;
+            return Ok(if fresh {
+                Handled::Accepted
+            } else {
+                Handled::Duplicate
+            });
         }
         let turn = match call.numbers_things() {
             true => Some(self.writers.lock(&conversation.oauth_id).await),
@@ -233,14 +262,19 @@ impl Bot {
     }
 
     /// Flushes what was applied, then lets it out: the reply inline, the rest via the outbox.
-    async fn make_durable(&self, applied: Applied) -> Result<Option<Notification>, ApiError> {
+    async fn make_durable(&self, applied: Applied) -> Result<Handled, ApiError> {
         // A reply that changed nothing (e.g. /help) was claimed in memory; losing that claim
         // in a crash costs at most one repeated, harmless reply, so it skips the fsync.
         if applied.changed {
             self.services.store.flush().await?;
         }
+        let accepted = !applied.staged.is_empty();
         self.outbox.release(applied.staged);
-        Ok(applied.inline)
+        Ok(match applied.inline {
+            Some(reply) => Handled::Reply(Box::new(reply)),
+            None if accepted || applied.changed => Handled::Accepted,
+            None => Handled::Duplicate,
+        })
     }
 
     /// Applies the claim, state and queued calls in one transaction (`None` reply: a duplicate).
@@ -329,8 +363,10 @@ pub async fn room_message(
     State(bot): State<Arc<Bot>>,
     hook: Verified<RoomMessageItem>,
 ) -> Result<Response, ApiError> {
-    Ok(match bot.on_room_message(&hook).await? {
-        Some(reply) => Json(reply).into_response(),
-        None => StatusCode::NO_CONTENT.into_response(),
+    let handled = bot.on_room_message(&hook).await?;
+    crate::metrics::webhook(handled.label(), "");
+    Ok(match handled {
+        Handled::Reply(reply) => Json(reply).into_response(),
+        _ => StatusCode::NO_CONTENT.into_response(),
     })
 }

@@ -144,14 +144,16 @@ impl DynaboardClient {
                 }));
             }
         }
-        let response = self
+        let started = std::time::Instant::now();
+        let sent = self
             .http
             .get(url)
             .bearer_auth(&connection.token)
             .header("Accept", "application/json")
             .send()
-            .await
-            .map_err(|e| transport_error(connection, e))?;
+            .await;
+        crate::metrics::dynaboard_call(call_outcome(&sent), started.elapsed());
+        let response = sent.map_err(|e| transport_error(connection, e))?;
         match response.status() {
             s if s.is_success() => {}
             StatusCode::NOT_FOUND => {
@@ -177,6 +179,22 @@ impl DynaboardClient {
                 other => LookupError::Malformed(other.to_string()),
             })?;
         serde_json::from_slice(&body).map_err(|e| LookupError::Malformed(e.to_string()))
+    }
+}
+
+/// The metrics label of a call's result.
+fn call_outcome(sent: &Result<reqwest::Response, reqwest::Error>) -> &'static str {
+    match sent {
+        Ok(r) => match r.status().as_u16() {
+            200..=299 => "2xx",
+            401 => "401",
+            403 => "403",
+            404 => "404",
+            500..=599 => "5xx",
+            _ => "other",
+        },
+        Err(e) if e.is_timeout() => "timeout",
+        Err(_) => "unreachable",
     }
 }
 

@@ -190,6 +190,7 @@ impl Inbound {
             .bot
             .accept_claimed(&format!("evt:{delivery}"), job)
             .await?;
+        crate::metrics::dynaboard_event(if fresh { "accepted" } else { "duplicate" }, "");
         Ok(if fresh {
             (StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response()
         } else {
@@ -208,6 +209,7 @@ impl Inbound {
     ) -> Result<Response, ApiError> {
         // A repeated delivery gets the same answer again.
         if let Some(answer) = self.chats.answered(&installation, &delivery)? {
+            crate::metrics::dynaboard_event("duplicate", "");
             return Ok(Json(answer).into_response());
         }
         let room = room.ok_or_else(|| no_room(&installation))?;
@@ -242,6 +244,7 @@ impl Inbound {
         }));
         // The answer, the room mapping and the notice become durable together.
         self.bot.accept(opened.writes, job).await?;
+        crate::metrics::dynaboard_event("accepted", "");
         Ok(Json(opened.answer).into_response())
     }
 

@@ -272,7 +272,10 @@ impl HipChatClient {
 
 /// Sends and turns every non-2xx status into its typed error.
 async fn send(request: RequestBuilder) -> Result<Response, HipChatError> {
-    let response = request.send().await.map_err(transport_error)?;
+    let started = std::time::Instant::now();
+    let sent = request.send().await;
+    crate::metrics::hipchat_call(call_outcome(&sent), started.elapsed());
+    let response = sent.map_err(transport_error)?;
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -305,6 +308,18 @@ async fn send(request: RequestBuilder) -> Result<Response, HipChatError> {
             message,
         },
     })
+}
+
+/// The metrics label of a call's result.
+fn call_outcome(sent: &Result<Response, reqwest::Error>) -> &'static str {
+    match sent {
+        Ok(r) if r.status().is_success() => "2xx",
+        Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => "429",
+        Ok(r) if r.status().is_server_error() => "5xx",
+        Ok(_) => "4xx",
+        Err(e) if e.is_timeout() => "timeout",
+        Err(_) => "unreachable",
+    }
 }
 
 /// When the refused limit resets, in Unix seconds. A 429 carries both windows' headers (the

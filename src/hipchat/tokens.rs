@@ -152,6 +152,11 @@ impl Tokens {
                 &self.scopes,
             )
             .await;
+        crate::metrics::token_renewal(match &answer {
+            Ok(_) => "ok",
+            Err(HipChatError::Unauthorized(_)) => "revoked",
+            Err(_) => "failed",
+        });
         match answer {
             Ok(t) => {
                 let stored = StoredToken {

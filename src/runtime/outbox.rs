@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
 use super::lanes::{Lanes, Step};
 use super::pacer::{Pacer, RateLimits};
@@ -49,6 +50,9 @@ pub struct OutboxEntry {
     pub in_flight: bool,
     /// Unix seconds when it was accepted.
     pub created_at: i64,
+    /// The request that caused it, for the logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// The calls the outbox makes.
@@ -145,6 +149,7 @@ impl Outbox {
             attempts: 0,
             in_flight: false,
             created_at: self.inner.clock.unix(),
+            request_id: crate::requests::current(),
         };
         let id = self.inner.store.enqueue(batch, Queue::Outbox, &entry)?;
         let glance = matches!(entry.call, Outbound::Glance { .. });
@@ -201,7 +206,9 @@ impl Outbox {
 
 impl Inner {
     async fn deliver(&self, lane: Lane, id: QueueId) -> Step {
-        match self.try_deliver(&lane, id).await {
+        // The entry names the request that caused it once read.
+        let span = tracing::info_span!("outbox", request_id = tracing::field::Empty);
+        match self.try_deliver(&lane, id).instrument(span).await {
             Ok(None) => Step::Done,
             Ok(Some(wait)) => Step::Later(wait),
             Err(e) => {
@@ -224,6 +231,9 @@ impl Inner {
             let Some(mut entry) = self.store.queued_entry::<OutboxEntry>(Queue::Outbox, id)? else {
                 return Ok(None);
             };
+            if let Some(request) = &entry.request_id {
+                tracing::Span::current().record("request_id", request.as_str());
+            }
             if self.superseded(lane, id, &entry) {
                 return self.finish(id).await;
             }
@@ -245,7 +255,10 @@ impl Inner {
                             .try_admit(&entry.oauth_id, entry.room_id, posts_message)
                         {
                             Ok(permit) => permit,
-                            Err(wait) => return Ok(Some(wait)),
+                            Err(wait) => {
+                                crate::metrics::pacing_wait(wait);
+                                return Ok(Some(wait));
+                            }
                         };
                     let api = Api::of(&installation, &token);
                     match self.settle_in_flight(api, id, &mut entry).await? {

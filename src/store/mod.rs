@@ -282,8 +282,11 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         self.apply(batch)?;
-        self.flush().await
+        let flushed = self.flush().await;
+        crate::metrics::store_commit(started.elapsed());
+        flushed
     }
 
     /// After a batch wrote `trees`: drops every cached value derived from them.

@@ -74,6 +74,21 @@ impl Store {
     pub fn queue_len(&self, queue: Queue) -> usize {
         self.tree(queue.tree()).len()
     }
+
+    /// When the oldest entry was queued (its `created_at`, Unix seconds), if any is queued.
+    pub fn oldest_queued_at(&self, queue: Queue) -> StoreResult<Option<i64>> {
+        let tree = queue.tree();
+        let Some((key, value)) = self.tree(tree).first()? else {
+            return Ok(None);
+        };
+        #[derive(serde::Deserialize)]
+        struct Stamp {
+            #[serde(default)]
+            created_at: i64,
+        }
+        let stamp: Stamp = super::decode(tree, &key, &value)?;
+        Ok(Some(stamp.created_at))
+    }
 }
 
 fn key_to_id(tree: TreeId, key: &[u8]) -> StoreResult<u64> {

@@ -480,6 +480,24 @@ impl Room<'_> {
             .collect()
     }
 
+    /// Posts `text`, waits for the add-on, then has HipChat deliver the same message again and
+    /// waits once more (a redelivery, as after a timeout).
+    pub async fn say_twice(&self, text: &str) {
+        let first = self
+            .world
+            .sandbox
+            .post_message(self.id, self.user, text)
+            .await
+            .expect("message posted");
+        self.world.idle().await;
+        self.world
+            .sandbox
+            .redeliver(self.id, &first.message_id)
+            .await
+            .expect("message redelivered");
+        self.world.idle().await;
+    }
+
     /// Speaks as another user.
     pub fn as_user(&self, user: i64) -> Room<'_> {
         Room {

@@ -1,0 +1,150 @@
+//! Prometheus metrics (issue 16): every metric's name in one place, the recorder, and
+//! `GET /metrics` on its own listener (`HIPBOARD_METRICS_ADDR`, never the add-on's address).
+//!
+//! Nothing is recorded until [`enable`] installs the recorder: with metrics off, each recording
+//! call below is a check of an unset global and costs nothing measurable.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use once_cell::sync::OnceCell;
+
+use crate::clock::Clock;
+use crate::store::{Queue, Store};
+
+/// Latency buckets (seconds): 100 µs to 10 s.
+const BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 10.0,
+];
+
+static HANDLE: OnceCell<PrometheusHandle> = OnceCell::new();
+
+/// Installs the process-wide recorder (once; later calls return the same handle).
+pub fn enable() -> Result<PrometheusHandle, String> {
+    HANDLE
+        .get_or_try_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &BUCKETS)
+                .and_then(PrometheusBuilder::install_recorder)
+                .map_err(|e| format!("cannot start metrics: {e}"))
+        })
+        .cloned()
+}
+
+/// Whether metrics are being recorded (the recorder is installed).
+pub fn enabled() -> bool {
+    HANDLE.get().is_some()
+}
+
+/// What `/metrics` reads at scrape time besides the recorded values: the queues.
+#[derive(Clone)]
+pub struct Scrape {
+    /// The recorder's handle.
+    pub handle: PrometheusHandle,
+    /// The store, for queue depth and age.
+    pub store: Store,
+    /// Time, for ages.
+    pub clock: Clock,
+}
+
+/// The metrics listener's routes: `GET /metrics` only.
+pub fn router(scrape: Scrape) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(render))
+        .with_state(scrape)
+}
+
+async fn render(State(scrape): State<Scrape>) -> impl IntoResponse {
+    let now = scrape.clock.unix();
+    for (queue, name) in [(Queue::Inbox, "inbox"), (Queue::Outbox, "outbox")] {
+        let depth = scrape.store.queue_len(queue);
+        metrics::gauge!("hipboard_queue_depth", "queue" => name).set(depth as f64);
+        let age = match scrape.store.oldest_queued_at(queue) {
+            Ok(Some(at)) => (now - at).max(0) as f64,
+            Ok(None) => 0.0,
+            Err(e) => {
+                tracing::warn!(error = %e, queue = name, "cannot read the queue's oldest entry");
+                f64::NAN
+            }
+        };
+        metrics::gauge!("hipboard_queue_oldest_age_seconds", "queue" => name).set(age);
+    }
+    scrape.handle.run_upkeep();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        scrape.handle.render(),
+    )
+}
+
+/// One answered HTTP request on the add-on's address, by route template and status.
+pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
+    let labels = [
+        ("route", route.to_owned()),
+        ("method", method.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("hipboard_http_requests_total", &labels).increment(1);
+    metrics::histogram!("hipboard_http_request_duration_seconds", "route" => route.to_owned())
+        .record(elapsed.as_secs_f64());
+}
+
+/// What became of one room-message webhook: `handled`, `duplicate`, `ignored` (nothing to do),
+/// or `refused` with the reason.
+pub fn webhook(outcome: &'static str, reason: &'static str) {
+    metrics::counter!("hipboard_webhooks_total", "outcome" => outcome, "reason" => reason)
+        .increment(1);
+}
+
+/// One call to HipChat: `2xx`, `4xx`, `429`, `5xx`, `timeout` or `unreachable`.
+pub fn hipchat_call(outcome: &'static str, elapsed: Duration) {
+    metrics::counter!("hipboard_hipchat_calls_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("hipboard_hipchat_call_duration_seconds").record(elapsed.as_secs_f64());
+}
+
+/// A call held back by the add-on's own pacing (HipChat's limits kept ahead of 429).
+pub fn pacing_wait(wait: Duration) {
+    metrics::counter!("hipboard_pacing_waits_total").increment(1);
+    metrics::histogram!("hipboard_pacing_wait_seconds").record(wait.as_secs_f64());
+}
+
+/// An access-token request: `ok`, `revoked` (HipChat refused the credentials) or `failed`.
+pub fn token_renewal(outcome: &'static str) {
+    metrics::counter!("hipboard_token_renewals_total", "outcome" => outcome).increment(1);
+}
+
+/// One call to dynaBOARD: `2xx`, `404`, `403`, `401`, `5xx`, `other`, `timeout`, `unreachable`.
+pub fn dynaboard_call(outcome: &'static str, elapsed: Duration) {
+    metrics::counter!("hipboard_dynaboard_calls_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("hipboard_dynaboard_call_duration_seconds").record(elapsed.as_secs_f64());
+}
+
+/// One dynaBOARD event delivery: `accepted`, `duplicate`, or `refused` with the reason.
+pub fn dynaboard_event(outcome: &'static str, reason: &'static str) {
+    metrics::counter!("hipboard_dynaboard_events_total", "outcome" => outcome, "reason" => reason)
+        .increment(1);
+}
+
+/// One durable commit of the store (apply and fsync).
+pub fn store_commit(elapsed: Duration) {
+    metrics::histogram!("hipboard_store_commit_duration_seconds").record(elapsed.as_secs_f64());
+}
+
+/// The reason label of a refused request, from its status.
+pub fn refusal_reason(status: u16) -> &'static str {
+    match status {
+        400 | 422 => "malformed",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        413 => "too_large",
+        429 => "rate_limited",
+        503 => "unavailable",
+        408 => "timeout",
+        _ => "error",
+    }
+}
