@@ -256,7 +256,7 @@ async fn memes_are_previewed_posted_and_served() {
     let svg = preview.text().await.unwrap();
     assert!(svg.contains("&lt;DEPLOY&gt;") && svg.contains("FRIDAY"));
 
-    let too_long = json!({"template": "stonks", "top": "x".repeat(61), "bottom": ""});
+    let too_long = json!({"template": "stonks", "top": "x".repeat(101), "bottom": ""});
     let (status, body) = call(
         &world,
         reqwest::Method::POST,
@@ -306,6 +306,11 @@ async fn memes_are_previewed_posted_and_served() {
         posted.message.contains("<b>Zoë Ångström</b> posted a meme"),
         "{}",
         posted.message
+    );
+    // The card itself names the poster: clients that show the card never show the message.
+    assert_eq!(
+        card["activity"]["html"], "<b>Zoë Ångström</b> posted a meme",
+        "{card}"
     );
     let image = world.http.get(url).send().await.unwrap();
     assert_eq!(image.status(), 200);
