@@ -125,9 +125,12 @@ fn layout(text: &str) -> (Vec<String>, f32) {
             let size = ((WIDTH - 2.0 * MARGIN) / widest).min(MAX_SIZE).floor();
             (lines, size)
         })
-        .fold((Vec::new(), 0.0), |best, next| {
-            if next.1 > best.1 { next } else { best }
-        })
+        .fold(
+            (Vec::new(), 0.0),
+            |best, next| {
+                if next.1 > best.1 { next } else { best }
+            },
+        )
 }
 
 /// `text` on at most `n` lines, as even as word breaks allow.
@@ -193,7 +196,10 @@ mod tests {
         let (lines, size) = layout(&text.to_uppercase());
         assert!((2..=MAX_LINES).contains(&lines.len()), "{lines:?}");
         for line in &lines {
-            assert!(em_width(line) * size <= WIDTH - 2.0 * MARGIN, "{line} at {size}");
+            assert!(
+                em_width(line) * size <= WIDTH - 2.0 * MARGIN,
+                "{line} at {size}"
+            );
         }
         assert!(size >= 20.0, "{size}");
         assert_eq!(lines.join(" "), text.to_uppercase());

@@ -258,13 +258,21 @@ async fn memes_are_previewed_posted_and_served() {
 
     // The dialog opens on the first template, its preview already showing.
     assert!(html.contains(r#"value="ship-it" checked"#), "{html}");
-    assert!(html.contains(r#"id="preview" alt="Preview of the meme" src="/memes/templates/ship-it.svg""#));
+    assert!(
+        html.contains(
+            r#"id="preview" alt="Preview of the meme" src="/memes/templates/ship-it.svg""#
+        )
+    );
     // Up to 100 characters a line: the picture wraps them.
     let long = "a".repeat(100);
     let preview = world
         .http
         .get(format!("{}/views/meme/preview.svg", world.addon().url))
-        .query(&[("template", "stonks"), ("top", long.as_str()), ("signed_request", &token)])
+        .query(&[
+            ("template", "stonks"),
+            ("top", long.as_str()),
+            ("signed_request", &token),
+        ])
         .send()
         .await
         .unwrap();

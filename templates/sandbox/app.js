@@ -59,7 +59,8 @@ function renderRooms() {
 
 function roomLink(r) {
   const current = state.room && r.id === state.room.id;
-  const a = el('a', current ? 'current' : '', r.name);
+  const a = el('a', current ? 'current' : '');
+  a.append(el('span', 'room-name', r.name));
   a.href = `#room=${r.id}`;
   if (current) a.setAttribute('aria-current', 'page');
   if (r.guest_access) a.append(el('span', 'guest', 'guest'));
@@ -269,6 +270,7 @@ function showGlance(oauthId, key, content) {
   status.replaceChildren();
   const s = content.status;
   if (s && s.type === 'lozenge' && s.value) status.append(el('span', `lozenge lozenge-${s.value.type}`, s.value.label));
+  else if (s && s.type === 'icon' && s.value && s.value.url) status.append(Object.assign(el('img'), { src: s.value.url, alt: '' }));
 }
 
 // --- integrations -----------------------------------------------------------------------------
