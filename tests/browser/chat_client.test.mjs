@@ -250,6 +250,37 @@ step('the guest view shows staff by name', async ({ page, context, sandbox, dyna
   await console.close();
 });
 
+/** Visible controls under `root` without an accessible name. */
+const unlabelled = (page, root) => page.locator(root).evaluate((r) => [...r.querySelectorAll('button, input, select, textarea, iframe, a[href]')]
+  .filter((c) => c.getClientRects().length)
+  .filter((c) => {
+    const by = c.getAttribute('aria-labelledby');
+    const name = c.getAttribute('aria-label') || (by && document.getElementById(by)?.textContent)
+      || (c.labels && [...c.labels].map((l) => l.textContent).join('')) || c.title
+      || (['INPUT', 'SELECT', 'TEXTAREA', 'IFRAME'].includes(c.tagName) ? '' : c.textContent);
+    return !(name || '').trim();
+  })
+  .map((c) => c.outerHTML.slice(0, 80)));
+
+step('every control has a label; the Integrations panel holds focus and closes on Esc', async ({ page }) => {
+  const bare = await unlabelled(page, 'body');
+  check(!bare.length, `unlabelled: ${bare.join(' | ')}`);
+  await page.focus('#open-integrations');
+  await page.keyboard.press('Enter');
+  await page.locator('#integrations').waitFor({ state: 'visible' });
+  const inPanel = () => page.evaluate(() => document.getElementById('integrations').contains(document.activeElement));
+  check(await inPanel(), 'the panel did not take focus');
+  const inside = await unlabelled(page, '#integrations');
+  check(!inside.length, `unlabelled in the panel: ${inside.join(' | ')}`);
+  for (let i = 0; i < 12; i += 1) {
+    await page.keyboard.press('Tab');
+    check(await inPanel(), `focus left the panel after ${i + 1} Tab(s)`);
+  }
+  await page.keyboard.press('Escape');
+  await page.locator('#integrations').waitFor({ state: 'hidden' });
+  check(await activeId(page) === 'message', 'focus did not return to the message box');
+});
+
 step('tags, muted text and buttons have WCAG AA contrast (4.5:1)', async ({ page }) => {
   await page.locator('#room-list .guest').first().waitFor();
   await postAs(page.context(), new URL(page.url()).origin, ENGINEERING, 'unread for the badge');
