@@ -68,5 +68,6 @@ function showCount(box, count) {
 // Up to the CSS max-height, then the box scrolls.
 function grow(box) {
   box.style.height = 'auto';
+  if (!box.getClientRects().length) return; // not shown yet: nothing to measure
   box.style.height = `${box.scrollHeight + 2}px`;
 }

@@ -237,6 +237,8 @@ step('the guest view shows staff by name', async ({ page, context, sandbox, dyna
   await guest.waitForLoadState();
   await guest.click('#join button[type=submit]');
   await guest.locator('#message').waitFor();
+  const box = await guest.locator('#message').boundingBox();
+  check(box.height >= 28, `the guest's message box is ${box.height} px tall`);
   const room = page.locator('#room-list a', { has: page.locator('.guest') }).last();
   await room.waitFor();
   const id = Number((await room.getAttribute('href')).split('=')[1]);
