@@ -48,6 +48,11 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../templates/sandbox/composer.js"),
     ),
     (
+        "history.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/sandbox/history.js"),
+    ),
+    (
         "menu.js",
         "text/javascript; charset=utf-8",
         include_str!("../../templates/sandbox/menu.js"),

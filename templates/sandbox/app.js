@@ -4,6 +4,7 @@
 
 import { api } from './api.js';
 import { initComposer } from './composer.js';
+import { appendItem, initHistory, showHistory } from './history.js';
 import { initMenu, showMenu } from './menu.js';
 import { closeOverlay, initOverlays, openOverlay } from './overlay.js';
 import { authorName, el, renderMessage } from './render.js';
@@ -12,7 +13,6 @@ import { findModule, initViews, openModule, openPage } from './views.js';
 const state = {
   users: [], rooms: [], installations: [], user: null, room: null, modules: [], messages: new Map(),
   unread: new Map(), // room id -> messages that arrived while another room was shown
-  pinned: true, // the history is scrolled to its end, so new items scroll into view
 };
 const $ = (id) => document.getElementById(id);
 
@@ -89,37 +89,10 @@ async function selectRoom(id, focus) {
   ]);
   state.modules = installations;
   state.messages = new Map(items.map((m) => [m.id, m]));
-  $('history').replaceChildren(...items.map(messageItem));
-  state.pinned = true;
-  scrollDown();
-  $('history').querySelectorAll('img').forEach(keepPinned);
+  showHistory(items.map(messageItem));
   renderGlances();
   document.getElementById('sidebar').classList.add('hidden');
   if (focus) $('message').focus();
-}
-
-function scrollDown() {
-  const h = $('history');
-  h.scrollTop = h.scrollHeight;
-  $('new-messages').classList.add('hidden');
-}
-
-const atBottom = (h) => h.scrollHeight - h.scrollTop - h.clientHeight < 40;
-
-/**
- * Adds a history item: it scrolls into view when the reader is at the end (or `own`, sent by
- * them), else a "new messages" marker offers the jump.
- */
-function appendItem(li, own) {
-  $('history').append(li);
-  if (own || state.pinned) scrollDown();
-  else $('new-messages').classList.remove('hidden');
-  li.querySelectorAll('img').forEach(keepPinned);
-}
-
-// Pictures change the height when they arrive.
-function keepPinned(img) {
-  img.addEventListener('load', () => { if (state.pinned) scrollDown(); }, { once: true });
 }
 
 // --- messages ---------------------------------------------------------------------------------
@@ -373,11 +346,7 @@ async function start() {
     form: $('composer'), box: $('message'), error: $('composer-error'), count: $('count'),
     send: (text) => api('POST', `/sandbox/api/rooms/${state.room.id}/messages`, { user_id: state.user.id, message: text }),
   });
-  $('history').addEventListener('scroll', () => {
-    state.pinned = atBottom($('history'));
-    if (state.pinned) $('new-messages').classList.add('hidden');
-  });
-  $('new-messages').addEventListener('click', () => { state.pinned = true; scrollDown(); $('message').focus(); });
+  initHistory(() => $('message').focus());
   $('input-actions').addEventListener('click', (e) => {
     const items = [];
     for (const inst of state.modules) {
