@@ -107,6 +107,7 @@ fn text_block(text: &str, edge: Edge) -> String {
         .collect()
 }
 
+/// One line in outlined capitals, centred, with its baseline at `y`.
 fn svg_text(line: &str, y: f32, size: f32) -> String {
     format!(
         r##"<text x="300" y="{y:.0}" font-family="Impact, 'Anton', 'Arial Black', 'Helvetica Neue', sans-serif" font-size="{size:.0}" font-weight="900" fill="#fff" stroke="#000" stroke-width="{stroke:.0}" paint-order="stroke" stroke-linejoin="round" text-anchor="middle">{}</text>"##,
