@@ -28,6 +28,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../templates/static/incident@2x.png"),
     ),
     (
+        "incidents.png",
+        "image/png",
+        include_bytes!("../templates/static/incidents.png"),
+    ),
+    (
+        "incidents@2x.png",
+        "image/png",
+        include_bytes!("../templates/static/incidents@2x.png"),
+    ),
+    (
         "meme.png",
         "image/png",
         include_bytes!("../templates/static/meme.png"),

@@ -256,7 +256,30 @@ async fn memes_are_previewed_posted_and_served() {
     let svg = preview.text().await.unwrap();
     assert!(svg.contains("&lt;DEPLOY&gt;") && svg.contains("FRIDAY"));
 
-    let too_long = json!({"template": "stonks", "top": "x".repeat(61), "bottom": ""});
+    // The dialog opens on the first template, its preview already showing.
+    assert!(html.contains(r#"value="ship-it" checked"#), "{html}");
+    assert!(
+        html.contains(
+            r#"id="preview" alt="Preview of the meme" src="/memes/templates/ship-it.svg""#
+        )
+    );
+    // Up to 100 characters a line: the picture wraps them.
+    let long = "a".repeat(100);
+    let preview = world
+        .http
+        .get(format!("{}/views/meme/preview.svg", world.addon().url))
+        .query(&[
+            ("template", "stonks"),
+            ("top", long.as_str()),
+            ("signed_request", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), 200);
+    assert!(preview.text().await.unwrap().matches("<text ").count() > 1);
+
+    let too_long = json!({"template": "stonks", "top": "x".repeat(101), "bottom": ""});
     let (status, body) = call(
         &world,
         reqwest::Method::POST,
@@ -306,6 +329,11 @@ async fn memes_are_previewed_posted_and_served() {
         posted.message.contains("<b>Zoë Ångström</b> posted a meme"),
         "{}",
         posted.message
+    );
+    // The card itself names the poster: clients that show the card never show the message.
+    assert_eq!(
+        card["activity"]["html"], "<b>Zoë Ångström</b> posted a meme",
+        "{card}"
     );
     let image = world.http.get(url).send().await.unwrap();
     assert_eq!(image.status(), 200);

@@ -1,5 +1,7 @@
 //! The "Incidents" glance: how many are open, and a lozenge that turns red while any is
-//! unacknowledged, blue while all are acknowledged, green when there are none.
+//! unacknowledged, blue while all are acknowledged, green when there are none. The glance's
+//! icon (the descriptor's `incidents.png`) is neutral: the state is in the lozenge alone, so all
+//! clear never shows the alarm icon of incident cards.
 
 use serde_json::json;
 

@@ -2,7 +2,9 @@
 
 use super::icon;
 use crate::hipchat::message::{escape, truncate};
-use crate::hipchat::wire::{Card, CardStyle, Color, MessageFormat, Notification, Thumbnail};
+use crate::hipchat::wire::{
+    Activity, Card, CardStyle, Color, MessageFormat, Notification, Thumbnail,
+};
 use crate::store::Meme;
 
 /// The notification posting `meme`, whose picture is at `url`.
@@ -32,7 +34,11 @@ pub fn meme_notification(meme: &Meme, url: &str, base_url: &str) -> Notification
             height: Some(450),
         }),
         attributes: Vec::new(),
-        activity: None,
+        // An image card shows no sender line of its own: the activity names who posted it.
+        activity: Some(Activity {
+            html: format!("<b>{}</b> posted a meme", escape(&meme.by)),
+            icon: None,
+        }),
         date: Some(meme.at * 1000),
         metadata: None,
     };

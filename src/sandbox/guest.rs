@@ -53,9 +53,16 @@ async fn room(State(sandbox): State<Sandbox>, Path(token): Path<String>) -> Resp
     let Some(room) = guest_room(&sandbox, &token) else {
         return gone();
     };
+    // Staff speak under their names, as HipChat showed them to guests.
+    let people: Vec<_> = sandbox
+        .users()
+        .iter()
+        .map(|u| json!({"id": u.id, "name": u.name}))
+        .collect();
     Json(json!({
         "room": {"id": room.id, "name": room.name, "topic": room.topic},
         "messages": sandbox.history(room.id),
+        "people": people,
     }))
     .into_response()
 }

@@ -43,6 +43,26 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../templates/sandbox/views.js"),
     ),
     (
+        "composer.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/sandbox/composer.js"),
+    ),
+    (
+        "history.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/sandbox/history.js"),
+    ),
+    (
+        "menu.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/sandbox/menu.js"),
+    ),
+    (
+        "overlay.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../templates/sandbox/overlay.js"),
+    ),
+    (
         "guest.js",
         "text/javascript; charset=utf-8",
         include_str!("../../templates/sandbox/guest.js"),

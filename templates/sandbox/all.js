@@ -39,6 +39,11 @@
     }
   });
 
+  // Esc inside a view reaches HipChat's page too, where it closes the dialog.
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && !event.defaultPrevented) call('escape').catch(function () {});
+  });
+
   var HipChat = {
     auth: {
       withToken: function (cb) { node(cb)(call('auth.withToken')); },

@@ -3,16 +3,23 @@
 // of the installed add-ons, as HipChat's own client was.
 
 import { api } from './api.js';
-import { el, renderMessage } from './render.js';
+import { initComposer } from './composer.js';
+import { appendItem, initHistory, showHistory } from './history.js';
+import { initMenu, showMenu } from './menu.js';
+import { closeOverlay, initOverlays, openOverlay } from './overlay.js';
+import { authorName, el, renderMessage } from './render.js';
 import { findModule, initViews, openModule, openPage } from './views.js';
 
-const state = { users: [], rooms: [], installations: [], user: null, room: null, modules: [], messages: new Map() };
+const state = {
+  users: [], rooms: [], installations: [], user: null, room: null, modules: [], messages: new Map(),
+  unread: new Map(), // room id -> messages that arrived while another room was shown
+};
 const $ = (id) => document.getElementById(id);
 
 function notice(text) {
   const li = el('li', 'notification color-red');
   li.append(el('div', 'msg-head', 'sandbox'), el('div', 'msg-body', text));
-  $('history').append(li);
+  appendItem(li, true);
 }
 
 const names = () => new Map(state.users.map((u) => [u.id, u.name]));
@@ -36,14 +43,10 @@ async function loadState() {
 
 function renderRooms() {
   const list = $('room-list');
-  list.replaceChildren(...state.rooms.map((r) => {
-    const a = el('a', state.room && r.id === state.room.id ? 'current' : '', r.name);
-    a.href = `#room=${r.id}`;
-    if (r.guest_access) a.append(el('span', 'guest', 'guest'));
-    const li = el('li');
-    li.append(a);
-    return li;
-  }));
+  // Rebuilding the list must not take focus away from the room link a keyboard user is on.
+  const focused = list.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
+  list.replaceChildren(...state.rooms.map(roomLink));
+  if (focused) list.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
   if (state.room) {
     const fresh = state.rooms.find((r) => r.id === state.room.id);
     if (fresh) {
@@ -54,10 +57,31 @@ function renderRooms() {
   }
 }
 
-async function selectRoom(id) {
+function roomLink(r) {
+  const current = state.room && r.id === state.room.id;
+  const a = el('a', current ? 'current' : '');
+  a.append(el('span', 'room-name', r.name));
+  a.href = `#room=${r.id}`;
+  if (current) a.setAttribute('aria-current', 'page');
+  if (r.guest_access) a.append(el('span', 'guest', 'guest'));
+  const unread = state.unread.get(r.id) || 0;
+  if (unread) {
+    a.classList.add('has-unread');
+    const badge = el('span', 'unread', String(unread));
+    badge.append(el('span', 'visually-hidden', ' unread'));
+    a.append(badge);
+  }
+  const li = el('li');
+  li.append(a);
+  return li;
+}
+
+/** Shows room `id` (the first room when there is none); `focus` puts focus in the message box. */
+async function selectRoom(id, focus) {
   const room = state.rooms.find((r) => r.id === id) || state.rooms[0];
   if (!room) return;
   state.room = room;
+  state.unread.delete(room.id);
   renderRooms();
   const [{ items }, { installations }] = await Promise.all([
     api('GET', `/sandbox/api/rooms/${room.id}/messages`),
@@ -65,15 +89,10 @@ async function selectRoom(id) {
   ]);
   state.modules = installations;
   state.messages = new Map(items.map((m) => [m.id, m]));
-  $('history').replaceChildren(...items.map(messageItem));
-  scrollDown();
+  showHistory(items.map(messageItem));
   renderGlances();
   document.getElementById('sidebar').classList.add('hidden');
-}
-
-function scrollDown() {
-  const h = $('history');
-  h.scrollTop = h.scrollHeight;
+  if (focus) $('message').focus();
 }
 
 // --- messages ---------------------------------------------------------------------------------
@@ -127,8 +146,11 @@ function messageItem(posted) {
   const actions = messageActions(posted);
   if (actions.length) {
     const button = el('button', 'msg-actions', '…');
+    button.type = 'button';
     button.title = 'Actions';
-    button.setAttribute('aria-label', 'Message actions');
+    button.setAttribute('aria-label', actionsLabel(posted));
+    button.setAttribute('aria-haspopup', 'menu');
+    button.setAttribute('aria-expanded', 'false');
     button.onclick = (e) => showMenu(e.currentTarget, actions.map(({ inst, action }) => ({
       label: (action.name && action.name.value) || action.key,
       run: () => openModule(inst, action.target, { name: action.key, data: messageObject(posted) }),
@@ -138,18 +160,29 @@ function messageItem(posted) {
   return li;
 }
 
+/** Each "…" names its message: who, when and what, so a screen reader can tell them apart. */
+function actionsLabel(posted) {
+  const time = new Date(posted.date).toLocaleTimeString();
+  const text = (posted.card && posted.card.title) || new DOMParser().parseFromString(posted.message || '', 'text/html').body.textContent;
+  const snippet = text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  return `Actions for the message from ${authorName(posted, names())} at ${time}: ${snippet}`;
+}
+
+const ownMessage = (posted) => posted.author && posted.author.kind === 'user' && state.user && posted.author.id === state.user.id;
+
+function onMessage(posted) {
+  if (state.room && posted.room_id === state.room.id) {
+    state.messages.set(posted.id, posted);
+    appendItem(messageItem(posted), ownMessage(posted));
+  } else if (!ownMessage(posted)) {
+    state.unread.set(posted.room_id, (state.unread.get(posted.room_id) || 0) + 1);
+    renderRooms();
+  }
+}
+
 function onEvent(event) {
-  if (event.type === 'message' && state.room && event.message.room_id === state.room.id) {
-    state.messages.set(event.message.id, event.message);
-    const h = $('history');
-    const atBottom = h.scrollHeight - h.scrollTop - h.clientHeight < 40;
-    const li = messageItem(event.message);
-    h.append(li);
-    if (atBottom) {
-      scrollDown();
-      // Pictures change the height when they arrive.
-      li.querySelectorAll('img').forEach((img) => img.addEventListener('load', scrollDown, { once: true }));
-    }
+  if (event.type === 'message') {
+    onMessage(event.message);
   } else if (event.type === 'glance' && state.room && event.room_id === state.room.id) {
     showGlance(event.oauth_id, event.key, event.content);
   } else if (event.type === 'rooms') {
@@ -210,26 +243,7 @@ function showGlance(oauthId, key, content) {
   status.replaceChildren();
   const s = content.status;
   if (s && s.type === 'lozenge' && s.value) status.append(el('span', `lozenge lozenge-${s.value.type}`, s.value.label));
-}
-
-// --- menus ------------------------------------------------------------------------------------
-
-function showMenu(anchor, items) {
-  const menu = $('menu');
-  menu.replaceChildren(...(items.length ? items.map((item) => {
-    const b = el('button', '', item.label);
-    b.onclick = () => { hideMenu(); item.run(); };
-    return b;
-  }) : [el('div', 'empty', 'No actions')]));
-  const r = anchor.getBoundingClientRect();
-  menu.style.left = `${Math.min(r.left, window.innerWidth - 200)}px`;
-  menu.style.top = `${r.bottom + 2}px`;
-  menu.classList.remove('hidden');
-  setTimeout(() => document.addEventListener('click', hideMenu, { once: true }), 0);
-}
-
-function hideMenu() {
-  $('menu').classList.add('hidden');
+  else if (s && s.type === 'icon' && s.value && s.value.url) status.append(Object.assign(el('img'), { src: s.value.url, alt: '' }));
 }
 
 // --- integrations -----------------------------------------------------------------------------
@@ -244,7 +258,7 @@ async function showIntegrations() {
     const conf = inst.configurable && inst.configurable.url;
     if (conf) {
       const b = el('button', '', 'Configure');
-      b.onclick = () => { $('integrations').classList.add('hidden'); openPage(inst, `Configure ${inst.name}`, conf); };
+      b.onclick = () => { closeIntegrations(); openPage(inst, `Configure ${inst.name}`, conf); };
       li.append(b);
     }
     const remove = el('button', '', 'Uninstall');
@@ -263,7 +277,11 @@ async function showIntegrations() {
     return li;
   }));
   if (!here.length) list.append(el('li', 'muted', 'No add-on is installed in this room.'));
-  $('integrations').classList.remove('hidden');
+  openOverlay($('integrations'), closeIntegrations);
+}
+
+function closeIntegrations() {
+  closeOverlay($('integrations'));
 }
 
 async function install(event) {
@@ -307,6 +325,8 @@ function roomFromHash() {
 }
 
 async function start() {
+  initOverlays(() => $('message'));
+  initMenu();
   initViews({
     api,
     notice,
@@ -321,18 +341,12 @@ async function start() {
     state.user = state.users.find((u) => String(u.id) === $('user').value);
     selectRoom(state.room.id);
   });
-  window.addEventListener('hashchange', () => selectRoom(roomFromHash()));
-  $('composer').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const text = $('message').value;
-    if (!text.trim()) return;
-    $('message').value = '';
-    try {
-      await api('POST', `/sandbox/api/rooms/${state.room.id}/messages`, { user_id: state.user.id, message: text });
-    } catch (err) {
-      notice(err.message);
-    }
+  window.addEventListener('hashchange', () => selectRoom(roomFromHash(), true));
+  initComposer({
+    form: $('composer'), box: $('message'), error: $('composer-error'), count: $('count'),
+    send: (text) => api('POST', `/sandbox/api/rooms/${state.room.id}/messages`, { user_id: state.user.id, message: text }),
   });
+  initHistory(() => $('message').focus());
   $('input-actions').addEventListener('click', (e) => {
     const items = [];
     for (const inst of state.modules) {
@@ -342,7 +356,7 @@ async function start() {
         }
       }
     }
-    showMenu(e.currentTarget, items);
+    showMenu(e.currentTarget, items, 'Add-on actions');
     e.stopPropagation();
   });
   // Links with data-target open that module of the add-on that posted them.
@@ -359,10 +373,10 @@ async function start() {
     openModule(inst, { key: link.dataset.target, options });
   });
   $('open-integrations').addEventListener('click', showIntegrations);
-  $('integrations-close').addEventListener('click', () => $('integrations').classList.add('hidden'));
+  $('integrations-close').addEventListener('click', closeIntegrations);
   $('install-form').addEventListener('submit', install);
   listen();
-  await selectRoom(roomFromHash() || (state.rooms[0] && state.rooms[0].id));
+  await selectRoom(roomFromHash() || (state.rooms[0] && state.rooms[0].id), true);
 }
 
 start();

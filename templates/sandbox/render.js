@@ -142,20 +142,22 @@ export function renderCard(card) {
   return box;
 }
 
+/** Who posted a history item, by name; `names` maps user ids to names. */
+export function authorName(posted, names) {
+  const author = posted.author || {};
+  if (author.kind === 'addon') return author.label;
+  if (author.kind === 'guest') return `${author.name} (guest)`;
+  return names.get(author.id) || `user ${author.id}`;
+}
+
 /** One history item. `names` maps user ids to names. */
 export function renderMessage(posted, names) {
   const li = el('li', posted.kind === 'notification' ? `notification color-${posted.color || 'yellow'}` : 'message');
   li.dataset.id = posted.id;
   if (posted.attach_to) li.classList.add('attached');
   const head = el('div', 'msg-head');
-  const author = posted.author || {};
-  if (author.kind === 'addon') {
-    head.append(el('span', 'from', author.label), el('span', 'addon', 'add-on'));
-  } else if (author.kind === 'guest') {
-    head.append(el('span', 'from', `${author.name} (guest)`));
-  } else {
-    head.append(el('span', 'from', names.get(author.id) || `user ${author.id}`));
-  }
+  head.append(el('span', 'from', authorName(posted, names)));
+  if ((posted.author || {}).kind === 'addon') head.append(el('span', 'addon', 'add-on'));
   head.append(el('span', 'muted', new Date(posted.date).toLocaleTimeString()));
   const body = el('div', 'msg-body');
   if (posted.kind !== 'notification') body.append(linkify(posted.message));

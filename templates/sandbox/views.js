@@ -1,6 +1,7 @@
 // Add-on views in iframes (sidebar web panels, dialogs, the configuration page), each loaded
 // with a fresh signed_request, and the host side of the all.js bridge (HIPCHAT-CONNECT.md §11).
 
+import { closeOverlay, openOverlay } from './overlay.js';
 import { el } from './render.js';
 
 const frames = new Map(); // contentWindow -> { iframe, installation, origin, registered, pending }
@@ -29,6 +30,9 @@ async function load(iframe, installation, url, urlParameters) {
   const src = await signedUrl(installation, url, urlParameters);
   frames.set(iframe.contentWindow, { iframe, installation, origin: new URL(src).origin, registered: new Set(), pending: [] });
   iframe.src = src;
+  // A dialog's own form gets focus once loaded, unless the user has moved on.
+  const close = document.getElementById('modal-close');
+  if (iframe.id === 'modal-frame') iframe.addEventListener('load', () => { if (document.activeElement === close) iframe.focus(); }, { once: true });
 }
 
 /** Finds a module of an installation by key, in any capability. */
@@ -68,6 +72,7 @@ function closeSidebar() {
   frames.delete(frame.contentWindow);
   frame.removeAttribute('src');
   document.getElementById('sidebar').classList.add('hidden');
+  host.chatInput().focus();
 }
 
 /** Opens any URL of an add-on in the modal without buttons (the configuration page). */
@@ -109,18 +114,20 @@ function setupModal(title, options, installation) {
     ? (installation ? [{ name: { value: 'Close' }, key: 'close' }] : [])
     : options.secondaryActions || [];
   for (const action of secondaries) {
-    const link = el('a', '', (action.name && action.name.value) || action.key);
-    link.onclick = () => buttonClick(frame.contentWindow, action.key);
-    secondary.append(link);
+    // Buttons, not bare links, so Tab reaches them.
+    const button = el('button', '', (action.name && action.name.value) || action.key);
+    button.type = 'button';
+    button.onclick = () => buttonClick(frame.contentWindow, action.key);
+    secondary.append(button);
   }
-  modal.classList.remove('hidden');
+  openOverlay(modal, closeDialog);
 }
 
 function closeDialog() {
   const frame = document.getElementById('modal-frame');
   frames.delete(frame.contentWindow);
   frame.removeAttribute('src');
-  document.getElementById('modal').classList.add('hidden');
+  closeOverlay(document.getElementById('modal'));
 }
 
 /** A dialog button: the view decides through its dialog-button-click handler, else it closes. */
@@ -184,8 +191,13 @@ async function handle(entry, name, args) {
     case 'dialog.close':
       if (entry.iframe.id === 'modal-frame') closeDialog();
       return true;
+    case 'escape': // Esc pressed inside a view: as on the page, it closes the dialog
+      if (entry.iframe.id === 'modal-frame') closeDialog();
+      else host.chatInput().focus();
+      return true;
     case 'chat.appendMessage':
       host.chatInput().value += String(args.text || '');
+      host.chatInput().dispatchEvent(new Event('input')); // the count and height follow
       return true;
     case 'chat.focus':
       host.chatInput().focus();
