@@ -315,6 +315,18 @@ impl World {
     /// Saves settings through the configuration page, as the room's admin (Ada) would:
     /// `fields` override the page's current values. Panics unless the page accepts them.
     pub async fn configure(&self, installed: &Installed, fields: &[(&str, &str)]) {
+        let (status, body) = self.submit_configuration(installed, fields).await;
+        assert_eq!(status, 200, "configuration refused: {body}");
+        assert!(body.contains("Saved."), "{body}");
+    }
+
+    /// Posts the configuration form as Ada with `fields` over the defaults; returns the status
+    /// and the page that answered.
+    pub async fn submit_configuration(
+        &self,
+        installed: &Installed,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
         let token = self
             .sandbox
             .sign_for(&installed.oauth_id, 1, Some(installed.room_id))
@@ -357,10 +369,8 @@ impl World {
         }
         form.retain(|(_, v)| v != "off!");
         let response = self.http.post(&url).form(&form).send().await.unwrap();
-        let status = response.status();
-        let body = response.text().await.unwrap();
-        assert_eq!(status, 200, "configuration refused: {body}");
-        assert!(body.contains("Saved."), "{body}");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
     }
 
     /// Waits until the add-on finished everything it accepted.
