@@ -244,10 +244,13 @@ async fn rooms_are_listed_in_pages_with_hipchats_defaults() {
     let oauth_id = sandbox.install(&descriptor, None).await.unwrap();
     let token = token(&sandbox, &http, &oauth_id).await;
     let base = sandbox.base_url().to_owned();
-    let send = |r: reqwest::RequestBuilder| async move {
-        let r = r.bearer_auth(&token).send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    let send = |r: reqwest::RequestBuilder| {
+        let r = r.bearer_auth(&token);
+        async move {
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
     };
     for (name, privacy) in [("Ops", "public"), ("Secret", "private"), ("Old", "public")] {
         let body = json!({"name": name, "privacy": privacy});
