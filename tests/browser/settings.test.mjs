@@ -1,8 +1,8 @@
 // Browser test: settings cannot be saved wrong (issue 13, item 2). Installs the add-on globally
 // in the demo, as an admin would from the room's integrations, opens its configuration page and
 // checks the room picker offers the demo's rooms, a room that does not exist is refused on its
-// field, overnight hours are saved with the time inputs, and Save is in view without scrolling
-// at 1280x800 and at 800x600.
+// field, overnight hours are saved with the time inputs, Save is in view without scrolling at
+// 1280x800 and at 800x600, and a room installation's page says its settings are not in effect.
 //
 // Run from the repository root after `cargo build --bin hipboard`: node tests/browser/settings.test.mjs
 
@@ -99,6 +99,15 @@ step('Save stays in view at 800x600', async ({ page }) => {
   await page.setViewportSize({ width: 800, height: 600 });
   await settings(page).locator('#save').waitFor();
   await assertSaveInView(page);
+});
+
+step("a room installation's page says its settings are not in effect and where they are", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.click('#modal-close');
+  await page.click('#open-integrations');
+  await page.locator('#installed li', { hasText: '(this room)' }).locator('button', { hasText: 'Configure' }).click();
+  // The global installation now owns the demo's default dynaBOARD connection (DESIGN.md).
+  await settings(page).locator('#not-in-effect', { hasText: 'under the settings of the global installation' }).waitFor();
 });
 
 await runSteps('settings', steps);
