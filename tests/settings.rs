@@ -110,7 +110,7 @@ async fn a_global_installation_picks_any_room_and_keeps_it_by_id() {
         settings(&world, &installed).notification_room,
         Some(RoomRef::Id(incidents))
     );
-    // Shown by its name, and still found after HipChat renames nothing else.
+    // Stored by id, shown by the name HipChat reports now.
     assert!(
         page(&world, &installed)
             .await
