@@ -278,3 +278,50 @@ async fn a_page_whose_settings_are_not_in_effect_says_where_they_are() {
         "{support_page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_picker_offers_rooms_beyond_hipchats_first_page() {
+    let world = World::start_with(Options::default().unthrottled()).await;
+    let installed = install_globally(&world).await;
+    let base = world.sandbox.base_url().to_owned();
+    let token: Value = world
+        .http
+        .post(format!("{base}/v2/oauth/token"))
+        .basic_auth(
+            &installed.oauth_id,
+            world.sandbox.secret_of(&installed.oauth_id),
+        )
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "manage_rooms"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    // HipChat lists at most 1000 rooms a page; the demo's three plus these make two pages.
+    for n in 1..=1000 {
+        let created = world
+            .http
+            .post(format!("{base}/v2/room"))
+            .bearer_auth(&token)
+            .json(&json!({"name": format!("Room {n}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201, "Room {n}");
+    }
+    let html = page(&world, &installed).await;
+    for room in ["Support", "Room 997", "Room 1000"] {
+        assert!(
+            html.contains(&format!(r#"<option value="{room}">"#)),
+            "{room} offered"
+        );
+    }
+    world
+        .configure(&installed, &[("notification_room", "Room 1000")])
+        .await;
+}
