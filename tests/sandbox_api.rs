@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use hipboard::sandbox::{Sandbox, SandboxSettings};
+use hipboard::sandbox::SandboxSettings;
 use serde_json::{Value, json};
 
 #[derive(Clone, Default)]
@@ -65,20 +65,6 @@ async fn addon(key: &'static str) -> (String, Addon) {
     (format!("{base}/descriptor.json"), addon)
 }
 
-async fn token(sandbox: &Sandbox, http: &reqwest::Client, oauth_id: &str) -> String {
-    let answer: Value = http
-        .post(format!("{}/v2/oauth/token", sandbox.base_url()))
-        .basic_auth(oauth_id, sandbox.secret_of(oauth_id))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_owned()
-}
-
 fn claims_of(jwt: &str) -> Value {
     use base64::Engine;
     let middle = jwt.split('.').nth(1).unwrap();
@@ -97,7 +83,7 @@ async fn the_rest_calls_frameworks_make_work_as_hipchats_did() {
     let room = sandbox.room_named("Support").unwrap().id;
     let (descriptor, _) = addon("com.example.one").await;
     let oauth_id = sandbox.install(&descriptor, Some(room)).await.unwrap();
-    let token = token(&sandbox, &http, &oauth_id).await;
+    let token = common::hipchat_token(&sandbox, &http, &oauth_id).await;
     let base = sandbox.base_url().to_owned();
     let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
         let mut r = http
@@ -242,7 +228,7 @@ async fn rooms_are_listed_in_pages_with_hipchats_defaults() {
     let http = reqwest::Client::new();
     let (descriptor, _) = addon("com.example.rooms").await;
     let oauth_id = sandbox.install(&descriptor, None).await.unwrap();
-    let token = token(&sandbox, &http, &oauth_id).await;
+    let token = common::hipchat_token(&sandbox, &http, &oauth_id).await;
     let base = sandbox.base_url().to_owned();
     let send = |r: reqwest::RequestBuilder| {
         let r = r.bearer_auth(&token);

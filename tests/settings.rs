@@ -56,6 +56,17 @@ async fn page(world: &World, installed: &Installed) -> String {
     response.text().await.unwrap()
 }
 
+/// Whether the room picker offers `room`.
+fn offers(html: &str, room: &str) -> bool {
+    html.contains(&format!(r#"<option value="{room}">"#))
+}
+
+fn assert_offered(html: &str, rooms: &[&str]) {
+    for room in rooms {
+        assert!(offers(html, room), "{room} is not offered");
+    }
+}
+
 /// The error shown under the notification room field, if any.
 fn room_error(html: &str) -> Option<String> {
     let start = html.find(r#"id="notification_room-error">"#)? + 29;
@@ -96,12 +107,7 @@ async fn a_global_installation_picks_any_room_and_keeps_it_by_id() {
     let world = World::start().await;
     let installed = install_globally(&world).await;
     let before = page(&world, &installed).await;
-    for room in ["Support", "Engineering", "Incidents"] {
-        assert!(
-            before.contains(&format!(r#"<option value="{room}">"#)),
-            "{room} offered"
-        );
-    }
+    assert_offered(&before, &["Support", "Engineering", "Incidents"]);
     world
         .configure(&installed, &[("notification_room", "incidents")])
         .await;
@@ -123,9 +129,9 @@ async fn a_room_installation_posts_only_to_its_own_room() {
     let world = World::start().await;
     let installed = world.install_in("Support").await;
     let html = page(&world, &installed).await;
-    assert!(html.contains(r#"<option value="Support">"#));
+    assert_offered(&html, &["Support"]);
     assert!(
-        !html.contains(r#"<option value="Incidents">"#),
+        !offers(&html, "Incidents"),
         "a room it cannot post to is not offered"
     );
     let (status, html) = world
@@ -284,24 +290,7 @@ async fn the_picker_offers_rooms_beyond_hipchats_first_page() {
     let world = World::start_with(Options::default().unthrottled()).await;
     let installed = install_globally(&world).await;
     let base = world.sandbox.base_url().to_owned();
-    let token: Value = world
-        .http
-        .post(format!("{base}/v2/oauth/token"))
-        .basic_auth(
-            &installed.oauth_id,
-            world.sandbox.secret_of(&installed.oauth_id),
-        )
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("scope", "manage_rooms"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_owned();
+    let token = common::hipchat_token(&world.sandbox, &world.http, &installed.oauth_id).await;
     // HipChat lists at most 1000 rooms a page; the demo's three plus these make two pages.
     for n in 1..=1000 {
         let created = world
@@ -315,12 +304,7 @@ async fn the_picker_offers_rooms_beyond_hipchats_first_page() {
         assert_eq!(created.status(), 201, "Room {n}");
     }
     let html = page(&world, &installed).await;
-    for room in ["Support", "Room 997", "Room 1000"] {
-        assert!(
-            html.contains(&format!(r#"<option value="{room}">"#)),
-            "{room} offered"
-        );
-    }
+    assert_offered(&html, &["Support", "Room 997", "Room 1000"]);
     world
         .configure(&installed, &[("notification_room", "Room 1000")])
         .await;

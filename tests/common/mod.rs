@@ -94,6 +94,22 @@ pub async fn sandbox_only(settings: SandboxSettings) -> (Sandbox, JoinHandle<()>
     (sandbox, task)
 }
 
+/// An access token of installation `oauth_id` from the sandbox's token endpoint, as an add-on
+/// gets one (every scope its descriptor asks for).
+pub async fn hipchat_token(sandbox: &Sandbox, http: &reqwest::Client, oauth_id: &str) -> String {
+    let answer: serde_json::Value = http
+        .post(format!("{}/v2/oauth/token", sandbox.base_url()))
+        .basic_auth(oauth_id, sandbox.secret_of(oauth_id))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_owned()
+}
+
 /// An installation in a room.
 #[derive(Debug, Clone)]
 pub struct Installed {
