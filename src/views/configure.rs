@@ -1,8 +1,9 @@
 //! The configuration page (`configurable`, §12): dynaBOARD connection with *Check connection*,
 //! notification room (checked with HipChat before it is saved), announced events, chat service
-//! hours with an IANA time zone (overnight windows allowed), and the chat room prefix. Only room admins (room installations) or group admins (global ones) may
-//! use it — HipChat shows the page only to them, and the add-on checks again, since any room
-//! user holds a valid token. The form carries the page token, so it cannot be posted cross-site.
+//! hours with an IANA time zone (overnight windows allowed), and the chat room prefix. Only
+//! room admins (room installations) or group admins (global ones) may use it — HipChat shows
+//! the page only to them, and the add-on checks again, since any room user holds a valid token.
+//! The form carries the page token, so it cannot be posted cross-site.
 
 use std::collections::HashMap;
 
