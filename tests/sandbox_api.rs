@@ -1,6 +1,7 @@
 //! The REST calls add-on frameworks of HipChat's era make, against the sandbox over loopback:
 //! participants, room and private messages, paged history, user glances, HipChat's error JSON
-//! everywhere, calls recorded with their installation, distinct webhook ids and `prn` in JWTs.
+//! everywhere, calls recorded with their installation, distinct webhook ids and `prn` in JWTs,
+//! and the room list in pages.
 
 mod common;
 
@@ -10,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use hipboard::sandbox::{Sandbox, SandboxSettings};
+use hipboard::sandbox::SandboxSettings;
 use serde_json::{Value, json};
 
 #[derive(Clone, Default)]
@@ -30,7 +31,8 @@ async fn addon(key: &'static str) -> (String, Addon) {
         "links": {"self": format!("{base}/descriptor.json"), "homepage": base},
         "capabilities": {
             "hipchatApiConsumer": {"scopes": ["send_notification", "send_message", "view_room",
-                                              "view_messages", "view_group"], "fromName": "Other"},
+                                              "view_messages", "view_group", "manage_rooms",
+                                              "admin_room"], "fromName": "Other"},
             "installable": {"callbackUrl": format!("{base}/installed")},
             "webhook": [{"event": "room_message", "pattern": "^hello", "url": format!("{base}/hook"),
                          "name": "hello", "authentication": "jwt"}],
@@ -63,20 +65,6 @@ async fn addon(key: &'static str) -> (String, Addon) {
     (format!("{base}/descriptor.json"), addon)
 }
 
-async fn token(sandbox: &Sandbox, http: &reqwest::Client, oauth_id: &str) -> String {
-    let answer: Value = http
-        .post(format!("{}/v2/oauth/token", sandbox.base_url()))
-        .basic_auth(oauth_id, sandbox.secret_of(oauth_id))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_owned()
-}
-
 fn claims_of(jwt: &str) -> Value {
     use base64::Engine;
     let middle = jwt.split('.').nth(1).unwrap();
@@ -95,7 +83,7 @@ async fn the_rest_calls_frameworks_make_work_as_hipchats_did() {
     let room = sandbox.room_named("Support").unwrap().id;
     let (descriptor, _) = addon("com.example.one").await;
     let oauth_id = sandbox.install(&descriptor, Some(room)).await.unwrap();
-    let token = token(&sandbox, &http, &oauth_id).await;
+    let token = common::hipchat_token(&sandbox, &http, &oauth_id).await;
     let base = sandbox.base_url().to_owned();
     let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
         let mut r = http
@@ -232,4 +220,105 @@ async fn webhook_ids_are_distinct_and_jwts_carry_prn() {
     let claims = claims_of(a[0].1.strip_prefix("JWT ").unwrap());
     assert_eq!(claims["sub"], "2");
     assert_eq!(claims["prn"], "2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_are_listed_in_pages_with_hipchats_defaults() {
+    let (sandbox, _task) = common::sandbox_only(SandboxSettings::default()).await;
+    let http = reqwest::Client::new();
+    let (descriptor, _) = addon("com.example.rooms").await;
+    let oauth_id = sandbox.install(&descriptor, None).await.unwrap();
+    let token = common::hipchat_token(&sandbox, &http, &oauth_id).await;
+    let base = sandbox.base_url().to_owned();
+    let send = |r: reqwest::RequestBuilder| {
+        let r = r.bearer_auth(&token);
+        async move {
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    for (name, privacy) in [("Ops", "public"), ("Secret", "private"), ("Old", "public")] {
+        let body = json!({"name": name, "privacy": privacy});
+        let (status, _) = send(http.post(format!("{base}/v2/room")).json(&body)).await;
+        assert_eq!(status, 201, "{name}");
+    }
+    let old = sandbox.room_named("Old").unwrap();
+    let archive = json!({"name": "Old", "privacy": "public", "is_archived": true,
+                         "is_guest_accessible": false, "topic": "", "owner": {"id": old.owner_id}});
+    let (status, body) = send(
+        http.put(format!("{base}/v2/room/{}", old.id))
+            .json(&archive),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Defaults: from 0, up to 100, private rooms in, archived out, by id.
+    let (status, all) = send(http.get(format!("{base}/v2/room"))).await;
+    assert_eq!(status, 200, "{all}");
+    assert_eq!(
+        names(&all),
+        ["Support", "Engineering", "Incidents", "Ops", "Secret"]
+    );
+    assert_eq!(
+        (all["startIndex"].clone(), all["maxResults"].clone()),
+        (json!(0), json!(100))
+    );
+    assert!(
+        all["links"]["next"].is_null() && all["links"]["self"].is_string(),
+        "{all}"
+    );
+    let support = sandbox.room_named("Support").unwrap().id;
+    assert_eq!(
+        all["items"][0]["links"]["self"],
+        format!("{base}/v2/room/{support}")
+    );
+
+    // Two at a time, following `next` to the end.
+    let mut url = format!("{base}/v2/room?max-results=2");
+    let mut pages = Vec::new();
+    loop {
+        let (status, page) = send(http.get(&url)).await;
+        assert_eq!(status, 200, "{page}");
+        pages.push(names(&page));
+        match page["links"]["next"].as_str() {
+            Some(next) => url = next.to_owned(),
+            None => {
+                assert!(page["links"]["prev"].is_string(), "{page}");
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        pages,
+        [
+            vec!["Support", "Engineering"],
+            vec!["Incidents", "Ops"],
+            vec!["Secret"]
+        ]
+    );
+
+    let (_, public) = send(http.get(format!("{base}/v2/room?include-private=false"))).await;
+    assert!(!names(&public).contains(&"Secret".to_owned()), "{public}");
+    let (_, with_old) = send(http.get(format!("{base}/v2/room?include-archived=true"))).await;
+    assert_eq!(names(&with_old).len(), 6, "{with_old}");
+    assert_eq!(with_old["items"][5]["is_archived"], true);
+
+    for bad in [
+        "max-results=1001",
+        "start-index=-1",
+        "include-private=maybe",
+    ] {
+        let (status, answer) = send(http.get(format!("{base}/v2/room?{bad}"))).await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(answer["error"]["code"], 400, "{bad}: {answer}");
+    }
 }

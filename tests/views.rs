@@ -374,13 +374,16 @@ async fn the_configuration_page_is_for_admins_and_validates_every_field() {
         ("timezone", "Mars/Olympus".to_owned()),
         ("day0_open", "on".to_owned()),
         ("day0_from", "18:00".to_owned()),
-        ("day0_to", "09:00".to_owned()),
+        ("day0_to", "25:00".to_owned()),
         ("room_prefix", String::new()),
     ];
     let (status, html) = post(bad.clone()).await;
     assert_eq!(status, 422);
     assert!(html.contains("not an IANA time zone"), "timezone error");
-    assert!(html.contains("Monday: the closing time must be after the opening time."));
+    assert!(
+        html.contains("Monday, closing time: &quot;25:00&quot; is not a time of day."),
+        "hours error"
+    );
     assert!(html.contains("The prefix has 1–30 characters"));
     assert!(html.contains("not an http:// or https:// URL"));
     assert_eq!(

@@ -270,14 +270,17 @@ async fn the_corpus_never_escapes_into_markup() {
         &page(&world, &installed, 2, "/views/incident").await,
         "incident dialog",
     );
-    world
-        .configure(
+    // A room name that does not exist is refused, and shown back escaped on its field.
+    let (status, refused) = world
+        .submit_configuration(
             &installed,
-            &[
-                ("room_prefix", "<b onmouseover=x>"),
-                ("notification_room", "\"><script>x</script>"),
-            ],
+            &[("notification_room", "\"><script>x</script>")],
         )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_safe_page(&refused, "refused configuration");
+    world
+        .configure(&installed, &[("room_prefix", "<b onmouseover=x>")])
         .await;
     assert_safe_page(
         &page(&world, &installed, 1, "/views/configure").await,

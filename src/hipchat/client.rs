@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 use super::wire::{
     CreateRoom, CreatedRoom, ErrorBody, GlanceUpdate, HistoryItem, HistoryPage, Notification,
-    RoomDetails, ServerCapabilities, SetTopic, TokenResponse, UpdateRoom, UserDetails,
+    RoomDetails, RoomPage, ServerCapabilities, SetTopic, TokenResponse, UpdateRoom, UserDetails,
 };
 use crate::net;
 
@@ -205,6 +205,24 @@ impl HipChatClient {
     /// `GET /room/{room}`.
     pub async fn room(&self, api: Api<'_>, room: RoomKey<'_>) -> Result<RoomDetails, HipChatError> {
         let url = room_url(api.base, room, &[])?;
+        let response = send(self.http.get(url).bearer_auth(api.token)).await?;
+        decode(response).await
+    }
+
+    /// `GET /room?start-index&max-results` (scope `view_group`): one page of the group's rooms,
+    /// private ones included, archived ones not (HipChat's defaults, said explicitly).
+    pub async fn rooms_page(
+        &self,
+        api: Api<'_>,
+        start_index: u32,
+        max_results: u32,
+    ) -> Result<RoomPage, HipChatError> {
+        let mut url = join(api.base, &["room"])?;
+        url.query_pairs_mut()
+            .append_pair("start-index", &start_index.to_string())
+            .append_pair("max-results", &max_results.to_string())
+            .append_pair("include-private", "true")
+            .append_pair("include-archived", "false");
         let response = send(self.http.get(url).bearer_auth(api.token)).await?;
         decode(response).await
     }

@@ -1,11 +1,12 @@
-//! People, as HipChat knows them at the time of asking: who administers a room (its owner or a
-//! group admin; for `access = "room_admins"` and the configuration page) and what users are called.
+//! People and rooms, as HipChat knows them at the time of asking: who administers a room (its
+//! owner or a group admin; for `access = "room_admins"` and the configuration page), what users
+//! are called, and which rooms the group has (the configuration page's room picker).
 
 use std::sync::Arc;
 
 use super::client::{Api, HipChatClient, HipChatError, RoomKey};
 use super::tokens::{TokenError, Tokens};
-use super::wire::{RoomDetails, UserDetails};
+use super::wire::{RoomDetails, RoomSummary, UserDetails};
 use crate::store::Installation;
 
 /// Why the question could not be answered.
@@ -19,7 +20,13 @@ pub enum AccessError {
     HipChat(#[from] HipChatError),
 }
 
-/// Asks HipChat about users.
+/// Rooms asked for per page of `GET /room` (HipChat allows up to 1000).
+const ROOMS_PER_PAGE: u32 = 1000;
+
+/// Pages of rooms read at most: a group with more rooms than this is listed in part.
+const MAX_ROOM_PAGES: u32 = 10;
+
+/// Asks HipChat about users and rooms.
 pub struct People {
     client: HipChatClient,
     tokens: Arc<Tokens>,
@@ -74,6 +81,26 @@ impl People {
             .client
             .room(Api::of(installation, &token), room)
             .await?)
+    }
+
+    /// Every room of the group that is not archived, following `GET /room`'s pages.
+    pub async fn rooms(
+        &self,
+        installation: &Installation,
+    ) -> Result<Vec<RoomSummary>, AccessError> {
+        let token = self.tokens.get(installation).await?;
+        let api = Api::of(installation, &token);
+        let mut rooms: Vec<RoomSummary> = Vec::new();
+        for _ in 0..MAX_ROOM_PAGES {
+            let start = u32::try_from(rooms.len()).unwrap_or(u32::MAX);
+            let page = self.client.rooms_page(api, start, ROOMS_PER_PAGE).await?;
+            let more = page.has_next() && !page.items.is_empty();
+            rooms.extend(page.items);
+            if !more {
+                break;
+            }
+        }
+        Ok(rooms)
     }
 
     async fn user(

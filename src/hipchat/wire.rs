@@ -633,6 +633,45 @@ pub struct CreatedRoom {
     pub links: Value,
 }
 
+/// One room in the answer of `GET /room` (list rooms), the fields the add-on reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RoomSummary {
+    /// Room id.
+    #[serde(deserialize_with = "id_from_number_or_string")]
+    pub id: i64,
+    /// Room name.
+    pub name: String,
+    /// `public` or `private`.
+    #[serde(default)]
+    pub privacy: Option<String>,
+    /// Archived flag.
+    #[serde(default)]
+    pub is_archived: bool,
+}
+
+/// Answer of `GET /room`: one page, `{items, startIndex, maxResults, links: {self, prev?, next?}}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RoomPage {
+    /// The rooms of this page.
+    pub items: Vec<RoomSummary>,
+    /// Index of the first item.
+    #[serde(rename = "startIndex", default)]
+    pub start_index: u32,
+    /// Most items a page holds.
+    #[serde(rename = "maxResults", default)]
+    pub max_results: u32,
+    /// `{self, prev?, next?}`: `next` only when more rooms follow.
+    #[serde(default)]
+    pub links: Value,
+}
+
+impl RoomPage {
+    /// Whether HipChat says another page follows.
+    pub fn has_next(&self) -> bool {
+        self.links.get("next").is_some_and(|n| n.is_string())
+    }
+}
+
 /// Answer of `GET /room/{room}`, the fields the add-on reads.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RoomDetails {

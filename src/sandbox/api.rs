@@ -573,21 +573,84 @@ fn new_guest_token() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// `GET /room`: HipChat's paging (`start-index` from 0, `max-results` 0–1000, default 100) and
+/// filters (`include-private` default true, `include-archived` default false), rooms by id, a
+/// `next` link while more follow.
 async fn list_rooms(State(sandbox): State<Sandbox>, Query(query): Q, headers: HeaderMap) -> Answer {
     let auth = authorize(&sandbox, &headers, &query, &["view_group"])?;
-    let items: Vec<Value> = sandbox
+    let paging = RoomPaging::of(&query)
+        .map_err(|m| Refused::hipchat(StatusCode::BAD_REQUEST, &m).with(&auth))?;
+    let rooms: Vec<SandboxRoom> = sandbox
         .rooms()
+        .into_iter()
+        .filter(|r| paging.include_private || r.privacy != "private")
+        .filter(|r| paging.include_archived || !r.archived)
+        .collect();
+    let base = sandbox.base_url();
+    let items: Vec<Value> = rooms
         .iter()
+        .skip(paging.start)
+        .take(paging.max)
         .map(|r| {
             json!({"id": r.id, "name": r.name, "privacy": r.privacy, "is_archived": r.archived,
-                        "links": {"self": format!("{}/v2/room/{}", sandbox.base_url(), r.id)}})
+                   "links": room_links(base, r.id)})
         })
         .collect();
-    let n = items.len();
+    let page_url = |start: usize| {
+        format!(
+            "{base}/v2/room?start-index={start}&max-results={}&include-private={}&include-archived={}",
+            paging.max, paging.include_private, paging.include_archived
+        )
+    };
+    let mut links = json!({"self": page_url(paging.start)});
+    if paging.start > 0 {
+        links["prev"] = json!(page_url(paging.start.saturating_sub(paging.max)));
+    }
+    if paging.max > 0 && paging.start + paging.max < rooms.len() {
+        links["next"] = json!(page_url(paging.start + paging.max));
+    }
     Ok(with_headers(
         auth,
-        Json(json!({"items": items, "startIndex": 0, "maxResults": n, "links": {}})),
+        Json(
+            json!({"items": items, "startIndex": paging.start, "maxResults": paging.max, "links": links}),
+        ),
     ))
+}
+
+/// The query of `GET /room`.
+struct RoomPaging {
+    start: usize,
+    max: usize,
+    include_private: bool,
+    include_archived: bool,
+}
+
+impl RoomPaging {
+    /// Reads the query with HipChat's defaults; a malformed value is HipChat's 400 message.
+    fn of(query: &HashMap<String, String>) -> Result<RoomPaging, String> {
+        let number = |name: &str, default: usize, max: usize| match query.get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= max)
+                .ok_or_else(|| {
+                    format!("Invalid {name}: {v:?}; expected an integer from 0 to {max}")
+                }),
+        };
+        let flag = |name: &str, default: bool| match query.get(name).map(String::as_str) {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(v) => Err(format!("Invalid {name}: {v:?}; expected true or false")),
+        };
+        Ok(RoomPaging {
+            start: number("start-index", 0, usize::MAX)?,
+            max: number("max-results", 100, 1000)?,
+            include_private: flag("include-private", true)?,
+            include_archived: flag("include-archived", false)?,
+        })
+    }
 }
 
 async fn get_room(
@@ -616,11 +679,16 @@ pub(super) fn room_json(sandbox: &Sandbox, room: &SandboxRoom) -> Value {
         "xmpp_jid": format!("{}_{}@conf.sandbox.local", 1, room.id),
         "created": chrono::DateTime::from_timestamp(room.created, 0).map(|d| d.to_rfc3339()),
         "owner": owner.map(|u| json!({"id": u.id, "name": u.name, "mention_name": u.mention_name})),
-        "links": {"self": format!("{base}/v2/room/{}", room.id),
-                  "webhooks": format!("{base}/v2/room/{}/webhook", room.id),
-                  "members": format!("{base}/v2/room/{}/member", room.id),
-                  "participants": format!("{base}/v2/room/{}/participant", room.id)},
+        "links": room_links(base, room.id),
     })
+}
+
+/// A room's `links`, as in both `GET /room` and `GET /room/{room}`.
+fn room_links(base: &str, id: i64) -> Value {
+    json!({"self": format!("{base}/v2/room/{id}"),
+           "webhooks": format!("{base}/v2/room/{id}/webhook"),
+           "members": format!("{base}/v2/room/{id}/member"),
+           "participants": format!("{base}/v2/room/{id}/participant")})
 }
 
 /// `PUT /room/{room}`: every field is required, as in HipChat.

@@ -44,13 +44,22 @@ impl Default for EventToggles {
     }
 }
 
-/// Opening hours of one weekday, `HH:MM` local time; `to` after `from`.
+/// Opening hours of one weekday, `HH:MM` local time. A `to` at or before `from` closes on the
+/// next day (22:00–02:00 runs overnight; equal times are 24 hours). Stored as before: hours
+/// saved when `to` had to be after `from` keep their meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeekdayHours {
     /// Opening time.
     pub from: chrono::NaiveTime,
-    /// Closing time.
+    /// Closing time, on the next day when not after `from`.
     pub to: chrono::NaiveTime,
+}
+
+impl WeekdayHours {
+    /// Whether the window closes on the next day.
+    pub fn is_overnight(&self) -> bool {
+        self.to <= self.from
+    }
 }
 
 /// Chat service hours: one entry per weekday, Monday first; `None` is closed all day.

@@ -1,8 +1,9 @@
 //! The configuration page (`configurable`, §12): dynaBOARD connection with *Check connection*,
-//! notification room, announced events, chat service hours with an IANA time zone, and the
-//! chat room prefix. Only room admins (room installations) or group admins (global ones) may
-//! use it — HipChat shows the page only to them, and the add-on checks again, since any room
-//! user holds a valid token. The form carries the page token, so it cannot be posted cross-site.
+//! notification room (checked with HipChat before it is saved), announced events, chat service
+//! hours with an IANA time zone (overnight windows allowed), and the chat room prefix. Only
+//! room admins (room installations) or group admins (global ones) may use it — HipChat shows
+//! the page only to them, and the add-on checks again, since any room user holds a valid token.
+//! The form carries the page token, so it cannot be posted cross-site.
 
 use std::collections::HashMap;
 
@@ -11,17 +12,23 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
-use chrono::NaiveTime;
+use once_cell::sync::Lazy;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::effective::{self, ElsewhereNotice};
+use super::room_choice::{self, RoomOption};
+use super::time_input::parse_time_of_day;
 use super::{PageBase, Views, page, user_of};
 use crate::auth::{AuthError, Caller, Verifier, jwt};
 use crate::config::RoomRef;
 use crate::dynaboard::check::{self, CheckLine};
 use crate::error::ApiError;
-use crate::hipchat::client::RoomKey;
 use crate::store::{Batch, LoginNotices, OwnConnection, ServiceHours, Settings, WeekdayHours};
+
+/// Every IANA zone name chrono-tz knows, for the time zone picker.
+static TIMEZONES: Lazy<Vec<&'static str>> =
+    Lazy::new(|| chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect());
 
 const DAYS: [&str; 7] = [
     "Monday",
@@ -86,6 +93,57 @@ struct ConfigPage<'a> {
     errors: HashMap<&'static str, String>,
     saved: bool,
     has_errors: bool,
+    rooms: RoomPicker,
+    timezones: &'a [&'static str],
+    /// The form's zone is not one of `timezones` (a typo posted back), so it is offered too.
+    unknown_timezone: bool,
+    elsewhere: Option<ElsewhereNotice>,
+}
+
+/// What the notification room picker offers.
+#[derive(Serialize, Default)]
+struct RoomPicker {
+    /// Rooms the installation may choose.
+    options: Vec<RoomOption>,
+    /// Why the list is missing, when HipChat did not give it.
+    unavailable: Option<String>,
+    /// The installation's own room, for a room installation.
+    own: Option<String>,
+}
+
+impl RoomPicker {
+    /// The picker for `caller`'s installation, as HipChat reports its rooms now.
+    async fn load(views: &Views, caller: &Caller) -> RoomPicker {
+        let installation = &caller.installation;
+        let (options, unavailable) = match room_choice::options(&views.people, installation).await {
+            Ok(options) => (options, None),
+            Err(e) => {
+                tracing::warn!(error = %e, "HipChat did not list its rooms");
+                (Vec::new(), Some(e.to_string()))
+            }
+        };
+        let own = match installation.room_id {
+            Some(id) => match options.iter().find(|r| r.id == id) {
+                Some(r) => Some(r.name.clone()),
+                None => Some(room_choice::room_name(&views.people, installation, id).await),
+            },
+            None => None,
+        };
+        RoomPicker {
+            options,
+            unavailable,
+            own,
+        }
+    }
+
+    /// A room id shown by its name, when the picker knows it.
+    fn shown(&self, typed: &str) -> Option<String> {
+        let id: i64 = typed.trim().parse().ok()?;
+        self.options
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.name.clone())
+    }
 }
 
 impl ConfigForm {
@@ -179,14 +237,23 @@ async fn require_admin(views: &Views, caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-fn render(
+/// The page for `form`; `stored` is what is saved now (the notice about settings in effect
+/// describes it, not the form).
+async fn render(
     views: &Views,
     caller: &Caller,
-    form: ConfigForm,
+    mut form: ConfigForm,
     errors: HashMap<&'static str, String>,
     saved: bool,
+    stored: &Settings,
 ) -> Result<Response, ApiError> {
     let base = PageBase::new(caller, &views.services.clock)?;
+    let rooms = RoomPicker::load(views, caller).await;
+    if let Some(name) = rooms.shown(&form.notification_room) {
+        form.notification_room = name;
+    }
+    let elsewhere = effective::elsewhere(views, &caller.installation, stored).await;
+    let unknown_timezone = !TIMEZONES.contains(&form.timezone.as_str());
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -205,6 +272,10 @@ fn render(
             has_errors: errors.values().any(|e| !e.is_empty()),
             errors,
             saved,
+            rooms,
+            timezones: &TIMEZONES,
+            unknown_timezone,
+            elsewhere,
         },
     )?;
     let mut response = page(html, &base, &caller.installation);
@@ -225,7 +296,9 @@ pub async fn show(State(views): State<Views>, caller: Caller) -> Result<Response
         ConfigForm::of(&settings, &caller.installation.oauth_id, &views),
         HashMap::new(),
         false,
+        &settings,
     )
+    .await
 }
 
 /// `POST /views/configure` (form): validates every field; saves, or shows what is wrong where.
@@ -240,13 +313,28 @@ pub async fn save(
     let oauth_id = caller.installation.oauth_id.clone();
     let old = views.services.store.settings(&oauth_id)?;
     let (form, result) = validate(&fields, &old, &oauth_id, &views);
-    let new = match result {
-        Ok(new) => new,
-        Err(errors) => return render(&views, &caller, form, errors, false),
+    let room = match &result {
+        Err(errors) if errors.contains_key("notification_room") => Ok(None),
+        _ => {
+            room_choice::resolve(&views.people, &caller.installation, &form.notification_room).await
+        }
+    };
+    let new = match (result, room) {
+        (Ok(new), Ok(room)) => Settings {
+            notification_room: room_choice::stored(&caller.installation, room.as_ref()),
+            ..new
+        },
+        (result, room) => {
+            let mut errors = result.err().unwrap_or_default();
+            if let Err(refused) = room {
+                errors.insert("notification_room", refused.to_string());
+            }
+            return render(&views, &caller, form, errors, false, &old).await;
+        }
     };
     if let Some(refused) = refused_address(&views, &old, &new).await {
         let errors = HashMap::from([("dynaboard_url", refused)]);
-        return render(&views, &caller, form, errors, false);
+        return render(&views, &caller, form, errors, false, &old).await;
     }
     let mut batch = Batch::new();
     views
@@ -265,7 +353,9 @@ pub async fn save(
         ConfigForm::of(&new, &oauth_id, &views),
         HashMap::new(),
         true,
+        &new,
     )
+    .await
 }
 
 /// The saved token, when `url` has the same origin as the URL it was saved with: a token is
@@ -433,28 +523,11 @@ fn validate(
                 );
             }
             let mut days = [None; 7];
-            for (i, day) in form.days.iter().enumerate() {
-                if !day.open {
-                    continue;
-                }
-                let from = NaiveTime::parse_from_str(&day.from, "%H:%M");
-                let to = NaiveTime::parse_from_str(&day.to, "%H:%M");
-                match (from, to) {
-                    (Ok(from), Ok(to)) if from < to => days[i] = Some(WeekdayHours { from, to }),
-                    (Ok(_), Ok(_)) => {
-                        errors.insert(
-                            day_key(i),
-                            format!(
-                                "{}: the closing time must be after the opening time.",
-                                day.name
-                            ),
-                        );
-                    }
-                    _ => {
-                        errors.insert(
-                            day_key(i),
-                            format!("{}: times are HH:MM, like 09:00.", day.name),
-                        );
+            for (i, day) in form.days.iter_mut().enumerate() {
+                match day_hours(day) {
+                    Ok(hours) => days[i] = hours,
+                    Err(message) => {
+                        errors.insert(day_key(i), message);
                     }
                 }
             }
@@ -494,6 +567,26 @@ fn validate(
         room_prefix: form.room_prefix.clone(),
     };
     (form, Ok(settings))
+}
+
+/// One weekday's hours from its row, which is rewritten as `HH:MM` where it was understood
+/// (`9am` shows as `09:00`). A closing time at or before the opening time is the next day's.
+fn day_hours(day: &mut DayForm) -> Result<Option<WeekdayHours>, String> {
+    let from = parse_time_of_day(&day.from);
+    let to = parse_time_of_day(&day.to);
+    for (typed, parsed) in [(&mut day.from, &from), (&mut day.to, &to)] {
+        if let Ok(t) = parsed {
+            *typed = t.format("%H:%M").to_string();
+        }
+    }
+    if !day.open {
+        return Ok(None);
+    }
+    match (from, to) {
+        (Ok(from), Ok(to)) => Ok(Some(WeekdayHours { from, to })),
+        (Err(e), _) => Err(format!("{}, opening time: {e}.", day.name)),
+        (_, Err(e)) => Err(format!("{}, closing time: {e}.", day.name)),
+    }
 }
 
 fn day_key(i: usize) -> &'static str {
@@ -548,21 +641,17 @@ pub async fn check_connection(
             Err(e) => CheckLine::failed("HipChat", e.to_string()),
         },
     );
-    if let Some(room) = RoomRef::parse(&request.notification_room) {
-        let key = match &room {
-            RoomRef::Id(id) => RoomKey::Id(*id),
-            RoomRef::Name(n) => RoomKey::Name(n),
-        };
-        lines.push(match views.people.room(installation, key).await {
-            Ok(details) => CheckLine::ok(
-                "Notification room",
-                format!("Room \"{}\" (id {}) found.", details.name, details.id),
+    let room = room_choice::resolve(&views.people, installation, &request.notification_room);
+    match room.await {
+        Ok(None) => {}
+        Ok(Some(details)) => lines.push(CheckLine::ok(
+            "Notification room",
+            format!(
+                "Room \"{}\" (id {}) found; the add-on can post there.",
+                details.name, details.id
             ),
-            Err(e) => CheckLine::failed(
-                "Notification room",
-                format!("{}: {e}", request.notification_room.trim()),
-            ),
-        });
+        )),
+        Err(refused) => lines.push(CheckLine::failed("Notification room", refused.to_string())),
     }
     let saved = views
         .services

@@ -6,10 +6,13 @@
 //! only the installation's HipChat frame it.
 
 pub mod configure;
+pub mod effective;
 pub mod glance;
 pub mod incident;
 pub mod meme;
+pub mod room_choice;
 pub mod sidebar;
+pub mod time_input;
 
 use std::path::Path;
 use std::sync::Arc;

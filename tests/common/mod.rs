@@ -94,6 +94,22 @@ pub async fn sandbox_only(settings: SandboxSettings) -> (Sandbox, JoinHandle<()>
     (sandbox, task)
 }
 
+/// An access token of installation `oauth_id` from the sandbox's token endpoint, as an add-on
+/// gets one (every scope its descriptor asks for).
+pub async fn hipchat_token(sandbox: &Sandbox, http: &reqwest::Client, oauth_id: &str) -> String {
+    let answer: serde_json::Value = http
+        .post(format!("{}/v2/oauth/token", sandbox.base_url()))
+        .basic_auth(oauth_id, sandbox.secret_of(oauth_id))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_owned()
+}
+
 /// An installation in a room.
 #[derive(Debug, Clone)]
 pub struct Installed {
@@ -316,6 +332,18 @@ impl World {
     /// Saves settings through the configuration page, as the room's admin (Ada) would:
     /// `fields` override the page's current values. Panics unless the page accepts them.
     pub async fn configure(&self, installed: &Installed, fields: &[(&str, &str)]) {
+        let (status, body) = self.submit_configuration(installed, fields).await;
+        assert_eq!(status, 200, "configuration refused: {body}");
+        assert!(body.contains("Saved."), "{body}");
+    }
+
+    /// Posts the configuration form as Ada with `fields` over the defaults; returns the status
+    /// and the page that answered.
+    pub async fn submit_configuration(
+        &self,
+        installed: &Installed,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
         let token = self
             .sandbox
             .sign_for(&installed.oauth_id, 1, Some(installed.room_id))
@@ -358,10 +386,8 @@ impl World {
         }
         form.retain(|(_, v)| v != "off!");
         let response = self.http.post(&url).form(&form).send().await.unwrap();
-        let status = response.status();
-        let body = response.text().await.unwrap();
-        assert_eq!(status, 200, "configuration refused: {body}");
-        assert!(body.contains("Saved."), "{body}");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
     }
 
     /// Waits until the add-on finished everything it accepted.

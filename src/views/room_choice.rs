@@ -1,0 +1,135 @@
+//! The notification room on the configuration page: the rooms offered in its picker, and the
+//! check with HipChat before a room is saved — it exists, it is not archived, and this
+//! installation may post there (a room installation only to its own room, §2.3 and §3.1: its
+//! OAuth client is the room's, and HipChat scoped such clients to that room).
+
+use serde::Serialize;
+
+use crate::config::RoomRef;
+use crate::hipchat::client::{HipChatError, RoomKey};
+use crate::hipchat::people::{AccessError, People};
+use crate::hipchat::wire::RoomDetails;
+use crate::store::Installation;
+
+/// A room offered in the picker.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RoomOption {
+    /// Room id.
+    pub id: i64,
+    /// Room name.
+    pub name: String,
+}
+
+/// Why a chosen notification room is refused; each message is shown on the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoomRefusal {
+    /// HipChat answered 404.
+    #[error("There is no room {0} in HipChat.")]
+    Missing(String),
+    /// Archived rooms take no messages.
+    #[error("The room {0} is archived; HipChat takes no messages there.")]
+    Archived(String),
+    /// A room installation may post only to its own room.
+    #[error(
+        "This add-on is installed in the room {own} only, and HipChat lets it post there and nowhere else. Leave the field blank to announce in {own}, or install the add-on globally to announce in {chosen}."
+    )]
+    NotItsRoom {
+        /// The installation's room.
+        own: String,
+        /// The room chosen.
+        chosen: String,
+    },
+    /// HipChat does not let the add-on see the room.
+    #[error("HipChat does not let the add-on see the room {room}: {message}")]
+    Hidden {
+        /// The room as typed.
+        room: String,
+        /// HipChat's message.
+        message: String,
+    },
+    /// HipChat could not be asked.
+    #[error("Cannot check the room now ({0}). Nothing was saved; try again in a moment.")]
+    Unchecked(String),
+}
+
+/// The room typed, as HipChat describes it (`None` for a blank field). Refused unless HipChat
+/// confirms the room exists and the installation can post there.
+pub async fn resolve(
+    people: &People,
+    installation: &Installation,
+    typed: &str,
+) -> Result<Option<RoomDetails>, RoomRefusal> {
+    let Some(room) = RoomRef::parse(typed) else {
+        return Ok(None);
+    };
+    let shown = typed.trim().to_owned();
+    let details = people
+        .room(installation, key_of(&room))
+        .await
+        .map_err(|e| refusal(&shown, e))?;
+    if details.is_archived {
+        return Err(RoomRefusal::Archived(details.name));
+    }
+    match installation.room_id {
+        Some(own) if own != details.id => Err(RoomRefusal::NotItsRoom {
+            own: room_name(people, installation, own).await,
+            chosen: details.name,
+        }),
+        _ => Ok(Some(details)),
+    }
+}
+
+/// What is stored for a checked room: `None` for the installation's own room (the default,
+/// "this installation's room"), else the room's id, so a rename in HipChat does not lose it.
+pub fn stored(installation: &Installation, room: Option<&RoomDetails>) -> Option<RoomRef> {
+    let room = room?;
+    (installation.room_id != Some(room.id)).then_some(RoomRef::Id(room.id))
+}
+
+/// The rooms the installation may choose: every room HipChat lists that is not archived for a
+/// global installation, its own room for a room installation.
+pub async fn options(
+    people: &People,
+    installation: &Installation,
+) -> Result<Vec<RoomOption>, AccessError> {
+    let rooms = people.rooms(installation).await?;
+    Ok(rooms
+        .into_iter()
+        .filter(|r| !r.is_archived)
+        .filter(|r| installation.room_id.is_none_or(|own| own == r.id))
+        .map(|r| RoomOption {
+            id: r.id,
+            name: r.name,
+        })
+        .collect())
+}
+
+/// A room's name, or `"id N"` when HipChat does not say.
+pub async fn room_name(people: &People, installation: &Installation, room_id: i64) -> String {
+    match people.room(installation, RoomKey::Id(room_id)).await {
+        Ok(RoomDetails { name, .. }) => name,
+        Err(e) => {
+            tracing::debug!(room_id, error = %e, "room name unavailable");
+            format!("with id {room_id}")
+        }
+    }
+}
+
+/// The REST key of a room reference.
+fn key_of(room: &RoomRef) -> RoomKey<'_> {
+    match room {
+        RoomRef::Id(id) => RoomKey::Id(*id),
+        RoomRef::Name(name) => RoomKey::Name(name),
+    }
+}
+
+fn refusal(shown: &str, error: AccessError) -> RoomRefusal {
+    match error {
+        AccessError::HipChat(HipChatError::NotFound(_)) => RoomRefusal::Missing(shown.to_owned()),
+        AccessError::HipChat(HipChatError::Forbidden(message)) => RoomRefusal::Hidden {
+            room: shown.to_owned(),
+            message,
+        },
+        other => RoomRefusal::Unchecked(other.to_string()),
+    }
+}
