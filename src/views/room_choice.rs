@@ -1,7 +1,8 @@
 //! The notification room on the configuration page: the rooms offered in its picker, and the
-//! check with HipChat before a room is saved — it exists, it is not archived, and this
-//! installation may post there (a room installation only to its own room, §2.3 and §3.1: its
-//! OAuth client is the room's, and HipChat scoped such clients to that room).
+//! check with HipChat before a room is saved — it exists, the add-on may see it, and it is not
+//! archived. Any room will do, whatever the installation (the seed: "can be any existing room";
+//! the reference names no restriction for room installations, and issue 13 announces Support's
+//! events in Incidents).
 
 use serde::Serialize;
 
@@ -29,16 +30,6 @@ pub enum RoomRefusal {
     /// Archived rooms take no messages.
     #[error("The room {0} is archived; HipChat takes no messages there.")]
     Archived(String),
-    /// A room installation may post only to its own room.
-    #[error(
-        "This add-on is installed in the room {own} only, and HipChat lets it post there and nowhere else. Leave the field blank to announce in {own}, or install the add-on globally to announce in {chosen}."
-    )]
-    NotItsRoom {
-        /// The installation's room.
-        own: String,
-        /// The room chosen.
-        chosen: String,
-    },
     /// HipChat does not let the add-on see the room.
     #[error("HipChat does not let the add-on see the room {room}: {message}")]
     Hidden {
@@ -70,13 +61,7 @@ pub async fn resolve(
     if details.is_archived {
         return Err(RoomRefusal::Archived(details.name));
     }
-    match installation.room_id {
-        Some(own) if own != details.id => Err(RoomRefusal::NotItsRoom {
-            own: room_name(people, installation, own).await,
-            chosen: details.name,
-        }),
-        _ => Ok(Some(details)),
-    }
+    Ok(Some(details))
 }
 
 /// What is stored for a checked room: `None` for the installation's own room (the default,
@@ -86,8 +71,7 @@ pub fn stored(installation: &Installation, room: Option<&RoomDetails>) -> Option
     (installation.room_id != Some(room.id)).then_some(RoomRef::Id(room.id))
 }
 
-/// The rooms the installation may choose: every room HipChat lists that is not archived for a
-/// global installation, its own room for a room installation.
+/// The rooms the installation may choose: every room HipChat lists that is not archived.
 pub async fn options(
     people: &People,
     installation: &Installation,
@@ -96,7 +80,6 @@ pub async fn options(
     Ok(rooms
         .into_iter()
         .filter(|r| !r.is_archived)
-        .filter(|r| installation.room_id.is_none_or(|own| own == r.id))
         .map(|r| RoomOption {
             id: r.id,
             name: r.name,
