@@ -28,7 +28,7 @@ async fn descriptor_is_served_with_absolute_urls_and_generated_webhooks() {
         .iter()
         .find(|h| h["name"] == "help")
         .expect("help webhook");
-    assert_eq!(help["pattern"], "^/help(\\s|$)");
+    assert_eq!(help["pattern"], "(?i)^\\s*/help(\\s|$)");
     assert_eq!(help["authentication"], "jwt");
     assert_eq!(help["event"], "room_message");
     assert!(

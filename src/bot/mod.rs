@@ -159,27 +159,25 @@ impl Bot {
         // what a command explicitly allows; anything else would read internal issues.
         let guest = message.kind == "guest_access" || user.is_guest == Some(true);
         if guest && !hit.command.guests {
-            // A pasted link is no request: a guest's is left alone, without a refusal to read.
-            if hit.command.kind == crate::dispatch::Kind::Pattern {
+            // A pasted link is no request, and a stray slash word no command: a guest's is
+            // left alone, without a refusal (or a list of internal commands) to read.
+            if hit.command.kind != crate::dispatch::Kind::Command {
                 return Ok(None);
             }
-            return Ok(Some(crate::hipchat::message::html(
+            let refusal = crate::hipchat::message::html(
                 format!(
                     "<code>/{}</code> is for team members only.",
                     crate::hipchat::message::escape(&hit.command.name)
                 ),
                 crate::hipchat::wire::Color::Gray,
-            )));
+            );
+            return Ok(Some(handlers::addressed(&person(user), refusal)));
         }
         let conversation = Conversation {
             oauth_id: hook.installation.oauth_id.clone(),
             room_id: item.room.id,
             room_name: item.room.name.clone(),
-            sender: Person {
-                id: user.id,
-                name: user.name.clone(),
-                mention_name: user.mention_name.clone(),
-            },
+            sender: person(user),
             message_id: message.id.clone(),
         };
         // Scoped to installation and room: another HipChat (or room) may reuse the same id.
@@ -190,7 +188,10 @@ impl Bot {
         let call = match Call::parse(hit.command.handler, hit.args) {
             Ok(call) => call,
             Err(problem) => {
-                let reply = handlers::usage_reply(hit.command, &problem);
+                let reply = handlers::addressed(
+                    &conversation.sender,
+                    handlers::usage_reply(hit.command, &problem),
+                );
                 let applied = self.apply_inline(&claim, &conversation, Outcome::reply(reply))?;
                 return self.make_durable(applied).await;
             }
@@ -293,6 +294,14 @@ impl Bot {
             CLAIM_TTL_SECS,
         );
         self.accept(batch, job).await
+    }
+}
+
+fn person(user: &crate::hipchat::wire::User) -> Person {
+    Person {
+        id: user.id,
+        name: user.name.clone(),
+        mention_name: user.mention_name.clone(),
     }
 }
 
