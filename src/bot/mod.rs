@@ -155,24 +155,6 @@ impl Bot {
         let Some(hit) = self.services.registry.dispatch(&message.message) else {
             return Ok(None);
         };
-        // A guest (in a room by its guest link: a customer in a personal chat room) runs only
-        // what a command explicitly allows; anything else would read internal issues.
-        let guest = message.kind == "guest_access" || user.is_guest == Some(true);
-        if guest && !hit.command.guests {
-            // A pasted link is no request, and a stray slash word no command: a guest's is
-            // left alone, without a refusal (or a list of internal commands) to read.
-            if hit.command.kind != crate::dispatch::Kind::Command {
-                return Ok(None);
-            }
-            let refusal = crate::hipchat::message::html(
-                format!(
-                    "<code>/{}</code> is for team members only.",
-                    crate::hipchat::message::escape(&hit.command.name)
-                ),
-                crate::hipchat::wire::Color::Gray,
-            );
-            return Ok(Some(handlers::addressed(&person(user), refusal)));
-        }
         let conversation = Conversation {
             oauth_id: hook.installation.oauth_id.clone(),
             room_id: item.room.id,
@@ -185,6 +167,20 @@ impl Bot {
             "msg:{}:{}:{}",
             conversation.oauth_id, conversation.room_id, message.id
         );
+        // A guest (in a room by its guest link: a customer in a personal chat room) runs only
+        // what a command explicitly allows; anything else would read internal issues.
+        let guest = message.kind == "guest_access" || user.is_guest == Some(true);
+        if guest && !hit.command.guests {
+            // A pasted link is no request, and a stray slash word no command: a guest's is
+            // left alone, without a refusal (or a list of internal commands) to read.
+            if hit.command.kind != crate::dispatch::Kind::Command {
+                return Ok(None);
+            }
+            // Claimed like any answer: the same message reaches several webhooks.
+            let refusal = handlers::addressed(&conversation.sender, guest_refusal(hit.command));
+            let applied = self.apply_inline(&claim, &conversation, Outcome::reply(refusal))?;
+            return self.make_durable(applied).await;
+        }
         let call = match Call::parse(hit.command.handler, hit.args) {
             Ok(call) => call,
             Err(problem) => {
@@ -295,6 +291,16 @@ impl Bot {
         );
         self.accept(batch, job).await
     }
+}
+
+fn guest_refusal(command: &crate::dispatch::Command) -> Notification {
+    crate::hipchat::message::html(
+        format!(
+            "<code>/{}</code> is for team members only.",
+            crate::hipchat::message::escape(&command.name)
+        ),
+        crate::hipchat::wire::Color::Gray,
+    )
 }
 
 fn person(user: &crate::hipchat::wire::User) -> Person {

@@ -3,6 +3,7 @@
 //! Handlers never see HTTP or sled. They get typed arguments, the conversation and the services
 //! they use; they return replies and state changes, which the caller commits in one batch.
 
+pub mod chat;
 pub mod event;
 pub mod help;
 pub mod incident;

@@ -315,26 +315,8 @@ impl World {
     /// Saves settings through the configuration page, as the room's admin (Ada) would:
     /// `fields` override the page's current values. Panics unless the page accepts them.
     pub async fn configure(&self, installed: &Installed, fields: &[(&str, &str)]) {
-        let token = self
-            .sandbox
-            .sign_for(&installed.oauth_id, 1, Some(installed.room_id))
-            .unwrap();
+        let page_token = self.view_token(installed, 1, "/views/configure").await;
         let url = format!("{}/views/configure", self.addon().url);
-        let page = self
-            .http
-            .get(&url)
-            .query(&[("signed_request", &token)])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let start = page
-            .find(r#"name="hipboard-token" content=""#)
-            .expect("token meta")
-            + 31;
-        let page_token = page[start..].split('"').next().unwrap().to_owned();
         let mut form: Vec<(String, String)> = vec![
             ("signed_request".into(), page_token),
             ("logins".into(), "off".into()),
@@ -361,6 +343,51 @@ impl World {
         let body = response.text().await.unwrap();
         assert_eq!(status, 200, "configuration refused: {body}");
         assert!(body.contains("Saved."), "{body}");
+    }
+
+    /// Opens the view at `path` as HipChat's client would for `user` in the installation's
+    /// room, and returns the page's own token, which the page's follow-up calls carry.
+    pub async fn view_token(&self, installed: &Installed, user: i64, path: &str) -> String {
+        let signed = self
+            .sandbox
+            .sign_for(&installed.oauth_id, user, Some(installed.room_id))
+            .unwrap();
+        let url = format!("{}{path}", self.addon().url);
+        let response = self
+            .http
+            .get(url)
+            .query(&[("signed_request", &signed)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let page = response.text().await.unwrap();
+        let start = page
+            .find(r#"name="hipboard-token" content=""#)
+            .expect("token meta")
+            + 31;
+        page[start..].split('"').next().unwrap().to_owned()
+    }
+
+    /// A view's follow-up call with its page token: the status and JSON body.
+    pub async fn view_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.addon().url))
+            .header("Authorization", format!("JWT {token}"))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// Waits until the add-on finished everything it accepted.
