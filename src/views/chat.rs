@@ -5,10 +5,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::json;
 
-use super::{PageBase, Views, page, room_of, user_of};
+use super::{Views, room_of, scripted_page, user_of};
 use crate::auth::Caller;
 use crate::cards::incident::when;
 use crate::error::ApiError;
@@ -18,19 +17,9 @@ use crate::store::{Stamp, StoreError};
 /// Attempts when another take commits between our read and our write.
 const RETRIES: usize = 5;
 
-#[derive(Serialize)]
-struct DialogPage<'a> {
-    base: &'a PageBase,
-}
-
 /// `GET /views/chat?signed_request=…`.
 pub async fn dialog(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
-    room_of(&caller)?;
-    let base = PageBase::new(&caller, &views.services.clock)?;
-    let html = views
-        .templates
-        .render("chat.html", &DialogPage { base: &base })?;
-    Ok(page(html, &base, &caller.installation))
+    scripted_page(&views, &caller, "chat.html")
 }
 
 /// `GET /views/api/chats/{id}`: the request and who has taken it, for the dialog.

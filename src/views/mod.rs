@@ -234,6 +234,20 @@ impl PageBase {
     }
 }
 
+/// A page of a room whose template needs only the page base: its script asks for the rest.
+pub fn scripted_page(views: &Views, caller: &Caller, template: &str) -> Result<Response, ApiError> {
+    #[derive(Serialize)]
+    struct Scripted<'a> {
+        base: &'a PageBase,
+    }
+    room_of(caller)?;
+    let base = PageBase::new(caller, &views.services.clock)?;
+    let html = views
+        .templates
+        .render(template, &Scripted { base: &base })?;
+    Ok(page(html, &base, &caller.installation))
+}
+
 /// An HTML page with the view security headers: scripts only with the nonce or from HipChat,
 /// framing only by the installation's HipChat, no sniffing, no referrer, no caching.
 pub fn page(html: String, base: &PageBase, installation: &Installation) -> Response {
