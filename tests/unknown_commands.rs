@@ -36,11 +36,16 @@ async fn help_answers_in_any_case_and_after_leading_blanks() {
     world.install_in("Support").await;
     let room = world.room("Support");
     for typed in ["/HELP", " /help", "\t/Help", "  /hElP issue"] {
-        let replies = texts(&room.say(typed).await);
+        let answers = room.say(typed).await;
+        let replies = texts(&answers);
         assert_eq!(replies.len(), 1, "{typed:?}: {replies:?}");
         assert!(
             replies[0].starts_with("Ben Builder: "),
             "help is addressed to the one who asked: {replies:?}"
+        );
+        assert!(
+            answers[0].inline_reply && answers[0].attach_to.is_some(),
+            "answered in reply to the message: {answers:?}"
         );
         assert!(
             replies[0].contains("dynaBOARD commands") || replies[0].contains("/issue KEY"),
