@@ -468,15 +468,7 @@ async fn the_chat_request_notice_is_a_card_with_who_customer_when_and_the_room()
         notice.message
     );
     // The descriptor offers "Take this chat" on exactly such cards.
-    let descriptor: Value = world
-        .http
-        .get(world.descriptor_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let descriptor = common::json_of(world.http.get(world.descriptor_url())).await;
     let take = descriptor["capabilities"]["action"]
         .as_array()
         .unwrap()
@@ -489,15 +481,33 @@ async fn the_chat_request_notice_is_a_card_with_who_customer_when_and_the_room()
     );
 }
 
+/// A chat request by Bob Smith of Acme, announced, with the dialog tokens of Ben and Ada.
+struct Requested {
+    id: String,
+    take: String,
+    ben: String,
+    ada: String,
+}
+
+impl Requested {
+    async fn by_bob(world: &World, installed: &Installed, delivery: &str) -> Requested {
+        ask(world, &request(delivery, "Bob", "Smith", "customer")).await;
+        world.idle().await;
+        let (_, id) = chat_card(world, installed.room_id);
+        Requested {
+            take: format!("/views/api/chats/{id}/take"),
+            ben: world.view_token(installed, 2, "/views/chat").await,
+            ada: world.view_token(installed, 1, "/views/chat").await,
+            id,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_to_take_the_chat_has_it_and_the_next_is_told_who() {
     let (world, installed) = world().await;
-    ask(&world, &request("t1", "Bob", "Smith", "customer")).await;
-    world.idle().await;
-    let (_, id) = chat_card(&world, installed.room_id);
-    let ben = world.view_token(&installed, 2, "/views/chat").await;
-    let ada = world.view_token(&installed, 1, "/views/chat").await;
-    let take = format!("/views/api/chats/{id}/take");
+    let chat = Requested::by_bob(&world, &installed, "t1").await;
+    let (id, take, ben, ada) = (&chat.id, &chat.take, &chat.ben, &chat.ada);
     let before = notices(&world, installed.room_id).len();
 
     let (status, body) = world.view_call(reqwest::Method::POST, &take, &ben).await;
@@ -546,16 +556,8 @@ async fn the_first_to_take_the_chat_has_it_and_the_next_is_told_who() {
 async fn two_people_taking_at_once_cannot_both_win() {
     let (world, installed) = world().await;
     for round in 0..5 {
-        ask(
-            &world,
-            &request(&format!("r{round}"), "Bob", "Smith", "customer"),
-        )
-        .await;
-        world.idle().await;
-        let (_, id) = chat_card(&world, installed.room_id);
-        let ben = world.view_token(&installed, 2, "/views/chat").await;
-        let ada = world.view_token(&installed, 1, "/views/chat").await;
-        let take = format!("/views/api/chats/{id}/take");
+        let chat = Requested::by_bob(&world, &installed, &format!("r{round}")).await;
+        let (take, ben, ada) = (&chat.take, &chat.ben, &chat.ada);
         let before = notices(&world, installed.room_id).len();
         let (a, b) = tokio::join!(
             world.view_call(reqwest::Method::POST, &take, &ben),

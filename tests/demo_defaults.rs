@@ -7,8 +7,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::json_of;
 use common::process::free_port;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// A running `hipboard demo`, killed when dropped.
 struct Demo {
@@ -61,7 +62,7 @@ fn start_demo() -> Demo {
 /// Notifications in the room, as the sandbox's browser client reads them.
 async fn notices(http: &reqwest::Client, demo: &Demo, room: i64) -> Vec<String> {
     let url = format!("{}/sandbox/api/rooms/{room}/messages", demo.sandbox);
-    let body: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+    let body = json_of(http.get(url)).await;
     body["items"]
         .as_array()
         .unwrap()
@@ -88,14 +89,7 @@ async fn wait_for(http: &reqwest::Client, demo: &Demo, room: i64, text: &str) ->
 async fn the_event_console_s_log_in_and_log_out_appear_in_the_room() {
     let demo = start_demo();
     let http = hipboard::net::client(Duration::from_secs(10));
-    let state: Value = http
-        .get(format!("{}/sandbox/api/state", demo.sandbox))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = json_of(http.get(format!("{}/sandbox/api/state", demo.sandbox))).await;
     let support = state["rooms"]
         .as_array()
         .unwrap()
@@ -116,15 +110,8 @@ async fn the_event_console_s_log_in_and_log_out_appear_in_the_room() {
             "Ольга Петрова</b> (admin) logged out of dynaBOARD.",
         ),
     ] {
-        let fired: Value = http
-            .post(format!("{}/demo/fire", demo.dynaboard))
-            .json(&json!({"user": user, "event": event}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let fire = http.post(format!("{}/demo/fire", demo.dynaboard));
+        let fired = json_of(fire.json(&json!({"user": user, "event": event}))).await;
         assert_eq!(fired["status"], 202, "{fired}");
         let seen = wait_for(&http, &demo, support, text).await;
         assert!(

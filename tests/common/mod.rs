@@ -40,6 +40,20 @@ pub fn copy_resources(to: &std::path::Path) {
     copy_dir(&root.join("templates"), &to.join("templates"));
 }
 
+/// The JSON body of `request` once sent (a test's GET or POST whose answer it reads).
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// The status and JSON body (`null` when there is none) of a response.
+pub async fn status_and_json(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
 /// Settings of a test world.
 #[derive(Clone, Default)]
 pub struct Options {
@@ -383,11 +397,7 @@ impl World {
             .send()
             .await
             .unwrap();
-        let status = response.status().as_u16();
-        (
-            status,
-            response.json().await.unwrap_or(serde_json::Value::Null),
-        )
+        status_and_json(response).await
     }
 
     /// Waits until the add-on finished everything it accepted.
