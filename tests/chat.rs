@@ -506,8 +506,7 @@ impl Requested {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_to_take_the_chat_has_it_and_the_next_is_told_who() {
     let (world, installed) = world().await;
-    let chat = Requested::by_bob(&world, &installed, "t1").await;
-    let (id, take, ben, ada) = (&chat.id, &chat.take, &chat.ben, &chat.ada);
+    let Requested { id, take, ben, ada } = Requested::by_bob(&world, &installed, "t1").await;
     let before = notices(&world, installed.room_id).len();
 
     let (status, body) = world.view_call(reqwest::Method::POST, &take, &ben).await;
@@ -556,8 +555,9 @@ async fn the_first_to_take_the_chat_has_it_and_the_next_is_told_who() {
 async fn two_people_taking_at_once_cannot_both_win() {
     let (world, installed) = world().await;
     for round in 0..5 {
-        let chat = Requested::by_bob(&world, &installed, &format!("r{round}")).await;
-        let (take, ben, ada) = (&chat.take, &chat.ben, &chat.ada);
+        let delivery = format!("r{round}");
+        let Requested { take, ben, ada, .. } =
+            Requested::by_bob(&world, &installed, &delivery).await;
         let before = notices(&world, installed.room_id).len();
         let (a, b) = tokio::join!(
             world.view_call(reqwest::Method::POST, &take, &ben),
