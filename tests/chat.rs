@@ -338,7 +338,12 @@ async fn guests_run_only_what_a_command_allows() {
         .unwrap()
         .to_owned();
     let link = "See https://dynaboard.example.com/browse/DB-1 please";
-    for text in ["/issue DB-1", "/incident Opened by a customer", link] {
+    for text in [
+        "/issue DB-1",
+        "/incident Opened by a customer",
+        link,
+        "/incidnet a typo",
+    ] {
         let delivery: Value = world
             .http
             .post(format!(
@@ -367,7 +372,8 @@ async fn guests_run_only_what_a_command_allows() {
         .filter(|m| m.kind == "notification")
         .map(|m| m.message)
         .collect();
-    // One short refusal per command; the pasted link is neither unfurled nor answered.
+    // One short refusal per command; the pasted link is neither unfurled nor answered, and a
+    // slash word that is no command gets no list of internal commands.
     assert_eq!(
         said.iter()
             .filter(|m| m.contains("for team members only"))
