@@ -23,7 +23,7 @@ fn registry() -> Registry {
         sources.push((
             PathBuf::from(format!("synthetic/cmd{i}.toml")),
             format!(
-                "name = \"cmd{i}\"\nkind = \"command\"\npattern = '^/cmd{i}(\\s|$)'\nusage = \"/cmd{i}\"\nhelp = \"x\"\nhandler = \"help\"\n"
+                "name = \"cmd{i}\"\nkind = \"command\"\npattern = '(?i)^\\s*/cmd{i}(\\s|$)'\nusage = \"/cmd{i}\"\nhelp = \"x\"\nhandler = \"help\"\n"
             ),
         ));
     }

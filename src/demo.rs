@@ -12,6 +12,7 @@ use crate::config::RawConfig;
 use crate::dynaboard::demo::{DemoDynaboard, EventTarget};
 use crate::sandbox::{Sandbox, SandboxSettings};
 use crate::server;
+use crate::store::{Batch, EventToggles, LoginNotices, Settings, Store};
 
 /// Flags of `hipboard demo`.
 #[derive(Debug, Clone, clap::Args)]
@@ -138,12 +139,15 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
         std::future::pending(),
     ));
 
+    let mut installed = Vec::new();
     for room in sandbox.rooms() {
-        sandbox
+        let oauth_id = sandbox
             .install(&descriptor_url, Some(room.id))
             .await
             .map_err(|e| format!("installing into the demo room {}: {e}", room.name))?;
+        installed.push(oauth_id);
     }
+    demo_settings(&app.state.store, &installed).await?;
 
     println!();
     println!("  hipboard demo is running");
@@ -177,6 +181,28 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
         let _ = std::fs::remove_dir_all(dir);
     }
     Ok(())
+}
+
+/// The demo's settings over DESIGN.md's defaults: login and logout notices for everyone, so the
+/// event console's Log in and Log out show something in the room, as the README promises
+/// (issue 13 item 8). `serve` keeps the documented default (off).
+async fn demo_settings(store: &Store, oauth_ids: &[String]) -> Result<(), String> {
+    let mut batch = Batch::new();
+    for oauth_id in oauth_ids {
+        let old = store.settings(oauth_id).map_err(|e| e.to_string())?;
+        let new = Settings {
+            events: EventToggles {
+                logins: LoginNotices::Everyone,
+                ..old.events
+            },
+            ..old.clone()
+        };
+        store.put_settings(&mut batch, oauth_id, &old, &new);
+    }
+    store
+        .commit(batch)
+        .await
+        .map_err(|e| format!("saving the demo's settings: {e}"))
 }
 
 fn room_names(sandbox: &Sandbox) -> Vec<String> {

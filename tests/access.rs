@@ -12,7 +12,7 @@ fn resources_with_admin_command() -> tempfile::TempDir {
     common::copy_resources(dir.path());
     std::fs::write(
         dir.path().join("commands/admin-help.toml"),
-        "name = \"admin-help\"\nkind = \"command\"\npattern = '^/admin-help(\\s|$)'\nusage = \"/admin-help\"\nhelp = \"Help for admins.\"\nhandler = \"help\"\naccess = \"room_admins\"\n",
+        "name = \"admin-help\"\nkind = \"command\"\npattern = '(?i)^\\s*/admin-help(\\s|$)'\nusage = \"/admin-help\"\nhelp = \"Help for admins.\"\nhandler = \"help\"\naccess = \"room_admins\"\n",
     )
     .unwrap();
     dir

@@ -338,7 +338,12 @@ async fn guests_run_only_what_a_command_allows() {
         .unwrap()
         .to_owned();
     let link = "See https://dynaboard.example.com/browse/DB-1 please";
-    for text in ["/issue DB-1", "/incident Opened by a customer", link] {
+    for text in [
+        "/issue DB-1",
+        "/incident Opened by a customer",
+        link,
+        "/incidnet a typo",
+    ] {
         let delivery: Value = world
             .http
             .post(format!(
@@ -367,7 +372,8 @@ async fn guests_run_only_what_a_command_allows() {
         .filter(|m| m.kind == "notification")
         .map(|m| m.message)
         .collect();
-    // One short refusal per command; the pasted link is neither unfurled nor answered.
+    // One short refusal per command; the pasted link is neither unfurled nor answered, and a
+    // slash word that is no command gets no list of internal commands.
     assert_eq!(
         said.iter()
             .filter(|m| m.contains("for team members only"))
@@ -413,4 +419,164 @@ async fn a_sender_flagged_as_guest_runs_no_command() {
     assert!(reply.contains("for team members only"), "{reply}");
     world.idle().await;
     assert_eq!(world.store().incident_count(&installed.oauth_id), 0);
+}
+
+/// The chat request card in the notification room, and the request id its action acts on.
+fn chat_card(world: &World, room: i64) -> (Posted, String) {
+    let notice = notices(world, room)
+        .into_iter()
+        .rev()
+        .find(|n| n.message.contains("requests a chat"))
+        .expect("a chat request notice");
+    let request = notice.card.as_ref().unwrap()["metadata"]["request"]
+        .as_str()
+        .expect("the card names its request")
+        .to_owned();
+    (notice, request)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_request_notice_is_a_card_with_who_customer_when_and_the_room() {
+    let (world, installed) = world().await;
+    let (_, answer) = ask(&world, &request("k1", "Bob", "Smith", "customer")).await;
+    world.idle().await;
+    let (notice, _) = chat_card(&world, installed.room_id);
+    let card = notice.card.clone().unwrap();
+    let room_url = format!(
+        "{}/chat/room/{}",
+        world.sandbox.base_url(),
+        answer["room_id"]
+    );
+    assert_eq!(card["title"], "Chat request from Bob Smith");
+    assert_eq!(card["url"], room_url.as_str());
+    assert_eq!(card["metadata"]["kind"], "chat");
+    let attribute = |label: &str| {
+        card["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["label"] == label)
+            .map(|a| a["value"].clone())
+            .unwrap_or_else(|| panic!("no {label} in {card}"))
+    };
+    assert_eq!(attribute("Who")["label"], "Bob Smith");
+    assert_eq!(attribute("Customer")["label"], "Acme");
+    let asked = attribute("Asked")["label"].as_str().unwrap().to_owned();
+    assert!(asked.ends_with(" UTC"), "{asked}");
+    assert_eq!(attribute("Room")["label"], "dynaBOARD Bob Smith");
+    assert_eq!(attribute("Room")["url"], room_url.as_str());
+    assert!(card["date"].as_i64().unwrap() > 0);
+    assert!(
+        notice
+            .message
+            .contains(&format!("<a href=\"{room_url}\">go to room</a>")),
+        "the fallback text keeps the link: {}",
+        notice.message
+    );
+    // The descriptor offers "Take this chat" on exactly such cards.
+    let descriptor = common::json_of(world.http.get(world.descriptor_url())).await;
+    let take = descriptor["capabilities"]["action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"]["value"] == "Take this chat")
+        .expect("a Take this chat action");
+    assert_eq!(
+        take["conditions"][0]["params"]["metadata"][0],
+        json!({"attr": "kind", "eq": "chat"})
+    );
+}
+
+/// A chat request by Bob Smith of Acme, announced, with the dialog tokens of Ben and Ada.
+struct Requested {
+    id: String,
+    take: String,
+    ben: String,
+    ada: String,
+}
+
+impl Requested {
+    async fn by_bob(world: &World, installed: &Installed, delivery: &str) -> Requested {
+        ask(world, &request(delivery, "Bob", "Smith", "customer")).await;
+        world.idle().await;
+        let (_, id) = chat_card(world, installed.room_id);
+        Requested {
+            take: format!("/views/api/chats/{id}/take"),
+            ben: world.view_token(installed, 2, "/views/chat").await,
+            ada: world.view_token(installed, 1, "/views/chat").await,
+            id,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_to_take_the_chat_has_it_and_the_next_is_told_who() {
+    let (world, installed) = world().await;
+    let Requested { id, take, ben, ada } = Requested::by_bob(&world, &installed, "t1").await;
+    let before = notices(&world, installed.room_id).len();
+
+    let (status, body) = world.view_call(reqwest::Method::POST, &take, &ben).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["message"], "You take the chat with Bob Smith (Acme).");
+    // Ben clicks again (or the call is repeated): said again, announced once.
+    let (status, again) = world.view_call(reqwest::Method::POST, &take, &ben).await;
+    assert_eq!(status, 200, "{again}");
+    let (status, refused) = world.view_call(reqwest::Method::POST, &take, &ada).await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"], "Already taken by Ben Builder.");
+    world.idle().await;
+    let new: Vec<String> = notices(&world, installed.room_id)[before..]
+        .iter()
+        .map(|n| n.message.clone())
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert!(
+        new[0].starts_with("<b>Ben Builder</b> takes the chat with <b>Bob Smith (Acme)</b>"),
+        "{new:?}"
+    );
+    // The dialog shows Ada who has it; an unknown request is 404.
+    let (status, shown) = world
+        .view_call(
+            reqwest::Method::GET,
+            &format!("/views/api/chats/{id}"),
+            &ada,
+        )
+        .await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(
+        (&shown["taken_by"], &shown["yours"], &shown["who"]),
+        (
+            &json!("Ben Builder"),
+            &json!(false),
+            &json!("Bob Smith (Acme)")
+        )
+    );
+    let (status, _) = world
+        .view_call(reqwest::Method::POST, "/views/api/chats/nope/take", &ada)
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_people_taking_at_once_cannot_both_win() {
+    let (world, installed) = world().await;
+    for round in 0..5 {
+        let delivery = format!("r{round}");
+        let Requested { take, ben, ada, .. } =
+            Requested::by_bob(&world, &installed, &delivery).await;
+        let before = notices(&world, installed.room_id).len();
+        let (a, b) = tokio::join!(
+            world.view_call(reqwest::Method::POST, &take, &ben),
+            world.view_call(reqwest::Method::POST, &take, &ada),
+        );
+        let mut statuses = [a.0, b.0];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "round {round}: {a:?} {b:?}");
+        world.idle().await;
+        let taken = notices(&world, installed.room_id)[before..]
+            .iter()
+            .filter(|n| n.message.contains("takes the chat"))
+            .count();
+        assert_eq!(taken, 1, "round {round}");
+    }
 }

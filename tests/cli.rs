@@ -97,7 +97,7 @@ fn check_validates_the_shipped_files() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains(
-            "ok    descriptor.json (as served, 7 generated webhooks): key io.dynaboard.hipboard"
+            "ok    descriptor.json (as served, 8 generated webhooks): key io.dynaboard.hipboard"
         ),
         "{stdout}"
     );

@@ -183,31 +183,11 @@ impl Bot {
         let Some(hit) = self.services.registry.dispatch(&message.message) else {
             return Ok(Handled::Ignored);
         };
-        // A guest (in a room by its guest link: a customer in a personal chat room) runs only
-        // what a command explicitly allows; anything else would read internal issues.
-        let guest = message.kind == "guest_access" || user.is_guest == Some(true);
-        if guest && !hit.command.guests {
-            // A pasted link is no request: a guest's is left alone, without a refusal to read.
-            if hit.command.kind == crate::dispatch::Kind::Pattern {
-                return Ok(Handled::Ignored);
-            }
-            return Ok(Handled::Reply(Box::new(crate::hipchat::message::html(
-                format!(
-                    "<code>/{}</code> is for team members only.",
-                    crate::hipchat::message::escape(&hit.command.name)
-                ),
-                crate::hipchat::wire::Color::Gray,
-            ))));
-        }
         let conversation = Conversation {
             oauth_id: hook.installation.oauth_id.clone(),
             room_id: item.room.id,
             room_name: item.room.name.clone(),
-            sender: Person {
-                id: user.id,
-                name: user.name.clone(),
-                mention_name: user.mention_name.clone(),
-            },
+            sender: person(user),
             message_id: message.id.clone(),
         };
         // Scoped to installation and room: another HipChat (or room) may reuse the same id.
@@ -215,10 +195,27 @@ impl Bot {
             "msg:{}:{}:{}",
             conversation.oauth_id, conversation.room_id, message.id
         );
+        // A guest (in a room by its guest link: a customer in a personal chat room) runs only
+        // what a command explicitly allows; anything else would read internal issues.
+        let guest = message.kind == "guest_access" || user.is_guest == Some(true);
+        if guest && !hit.command.guests {
+            // A pasted link is no request, and a stray slash word no command: a guest's is
+            // left alone, without a refusal (or a list of internal commands) to read.
+            if hit.command.kind != crate::dispatch::Kind::Command {
+                return Ok(Handled::Ignored);
+            }
+            // Claimed like any answer: the same message reaches several webhooks.
+            let refusal = handlers::addressed(&conversation.sender, guest_refusal(hit.command));
+            let applied = self.apply_inline(&claim, &conversation, Outcome::reply(refusal))?;
+            return self.make_durable(applied).await;
+        }
         let call = match Call::parse(hit.command.handler, hit.args) {
             Ok(call) => call,
             Err(problem) => {
-                let reply = handlers::usage_reply(hit.command, &problem);
+                let reply = handlers::addressed(
+                    &conversation.sender,
+                    handlers::usage_reply(hit.command, &problem),
+                );
                 let applied = self.apply_inline(&claim, &conversation, Outcome::reply(reply))?;
                 return self.make_durable(applied).await;
             }
@@ -355,6 +352,24 @@ impl Bot {
             CLAIM_TTL_SECS,
         );
         self.accept(batch, job).await
+    }
+}
+
+fn guest_refusal(command: &crate::dispatch::Command) -> Notification {
+    crate::hipchat::message::html(
+        format!(
+            "<code>/{}</code> is for team members only.",
+            crate::hipchat::message::escape(&command.name)
+        ),
+        crate::hipchat::wire::Color::Gray,
+    )
+}
+
+fn person(user: &crate::hipchat::wire::User) -> Person {
+    Person {
+        id: user.id,
+        name: user.name.clone(),
+        mention_name: user.mention_name.clone(),
     }
 }
 

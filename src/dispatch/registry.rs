@@ -13,14 +13,19 @@ use toml::Spanned;
 /// Largest compiled pattern; keeps a careless pattern from costing memory per message.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
-/// Whether a declaration is a slash command or a free-text pattern. Commands take precedence.
+/// Whether a declaration is a slash command, a free-text pattern or the fallback for other slash
+/// words. Commands take precedence over patterns, patterns over the fallback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
-    /// Anchored at the start of the message (`^/issue(\s|$)`); its arguments follow the match.
+    /// Anchored at the start of the message (`(?i)^\s*/issue(\s|$)`), answering `/ISSUE` and
+    /// ` /issue` too; its arguments follow the match.
     Command,
     /// Matches anywhere (link unfurling); the whole message is its argument.
     Pattern,
+    /// Anchored like a command but tried last, for slash words no command declared; the whole
+    /// message is its argument.
+    Fallback,
 }
 
 /// Who may use a command.
@@ -51,6 +56,8 @@ pub enum HandlerKey {
     Resolve,
     /// `/meme`.
     Meme,
+    /// Any other slash word.
+    Unknown,
 }
 
 impl HandlerKey {
@@ -63,6 +70,7 @@ impl HandlerKey {
         ("ack", HandlerKey::Ack),
         ("resolve", HandlerKey::Resolve),
         ("meme", HandlerKey::Meme),
+        ("unknown", HandlerKey::Unknown),
     ];
 }
 
@@ -212,12 +220,15 @@ impl Registry {
                 ));
             }
             let kind = *parsed.kind.get_ref();
-            if kind == Kind::Command && !pattern.starts_with('^') {
+            if kind != Kind::Pattern && !anchored(&pattern) {
                 // HipChat patterns are searches: an unanchored command fires mid-sentence.
                 return Err(err(
                     Some(parsed.pattern.span()),
                     "a command pattern must be anchored with ^ (HipChat searches, it does not full-match)".into(),
                 ));
+            }
+            if kind == Kind::Command {
+                forgiving(&pattern, &name).map_err(|p| err(Some(parsed.pattern.span()), p))?;
             }
             let handler = parsed
                 .handler
@@ -287,12 +298,44 @@ impl Registry {
         let index = self.set.matches(text).into_iter().next()?;
         let command = &self.commands[index];
         let args = match command.kind {
-            Kind::Pattern => text,
+            Kind::Pattern | Kind::Fallback => text,
             Kind::Command => self.regexes[index]
                 .find(text)
                 .map_or("", |m| text[m.end()..].trim()),
         };
         Some(Dispatch { command, args })
+    }
+}
+
+/// Whether the pattern starts with `^`, after any leading inline flags such as `(?i)`.
+fn anchored(pattern: &str) -> bool {
+    let rest = match pattern.strip_prefix("(?") {
+        Some(flags) => match flags.split_once(')') {
+            Some((flags, rest)) if flags.chars().all(|c| c.is_ascii_alphabetic() || c == '-') => {
+                rest
+            }
+            _ => pattern,
+        },
+        None => pattern,
+    };
+    rest.starts_with('^')
+}
+
+/// A command answers however people type it (issue 13): in any case and after leading blanks,
+/// as `(?i)^\s*/name(\s|$)` does. Both forms are checked on the compiled pattern, so a new
+/// command file cannot forget either.
+fn forgiving(pattern: &str, name: &str) -> Result<(), String> {
+    let regex = compile(pattern).map_err(|e| regex_reason(&e))?;
+    let shouted = format!("/{}", name.to_uppercase());
+    let indented = format!("  /{name}");
+    match [&shouted, &indented]
+        .into_iter()
+        .find(|t| !regex.is_match(t))
+    {
+        None => Ok(()),
+        Some(text) => Err(format!(
+            "a command pattern must also match {text:?}: start it with (?i)^\\s*/{name}"
+        )),
     }
 }
 
@@ -334,7 +377,7 @@ mod tests {
         )
     }
 
-    const HELP: &str = "name = \"help\"\nkind = \"command\"\npattern = '^/help(\\s|$)'\nusage = \"/help\"\nhelp = \"Lists commands.\"\nhandler = \"help\"\n";
+    const HELP: &str = "name = \"help\"\nkind = \"command\"\npattern = '(?i)^\\s*/help(\\s|$)'\nusage = \"/help\"\nhelp = \"Lists commands.\"\nhandler = \"help\"\n";
 
     #[test]
     fn loads_and_dispatches() {
@@ -351,7 +394,7 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_line() {
-        let bad_regex = HELP.replace("^/help(\\s|$)", "^/help(");
+        let bad_regex = HELP.replace("^\\s*/help(\\s|$)", "^/help(");
         let e = Registry::from_sources(vec![src("help", &bad_regex)]).unwrap_err();
         assert_eq!(
             (e.line, e.file.to_str().unwrap()),
@@ -369,12 +412,52 @@ mod tests {
         assert_eq!(e.line, 1);
         assert!(e.problem.contains("duplicate name"), "{e}");
 
-        let unanchored = HELP.replace("'^/help", "'/help");
+        let unanchored = HELP.replace("'(?i)^\\s*/help", "'/help");
         let e = Registry::from_sources(vec![src("help", &unanchored)]).unwrap_err();
         assert!(e.problem.contains("anchored"), "{e}");
 
         let unknown_field = format!("{HELP}colour = \"red\"\n");
         let e = Registry::from_sources(vec![src("help", &unknown_field)]).unwrap_err();
         assert_eq!(e.line, 7, "{e}");
+    }
+
+    #[test]
+    fn commands_answer_in_any_case_after_blanks() {
+        let r = Registry::from_sources(vec![src("help", HELP)]).unwrap();
+        for text in ["/HELP", "  /help issue", "\t/Help"] {
+            assert_eq!(
+                r.dispatch(text).map(|d| d.command.name.as_str()),
+                Some("help"),
+                "{text:?}"
+            );
+        }
+        assert_eq!(r.dispatch(" /HELP issue").unwrap().args, "issue");
+        let strict = HELP.replace("(?i)^\\s*", "^");
+        let e = Registry::from_sources(vec![src("help", &strict)]).unwrap_err();
+        assert!(e.problem.contains("must also match \"/HELP\""), "{e}");
+    }
+
+    #[test]
+    fn the_fallback_is_tried_after_every_command_and_pattern() {
+        let fallback = "name = \"unknown\"\nkind = \"fallback\"\npattern = '(?i)^\\s*/[a-z]+(\\s|$)'\nusage = \"/x\"\nhelp = \"Other words.\"\nhandler = \"unknown\"\n";
+        let link = "name = \"link\"\nkind = \"pattern\"\npattern = 'https://\\S+'\nusage = \"paste\"\nhelp = \"Links.\"\nhandler = \"unfurl\"\n";
+        let r = Registry::from_sources(vec![
+            src("a-unknown", fallback),
+            src("help", HELP),
+            src("link", link),
+        ])
+        .unwrap();
+        let winner = |text: &str| r.dispatch(text).map(|d| d.command.name.clone());
+        assert_eq!(winner("/help"), Some("help".into()));
+        assert_eq!(winner("/help me https://x.example/"), Some("help".into()));
+        assert_eq!(winner("/zzz https://x.example/"), Some("link".into()));
+        let hit = r.dispatch(" /helpme now").unwrap();
+        assert_eq!(
+            (hit.command.name.as_str(), hit.args),
+            ("unknown", " /helpme now")
+        );
+        let unanchored = fallback.replace("'(?i)^", "'(?i)");
+        let e = Registry::from_sources(vec![src("unknown", &unanchored)]).unwrap_err();
+        assert!(e.problem.contains("anchored"), "{e}");
     }
 }

@@ -40,6 +40,17 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    /// `customer`, `partner` or `admin`, as dynaBOARD spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Partner => "partner",
+            Role::Admin => "admin",
+        }
+    }
+}
+
 /// The issue an event is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventIssue {

@@ -24,7 +24,7 @@ use crate::config::RoomRef;
 use crate::error::ApiError;
 use crate::handlers::Services;
 use crate::handlers::event::{ChatRoomNotice, EventJob};
-use crate::store::{Installation, Settings, StoreResult};
+use crate::store::{ChatRequest, Installation, Settings, StoreResult};
 
 /// How long a chat request may take before dynaBOARD is told to try again (DESIGN.md: a few seconds).
 const CHAT_BUDGET: Duration = Duration::from_secs(8);
@@ -232,9 +232,30 @@ impl Inbound {
             Err(e) => return Err(ApiError::Unavailable(e.to_string())),
         };
         let home = installation.homepage.trim_end_matches('/');
+        let room_url = format!("{home}/chat/room/{}", opened.answer.room_id);
+        // Recorded with the answer, so the notice's "Take this chat" always finds it.
+        let request_id = uuid::Uuid::new_v4().simple().to_string();
+        let request = ChatRequest {
+            name: event.user.full_name(),
+            customer: event.user.customer.clone(),
+            role: event.user.role.as_str().to_owned(),
+            room_id: opened.answer.room_id,
+            room_name: opened.answer.room_name.clone(),
+            room_url: room_url.clone(),
+            at: event.at.timestamp(),
+            taken: None,
+        };
+        let mut writes = opened.writes;
+        self.services.store.put_chat_request(
+            &mut writes,
+            &installation.oauth_id,
+            &request_id,
+            &request,
+        );
         let notice = ChatRoomNotice {
             room_name: opened.answer.room_name.clone(),
-            room_url: format!("{home}/chat/room/{}", opened.answer.room_id),
+            room_url,
+            request: Some(request_id),
         };
         let job = Job::Event(Box::new(EventJob {
             oauth_id: installation.oauth_id.clone(),
@@ -243,7 +264,7 @@ impl Inbound {
             chat_room: Some(notice),
         }));
         // The answer, the room mapping and the notice become durable together.
-        self.bot.accept(opened.writes, job).await?;
+        self.bot.accept(writes, job).await?;
         crate::metrics::dynaboard_event("accepted", "");
         Ok(Json(opened.answer).into_response())
     }

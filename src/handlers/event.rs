@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::incident::open_in;
 use super::{HandlerError, Outcome, RoomCall, Services};
-use crate::cards::event::{chat_notice, event_notification};
+use crate::cards::event::{ChatCard, chat_notice, event_notification};
 use crate::config::RoomRef;
 use crate::dynaboard::events::{Event, EventIssue, EventKind, Role};
 use crate::dynaboard::issue::IssueKey;
@@ -20,6 +20,9 @@ pub struct ChatRoomNotice {
     pub room_name: String,
     /// Where staff open it.
     pub room_url: String,
+    /// The recorded request "Take this chat" acts on (absent in jobs queued before it was).
+    #[serde(default)]
+    pub request: Option<String>,
 }
 
 /// An accepted event waiting in the inbox.
@@ -69,7 +72,14 @@ pub async fn announce(job: &EventJob, services: &Services) -> Result<Outcome, Ha
     if announced {
         let notification = match (&event.kind, &job.chat_room) {
             (EventKind::ChatRequest, Some(room)) => {
-                Some(chat_notice(&event.user, &room.room_name, &room.room_url))
+                let card = ChatCard {
+                    user: &event.user,
+                    room_name: &room.room_name,
+                    room_url: &room.room_url,
+                    request: room.request.as_deref(),
+                    at: event.at.timestamp(),
+                };
+                Some(chat_notice(&card, &services.base_url))
             }
             _ => event_notification(event, &services.base_url),
         };

@@ -3,6 +3,7 @@
 //! Handlers never see HTTP or sled. They get typed arguments, the conversation and the services
 //! they use; they return replies and state changes, which the caller commits in one batch.
 
+pub mod chat;
 pub mod event;
 pub mod help;
 pub mod incident;
@@ -10,6 +11,7 @@ pub mod issue;
 pub mod links;
 pub mod meme;
 pub mod unfurl;
+pub mod unknown;
 
 use std::sync::Arc;
 
@@ -60,6 +62,11 @@ pub enum Call {
         /// What to do.
         action: Action,
     },
+    /// A slash word no command declared.
+    Unknown {
+        /// The word as typed, without its slash.
+        word: String,
+    },
 }
 
 /// Where a handler runs.
@@ -86,6 +93,7 @@ impl Call {
                 action: Action::Acknowledge,
             }),
             HandlerKey::Meme => meme::parse(args).map(|()| Call::Meme),
+            HandlerKey::Unknown => unknown::parse(args).map(|word| Call::Unknown { word }),
             HandlerKey::Resolve => {
                 incident::parse_number(args).map(|number| Call::IncidentAction {
                     number,
@@ -107,7 +115,8 @@ impl Call {
             Call::Help { .. }
             | Call::Incident { .. }
             | Call::IncidentAction { .. }
-            | Call::Meme => Mode::Inline,
+            | Call::Meme
+            | Call::Unknown { .. } => Mode::Inline,
             Call::Issue { .. } | Call::Unfurl { .. } => Mode::Deferred,
         }
     }
@@ -233,10 +242,13 @@ pub async fn run(
     services: &Services,
 ) -> Result<Outcome, HandlerError> {
     match call {
-        Call::Help { topic } => Ok(Outcome::reply(help::help(
-            &services.registry,
-            topic.as_deref(),
+        Call::Help { topic } => Ok(Outcome::reply(addressed(
+            &conversation.sender,
+            help::help(&services.registry, topic.as_deref()),
         ))),
+        Call::Unknown { word } => Ok(unknown::reply(&services.registry, word)
+            .map(|n| Outcome::reply(addressed(&conversation.sender, n)))
+            .unwrap_or_default()),
         Call::Issue { key } => Ok(issue::issue(key, conversation, services).await),
         Call::Unfurl { links } => unfurl::unfurl(links, conversation, services).await,
         Call::Meme => Ok(Outcome::reply(meme::meme())),
@@ -245,6 +257,22 @@ pub async fn run(
             incident::act(*number, *action, conversation, services)
         }
     }
+}
+
+/// Names the person a help or error reply is for, in front of it.
+///
+/// Issue 13 asked for such replies to reach only the one who asked, where HipChat allows it.
+/// HipChat does allow it (`POST /v2/user/{id}/message`, HIPCHAT-CONNECT.md §7), but we answer
+/// in the room, attached to the asker's message and naming them, because a private message
+/// needs the `send_message` scope (which also lets the add-on post as users, and which every
+/// installation would have to be updated to grant), cannot carry a card or attach to the
+/// message it answers, and moves the answer out of the room the question was asked in; the
+/// inline webhook reply also needs no REST call and no flood-control budget. The reply is
+/// HTML (its `<code>` and lists), where HipChat does not expand `@mentions`, so the name is
+/// written out.
+pub fn addressed(to: &Person, mut notification: Notification) -> Notification {
+    notification.message = format!("{}: {}", escape(&to.name), notification.message);
+    notification
 }
 
 /// The reply to a malformed call: what is wrong, the usage line and an example.

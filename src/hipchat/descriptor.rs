@@ -499,7 +499,7 @@ mod tests {
     fn registry() -> Registry {
         Registry::from_sources(vec![(
             PathBuf::from("commands/help.toml"),
-            "name = \"help\"\nkind = \"command\"\npattern = '^/help(\\s|$)'\nusage = \"/help\"\nhelp = \"h\"\nhandler = \"help\"\n".into(),
+            "name = \"help\"\nkind = \"command\"\npattern = '(?i)^\\s*/help(\\s|$)'\nusage = \"/help\"\nhelp = \"h\"\nhandler = \"help\"\n".into(),
         )])
         .unwrap()
     }
@@ -527,7 +527,7 @@ mod tests {
         assert_eq!(hook["url"], "http://bot:3000/webhooks/room-message");
         assert_eq!(hook["key"], "hipboard.command.help");
         assert_eq!(hook["authentication"], "jwt");
-        assert_eq!(hook["pattern"], "^/help(\\s|$)");
+        assert_eq!(hook["pattern"], "(?i)^\\s*/help(\\s|$)");
         assert_eq!(d.scopes(), ["send_notification"]);
     }
 
@@ -560,7 +560,7 @@ mod tests {
         (
             PathBuf::from(format!("commands/{name}.toml")),
             format!(
-                "name = \"{name}\"\nkind = \"command\"\npattern = '^/{name}(\\s|$)'\nusage = \"/{name}\"\nhelp = \"h\"\nhandler = \"help\"\n"
+                "name = \"{name}\"\nkind = \"command\"\npattern = '(?i)^\\s*/{name}(\\s|$)'\nusage = \"/{name}\"\nhelp = \"h\"\nhandler = \"help\"\n"
             ),
         )
     }

@@ -22,6 +22,13 @@ pub const INCIDENT_RESOLVE_ACTION: &str = "hipboard.incident.resolve";
 /// The issue card's "Open in sidebar" action, handled by the sidebar view.
 pub const ISSUE_SIDEBAR_ACTION: &str = "hipboard.issue.sidebar";
 
+/// The chat dialog, opened by the chat request card's action.
+pub const CHAT_DIALOG: &str = "hipboard.chat";
+/// The chat dialog's primary button, handled by the chat view.
+pub const CHAT_CONFIRM_BUTTON: &str = "hipboard.chat.confirm";
+/// The chat request card's "Take this chat" action, handled by the chat view.
+pub const CHAT_TAKE_ACTION: &str = "hipboard.chat.take";
+
 /// What a referenced key must be in the descriptor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expected {
@@ -109,6 +116,25 @@ pub const REFERENCED: &[Referenced] = &[
         key: ISSUE_SIDEBAR_ACTION,
         expected: Expected::Action {
             target: SIDEBAR_PANEL,
+        },
+    },
+    Referenced {
+        name: "chat_dialog",
+        key: CHAT_DIALOG,
+        expected: Expected::Dialog,
+    },
+    Referenced {
+        name: "chat_confirm_button",
+        key: CHAT_CONFIRM_BUTTON,
+        expected: Expected::DialogButton {
+            dialog: CHAT_DIALOG,
+        },
+    },
+    Referenced {
+        name: "chat_take_action",
+        key: CHAT_TAKE_ACTION,
+        expected: Expected::Action {
+            target: CHAT_DIALOG,
         },
     },
 ];

@@ -691,6 +691,25 @@ mod tests {
     }
 
     #[test]
+    fn forgiving_command_patterns_and_the_fallback_hold_in_java() {
+        let help = r"(?i)^\s*/help(\s|$)";
+        for text in ["/HELP", " /help", "\t/Help me", "/help"] {
+            assert!(finds(help, text), "{text:?}");
+        }
+        assert!(!finds(help, "/helpme"));
+        assert!(!finds(help, "say /help"));
+        // Java's \s is ASCII: a no-break space before the slash is not a blank.
+        assert!(!finds(help, "\u{a0}/help"));
+        let fallback = r"(?i)^\s*/[a-z][a-z0-9_-]*(\s|$)";
+        for text in ["/incidnet x", " /ZZZZ", "/helpme"] {
+            assert!(finds(fallback, text), "{text:?}");
+        }
+        for text in ["/usr/bin is full", "/ x", "/<b>", "not /a command"] {
+            assert!(!finds(fallback, text), "{text:?}");
+        }
+    }
+
+    #[test]
     fn digit_word_and_space_classes_are_ascii() {
         assert!(finds(r"^\d+$", "123"));
         // Arabic-Indic and fullwidth digits are not Java's \d.

@@ -6,6 +6,7 @@
 //! module the seam for a second backend.
 
 mod batch;
+mod chat_requests;
 mod chat_rooms;
 mod dedupe;
 mod derived;
@@ -27,6 +28,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use batch::Batch;
+pub use chat_requests::ChatRequest;
 pub use chat_rooms::{ChatAnswer, ChatRoom};
 pub use incidents::{Incident, IncidentState, Stamp};
 pub use installations::{Installation, KnownHipChat, StoredToken};

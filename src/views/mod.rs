@@ -5,6 +5,7 @@
 //! cookies do not work in iframes), a CSP nonce for its inline script, and headers that let
 //! only the installation's HipChat frame it.
 
+pub mod chat;
 pub mod configure;
 pub mod effective;
 pub mod glance;
@@ -120,6 +121,20 @@ impl FromRef<Views> for crate::auth::Verifier {
     }
 }
 
+impl Views {
+    /// The acting user's display name; when HipChat cannot say, their id (the action matters
+    /// more than the label, and the log says why).
+    pub async fn acting_name(&self, caller: &Caller, user: i64) -> String {
+        match self.people.name_of(&caller.installation, user).await {
+            Ok(name) => name,
+            Err(e) => {
+                tracing::warn!(user, error = %e, "cannot look up the user's name");
+                format!("HipChat user {user}")
+            }
+        }
+    }
+}
+
 /// The views' routes.
 pub fn router(views: Views) -> axum::Router {
     use axum::routing::{get, post};
@@ -134,6 +149,9 @@ pub fn router(views: Views) -> axum::Router {
     axum::Router::new()
         .route("/views/sidebar", get(sidebar::page_view))
         .route("/views/incident", get(incident::dialog))
+        .route("/views/chat", get(chat::dialog))
+        .route("/views/api/chats/{id}", get(chat::show))
+        .route("/views/api/chats/{id}/take", post(chat::take))
         .route("/views/meme", get(meme::dialog))
         .route("/views/meme/preview.svg", get(meme::preview))
         .route(
@@ -218,6 +236,20 @@ impl PageBase {
             all_css: format!("{home}/atlassian-connect/all.css"),
         })
     }
+}
+
+/// A page of a room whose template needs only the page base: its script asks for the rest.
+pub fn scripted_page(views: &Views, caller: &Caller, template: &str) -> Result<Response, ApiError> {
+    #[derive(Serialize)]
+    struct Scripted<'a> {
+        base: &'a PageBase,
+    }
+    room_of(caller)?;
+    let base = PageBase::new(caller, &views.services.clock)?;
+    let html = views
+        .templates
+        .render(template, &Scripted { base: &base })?;
+    Ok(page(html, &base, &caller.installation))
 }
 
 /// An HTML page with the view security headers: scripts only with the nonce or from HipChat,

@@ -40,6 +40,20 @@ pub fn copy_resources(to: &std::path::Path) {
     copy_dir(&root.join("templates"), &to.join("templates"));
 }
 
+/// The JSON body of `request` once sent (a test's GET or POST whose answer it reads).
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// The status and JSON body (`null` when there is none) of a response.
+pub async fn status_and_json(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
 /// Settings of a test world.
 #[derive(Clone, Default)]
 pub struct Options {
@@ -344,26 +358,8 @@ impl World {
         installed: &Installed,
         fields: &[(&str, &str)],
     ) -> (u16, String) {
-        let token = self
-            .sandbox
-            .sign_for(&installed.oauth_id, 1, Some(installed.room_id))
-            .unwrap();
+        let page_token = self.view_token(installed, 1, "/views/configure").await;
         let url = format!("{}/views/configure", self.addon().url);
-        let page = self
-            .http
-            .get(&url)
-            .query(&[("signed_request", &token)])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let start = page
-            .find(r#"name="hipboard-token" content=""#)
-            .expect("token meta")
-            + 31;
-        let page_token = page[start..].split('"').next().unwrap().to_owned();
         let mut form: Vec<(String, String)> = vec![
             ("signed_request".into(), page_token),
             ("logins".into(), "off".into()),
@@ -388,6 +384,47 @@ impl World {
         let response = self.http.post(&url).form(&form).send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.text().await.unwrap())
+    }
+
+    /// Opens the view at `path` as HipChat's client would for `user` in the installation's
+    /// room, and returns the page's own token, which the page's follow-up calls carry.
+    pub async fn view_token(&self, installed: &Installed, user: i64, path: &str) -> String {
+        let signed = self
+            .sandbox
+            .sign_for(&installed.oauth_id, user, Some(installed.room_id))
+            .unwrap();
+        let url = format!("{}{path}", self.addon().url);
+        let response = self
+            .http
+            .get(url)
+            .query(&[("signed_request", &signed)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let page = response.text().await.unwrap();
+        let start = page
+            .find(r#"name="hipboard-token" content=""#)
+            .expect("token meta")
+            + 31;
+        page[start..].split('"').next().unwrap().to_owned()
+    }
+
+    /// A view's follow-up call with its page token: the status and JSON body.
+    pub async fn view_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.addon().url))
+            .header("Authorization", format!("JWT {token}"))
+            .send()
+            .await
+            .unwrap();
+        status_and_json(response).await
     }
 
     /// Waits until the add-on finished everything it accepted.

@@ -1,0 +1,94 @@
+//! The chat dialog, opened by "Take this chat" on a chat request's notice: it shows the request
+//! and who has it, and takes the chat on Confirm.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::{Views, room_of, scripted_page, user_of};
+use crate::auth::Caller;
+use crate::cards::incident::when;
+use crate::error::ApiError;
+use crate::handlers::chat::{self, Found, Refusal, Take};
+use crate::store::{Stamp, StoreError};
+
+/// Attempts when another take commits between our read and our write.
+const RETRIES: usize = 5;
+
+/// `GET /views/chat?signed_request=…`.
+pub async fn dialog(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
+    scripted_page(&views, &caller, "chat.html")
+}
+
+/// `GET /views/api/chats/{id}`: the request and who has taken it, for the dialog.
+pub async fn show(
+    State(views): State<Views>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = user_of(&caller.claims)?;
+    let found = find(&views, &caller, &id)?;
+    let request = &found.request;
+    let taken = request.taken.as_ref();
+    Ok(Json(json!({
+        "who": request.who(),
+        "room_name": request.room_name,
+        "room_url": request.room_url,
+        "asked": when(request.at),
+        "taken_by": taken.map(|s| s.by.clone()),
+        "yours": taken.is_some_and(|s| s.by_id == Some(user)),
+    })))
+}
+
+/// `POST /views/api/chats/{id}/take`: 200 when the caller takes the chat (announced in the room)
+/// or had taken it already (not announced again); 409 "Already taken by …" when someone else
+/// did; 404 for an unknown request.
+pub async fn take(
+    State(views): State<Views>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let room = room_of(&caller)?;
+    let user = user_of(&caller.claims)?;
+    let name = views.acting_name(&caller, user).await;
+    for _ in 0..RETRIES {
+        let found = find(&views, &caller, &id)?;
+        let stamp = Stamp {
+            by: name.clone(),
+            by_id: Some(user),
+            at: views.services.clock.unix(),
+        };
+        let (before, after) = match chat::decide(&found, stamp) {
+            Ok(Take::Taken { before, after }) => (before, after),
+            Ok(Take::AlreadyYours(request)) => {
+                let message = format!("You took the chat with {} already.", request.who());
+                return Ok(Json(json!({ "message": message })).into_response());
+            }
+            Err(refusal) => {
+                let body = json!({ "error": refusal.to_string() });
+                return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+            }
+        };
+        let outcome = chat::apply(&views.services, &found, &id, &before, &after);
+        // Posted by the caller's installation, which serves the room the notice is in.
+        let oauth_id = &caller.installation.oauth_id;
+        match views.bot.commit_outcome(oauth_id, room, outcome).await {
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+            Ok(()) => {
+                let message = format!("You take the chat with {}.", after.who());
+                return Ok(Json(json!({ "message": message })).into_response());
+            }
+        }
+    }
+    Err(ApiError::Conflict(
+        "the chat request keeps changing; try again".into(),
+    ))
+}
+
+fn find(views: &Views, caller: &Caller, id: &str) -> Result<Found, ApiError> {
+    chat::find(&views.services, &caller.installation, id)?
+        .ok_or_else(|| ApiError::NotFound(Refusal::Unknown.to_string()))
+}
