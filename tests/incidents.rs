@@ -111,12 +111,15 @@ async fn refusals_change_nothing() {
     assert!(
         again
             .message
-            .starts_with("INC-1 was already acknowledged by Ada Admin at "),
+            .starts_with("Ben Builder: INC-1 was already acknowledged by Ada Admin at "),
         "{}",
         again.message
     );
     let unknown = one(room.say("/resolve INC-42").await);
-    assert_eq!(unknown.message, "There is no incident INC-42.");
+    assert_eq!(
+        unknown.message, "Ben Builder: There is no incident INC-42.",
+        "addressed to who asked"
+    );
     for text in ["/ack", "/ack INC-x", "/incident", "/resolve INC-1 INC-2"] {
         let usage = one(room.say(text).await);
         assert!(
@@ -130,13 +133,13 @@ async fn refusals_change_nothing() {
     assert!(
         twice
             .message
-            .starts_with("INC-1 is already resolved (by Ben Builder at "),
+            .starts_with("Ben Builder: INC-1 is already resolved (by Ben Builder at "),
         "{}",
         twice.message
     );
     let late = one(room.say("/ack INC-1").await);
     assert!(
-        late.message.starts_with("INC-1 is already resolved"),
+        late.message.starts_with("Ben Builder: INC-1 is already resolved"),
         "{}",
         late.message
     );
@@ -168,7 +171,7 @@ async fn incidents_in_another_room_of_a_global_installation_are_refused() {
     let refusal = one(world.room("Engineering").say("/ack INC-1").await);
     assert_eq!(
         refusal.message,
-        "INC-1 belongs to another room; act on it there."
+        "Ben Builder: INC-1 belongs to another room; act on it there."
     );
     let incident = world.store().incident(&oauth_id, 1).unwrap().unwrap();
     assert_eq!(incident.state, hipboard::store::IncidentState::Open);

@@ -257,7 +257,10 @@ pub fn act(
         stamp,
     )? {
         Ok(change) => apply(services, &change),
-        Err(refusal) => Ok(Outcome::reply(refusal_reply(&refusal))),
+        Err(refusal) => Ok(Outcome::reply(super::addressed(
+            &conversation.sender,
+            refusal_reply(&refusal),
+        ))),
     }
 }
 

@@ -86,4 +86,36 @@ step('a resolved card offers no actions', async ({ page }) => {
   expectActions(await actionsOf(page, resolved), [], 'resolved card');
 });
 
+step("an incident announced in another room is that room's: glance, sidebar and /ack there", async ({ page, context, sandbox, dynaboard }) => {
+  // Support's installation owns the demo's dynaBOARD connection; announce its events in Incidents.
+  await page.goto(`${sandbox}/#room=100`);
+  await page.waitForSelector('#room-list a');
+  await page.click('#open-integrations');
+  await page.locator('#installed li', { hasText: '(this room)' }).locator('button', { hasText: 'Configure' }).click();
+  const form = page.frameLocator('#modal-frame');
+  await form.locator('#notification_room').fill('Incidents');
+  await form.locator('#save').click();
+  await form.locator('.notice.ok', { hasText: 'Saved.' }).waitFor();
+  await page.click('#modal-close');
+
+  const console = await context.newPage();
+  await console.goto(`${dynaboard}/events`);
+  await console.fill('#summary', 'Payments API returns 500');
+  await console.selectOption('#type', 'Incident');
+  await console.click('button[data-event=issue_created]');
+  await console.locator('#log li', { hasText: '202' }).waitFor();
+  await console.close();
+
+  await page.click('#room-list a:has-text("Incidents")');
+  const card = item(page, 'Payments API returns 500').locator('.card-title');
+  await card.waitFor();
+  const number = (await card.textContent()).match(/INC-\d+/)[0];
+  await page.locator('.glance', { hasText: '1 open incident' }).waitFor();
+  await page.click('.glance');
+  await page.frameLocator('#sidebar-frame').locator('li.incident', { hasText: 'Payments API returns 500' }).waitFor();
+  await say(page, `/ack ${number}`);
+  await item(page, `acknowledged ${number}`).waitFor();
+  await page.frameLocator('#sidebar-frame').locator('li.incident', { hasText: 'Payments API returns 500' }).locator('.lozenge', { hasText: 'acknowledged' }).waitFor();
+});
+
 await runSteps('incidents', steps);
