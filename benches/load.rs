@@ -11,6 +11,9 @@
 //! on one core each time. `--concurrency 64` (comma-separated) picks the cells; `--no-memory`
 //! skips the memory part; `BENCH_TEXT=/help` measures a reply that changes nothing.
 
+#[path = "common/ceiling.rs"]
+mod ceiling;
+
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -229,6 +232,35 @@ fn bare_server(addr: &str) {
     });
 }
 
+/// The store's durable-commit ceiling at a concurrency, printed as `commits/s p99-seconds`: run
+/// as a child process, on the add-on's core when pinned, so both meet the same disk and CPU.
+fn print_ceiling(concurrency: &str, seconds: &str) {
+    let (concurrency, seconds) = (concurrency.parse().unwrap(), seconds.parse().unwrap());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let (rate, _, p99) = ceiling::commit_ceiling(&store, concurrency, seconds).await;
+        println!("{rate} {}", p99.as_secs_f64());
+    });
+}
+
+/// Runs [`print_ceiling`] in a child process.
+fn store_ceiling(concurrency: usize, seconds: u64) -> (f64, Duration) {
+    let me = std::env::current_exe().unwrap().display().to_string();
+    let out = server_command(&me)
+        .args(["--ceiling", &concurrency.to_string(), &seconds.to_string()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut words = text.split_whitespace().map(|w| w.parse::<f64>().unwrap());
+    let (rate, p99) = (words.next().unwrap(), words.next().unwrap());
+    (rate, Duration::from_secs_f64(p99))
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -297,6 +329,9 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--bare") {
         return bare_server(&args[i + 1]);
     }
+    if let Some(i) = args.iter().position(|a| a == "--ceiling") {
+        return print_ceiling(&args[i + 1], &args[i + 2]);
+    }
     if args.iter().any(|a| a == "--list") {
         return;
     }
@@ -351,8 +386,8 @@ fn main() {
             .unwrap();
         assert!(installed.status().is_success(), "{:?}", installed.text().await);
 
-        println!("| concurrency | bare axum req/s | hipboard req/s | ratio | hipboard p50 | hipboard p99 | bare p99 | errors |");
-        println!("|---|---|---|---|---|---|---|---|");
+        println!("| concurrency | bare axum req/s | hipboard req/s | ratio | hipboard p50 | hipboard p99 | bare p99 | store commit ceiling/s (p99) | hipboard / ceiling | errors |");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for concurrency in cells {
             let bare = load(&format!("http://{bare_addr}/webhooks/room-message"), "bench", concurrency, seconds).await;
             let before = sink_calls.load(Ordering::Relaxed);
@@ -367,9 +402,10 @@ fn main() {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             let pushed = sink_calls.load(Ordering::Relaxed) - before;
+            let (ceiling, ceiling_p99) = store_ceiling(concurrency, seconds);
             println!(
-                "| {concurrency} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {} (outbox drained {pushed} calls in {}) |",
-                bare.rps, full.rps, full.rps / bare.rps, ms(full.p50), ms(full.p99), ms(bare.p99), full.errors + bare.errors, ms(drained.elapsed())
+                "| {concurrency} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {:.0} ({}) | {:.2} | {} (outbox drained {pushed} calls in {}) |",
+                bare.rps, full.rps, full.rps / bare.rps, ms(full.p50), ms(full.p99), ms(bare.p99), ceiling, ms(ceiling_p99), full.rps / ceiling, full.errors + bare.errors, ms(drained.elapsed())
             );
         }
         println!();

@@ -173,6 +173,7 @@ impl App {
             default_connection,
         ));
         let services = Services {
+            help: Arc::new(crate::handlers::help::HelpTexts::of(&registry)),
             registry,
             store: store.clone(),
             clock: clock.clone(),

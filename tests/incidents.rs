@@ -139,7 +139,8 @@ async fn refusals_change_nothing() {
     );
     let late = one(room.say("/ack INC-1").await);
     assert!(
-        late.message.starts_with("Ben Builder: INC-1 is already resolved"),
+        late.message
+            .starts_with("Ben Builder: INC-1 is already resolved"),
         "{}",
         late.message
     );

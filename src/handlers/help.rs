@@ -16,6 +16,36 @@ pub fn parse(args: &str) -> Result<Option<String>, String> {
     Ok(topic)
 }
 
+/// The help texts, built once from the registry: they never change while it runs, and
+/// rebuilding the list for every `/help` cost a measurable share of the webhook path (issue 16).
+pub struct HelpTexts {
+    overview: Notification,
+    commands: std::collections::HashMap<String, Notification>,
+}
+
+impl HelpTexts {
+    /// Every text the registry's commands give.
+    pub fn of(registry: &Registry) -> HelpTexts {
+        HelpTexts {
+            overview: overview(registry),
+            commands: registry
+                .commands()
+                .iter()
+                .map(|c| (c.name.clone(), help(registry, Some(&c.name))))
+                .collect(),
+        }
+    }
+
+    /// The list of commands, or one command's help.
+    pub fn get(&self, registry: &Registry, topic: Option<&str>) -> Notification {
+        let known = match topic {
+            None => Some(&self.overview),
+            Some(name) => registry.find(name).and_then(|c| self.commands.get(&c.name)),
+        };
+        known.cloned().unwrap_or_else(|| help(registry, topic))
+    }
+}
+
 /// The list of commands, or one command's help.
 pub fn help(registry: &Registry, topic: Option<&str>) -> Notification {
     match topic {

@@ -223,6 +223,8 @@ pub enum HandlerError {
 pub struct Services {
     /// The commands (for `/help`).
     pub registry: Arc<Registry>,
+    /// `/help`'s texts, built once from the registry.
+    pub help: Arc<help::HelpTexts>,
     /// Typed state.
     pub store: Store,
     /// Time.
@@ -244,7 +246,7 @@ pub async fn run(
     match call {
         Call::Help { topic } => Ok(Outcome::reply(addressed(
             &conversation.sender,
-            help::help(&services.registry, topic.as_deref()),
+            services.help.get(&services.registry, topic.as_deref()),
         ))),
         Call::Unknown { word } => Ok(unknown::reply(&services.registry, word)
             .map(|n| Outcome::reply(addressed(&conversation.sender, n)))
