@@ -29,6 +29,12 @@ pub fn enable() -> Result<PrometheusHandle, String> {
         .get_or_try_init(|| {
             PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &BUCKETS)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full("hipboard_store_flush_commits".into()),
+                        &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0],
+                    )
+                })
                 .and_then(PrometheusBuilder::install_recorder)
                 .map_err(|e| format!("cannot start metrics: {e}"))
         })
@@ -131,6 +137,12 @@ pub fn dynaboard_event(outcome: &'static str, reason: &'static str) {
 /// One durable commit of the store (apply and fsync).
 pub fn store_commit(elapsed: Duration) {
     metrics::histogram!("hipboard_store_commit_duration_seconds").record(elapsed.as_secs_f64());
+}
+
+/// One fsync of the store, and how many waiting commits it made durable at once.
+pub fn store_flush(elapsed: Duration, commits: u64) {
+    metrics::histogram!("hipboard_store_flush_duration_seconds").record(elapsed.as_secs_f64());
+    metrics::histogram!("hipboard_store_flush_commits").record(commits as f64);
 }
 
 /// The reason label of a refused request, from its status.

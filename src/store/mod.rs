@@ -268,8 +268,10 @@ impl Store {
             return Ok(());
         }
         let covered = inner.flush_requested.load(Ordering::SeqCst);
+        let started = std::time::Instant::now();
         inner.db.flush_async().await?;
-        inner.flush_done.fetch_max(covered, Ordering::SeqCst);
+        let done = inner.flush_done.fetch_max(covered, Ordering::SeqCst);
+        crate::metrics::store_flush(started.elapsed(), covered.saturating_sub(done));
         Ok(())
     }
 
