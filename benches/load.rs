@@ -278,7 +278,8 @@ fn populate(dir: &std::path::Path, caps_base: &str) -> Vec<String> {
                 &Installation {
                     oauth_id: oauth_id.clone(),
                     oauth_secret: SECRET.into(),
-                    group_id: 1,
+                    // One group each, as global installations are (one per group).
+                    group_id: (chunk * 1000 + i) as i64,
                     group_name: None,
                     room_id: None,
                     capabilities_url: format!("{caps_base}/v2/capabilities"),
@@ -401,11 +402,12 @@ fn main() {
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            let drain_time = drained.elapsed();
             let pushed = sink_calls.load(Ordering::Relaxed) - before;
             let (ceiling, ceiling_p99) = store_ceiling(concurrency, seconds);
             println!(
                 "| {concurrency} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {:.0} ({}) | {:.2} | {} (outbox drained {pushed} calls in {}) |",
-                bare.rps, full.rps, full.rps / bare.rps, ms(full.p50), ms(full.p99), ms(bare.p99), ceiling, ms(ceiling_p99), full.rps / ceiling, full.errors + bare.errors, ms(drained.elapsed())
+                bare.rps, full.rps, full.rps / bare.rps, ms(full.p50), ms(full.p99), ms(bare.p99), ceiling, ms(ceiling_p99), full.rps / ceiling, full.errors + bare.errors, ms(drain_time)
             );
         }
         println!();

@@ -33,17 +33,24 @@ impl Store {
             .map_or(asking.oauth_id, |home| home.oauth_id.clone()))
     }
 
-    /// Every active installation with a glance in room `room_id` (its own room installation
-    /// and the group's global one), seen from installation `oauth_id`, which is always included.
+    /// The installations with a glance in room `room_id`, seen from installation `oauth_id`
+    /// (always included): the group's installation in that room and its global one. HipChat
+    /// allows one of each, so a group claiming more (a hostile HipChat) still gets at most
+    /// three pushes per change, never one per installation.
     pub fn room_installations(&self, oauth_id: &str, room_id: i64) -> StoreResult<Vec<String>> {
         let mut found = vec![oauth_id.to_owned()];
         let Some(asking) = self.installation(oauth_id)? else {
             return Ok(found);
         };
         let groups = self.groups()?;
-        let group = groups.get(&(asking.api_url, asking.group_id));
-        for other in group.into_iter().flatten() {
-            if other.covers_room(room_id) && other.oauth_id != oauth_id {
+        let group = groups
+            .get(&(asking.api_url, asking.group_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let in_room = group.iter().find(|i| i.room_id == Some(room_id));
+        let global = group.iter().find(|i| i.room_id.is_none());
+        for other in [in_room, global].into_iter().flatten() {
+            if !found.contains(&other.oauth_id) {
                 found.push(other.oauth_id.clone());
             }
         }
@@ -97,7 +104,7 @@ mod tests {
         assert_eq!(store.room_home("incidents", 1).unwrap(), "support");
         assert_eq!(
             store.room_installations("support", 2).unwrap(),
-            ["support", "global", "incidents"]
+            ["support", "incidents", "global"]
         );
         assert_eq!(
             store.room_installations("support", 1).unwrap(),
