@@ -4,14 +4,17 @@
 //! Nothing is recorded until [`enable`] installs the recorder: with metrics off, each recording
 //! call below is a check of an unset global and costs nothing measurable.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::Method;
 use axum::http::header;
 use axum::response::IntoResponse;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use once_cell::sync::OnceCell;
+use once_cell::sync::{Lazy, OnceCell};
 
 use crate::clock::Clock;
 use crate::store::{Queue, Store};
@@ -86,16 +89,55 @@ async fn render(State(scrape): State<Scrape>) -> impl IntoResponse {
     )
 }
 
-/// One answered HTTP request on the add-on's address, by route template and status.
-pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
+/// The request metrics of one (route, method, status), registered once: looking a metric up by
+/// its labels on every request (allocating and hashing them) was the larger part of what
+/// metrics cost the webhook path.
+#[derive(Clone)]
+struct RequestHandles {
+    count: metrics::Counter,
+    latency: metrics::Histogram,
+}
+
+/// Handles by route template, then by (method, status).
+type HandleMap = HashMap<String, HashMap<(Method, u16), RequestHandles>>;
+
+static REQUEST_HANDLES: Lazy<RwLock<HandleMap>> = Lazy::new(RwLock::default);
+
+fn request_handles(route: &str, method: &Method, status: u16) -> RequestHandles {
+    let known = REQUEST_HANDLES
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(route)
+        .and_then(|by| by.get(&(method.clone(), status)).cloned());
+    if let Some(handles) = known {
+        return handles;
+    }
     let labels = [
         ("route", route.to_owned()),
-        ("method", method.to_owned()),
+        ("method", method.as_str().to_owned()),
         ("status", status.to_string()),
     ];
-    metrics::counter!("hipboard_http_requests_total", &labels).increment(1);
-    metrics::histogram!("hipboard_http_request_duration_seconds", "route" => route.to_owned())
-        .record(elapsed.as_secs_f64());
+    let handles = RequestHandles {
+        count: metrics::counter!("hipboard_http_requests_total", &labels),
+        latency: metrics::histogram!(
+            "hipboard_http_request_duration_seconds",
+            "route" => route.to_owned()
+        ),
+    };
+    REQUEST_HANDLES
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(route.to_owned())
+        .or_default()
+        .insert((method.clone(), status), handles.clone());
+    handles
+}
+
+/// One answered HTTP request on the add-on's address, by route template and status.
+pub fn http_request(route: &str, method: &Method, status: u16, elapsed: Duration) {
+    let handles = request_handles(route, method, status);
+    handles.count.increment(1);
+    handles.latency.record(elapsed.as_secs_f64());
 }
 
 /// What became of one room-message webhook: `handled`, `duplicate`, `ignored` (nothing to do),

@@ -83,7 +83,7 @@ pub async fn measure(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status().as_u16();
     if crate::metrics::enabled() {
-        crate::metrics::http_request(route, method.as_str(), status, started.elapsed());
+        crate::metrics::http_request(route, &method, status, started.elapsed());
         if status >= 400 {
             let reason = crate::metrics::refusal_reason(status);
             if route == WEBHOOK_PATH {
