@@ -11,9 +11,15 @@ use serde_json::{Value, json};
 const SECRET: &str = "chat-secret-for-the-tests";
 
 async fn world() -> (World, Installed) {
+    world_at(None).await
+}
+
+/// The world, with the add-on's clock in the test's hand when given.
+async fn world_at(clock: Option<hipboard::clock::Clock>) -> (World, Installed) {
     let fake = FakeDynaboard::start().await;
     let mut options = Options::with_dynaboard(&fake.url);
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
+    options.clock = clock;
     let world = World::start_with(options).await;
     let installed = world.install_in("Support").await;
     (world, installed)
@@ -157,7 +163,10 @@ async fn names_topics_collisions_and_deleted_rooms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_service_hours_the_request_is_refused_with_the_next_opening() {
-    let (world, installed) = world().await;
+    // The add-on's clock stands still at the test's start: "tomorrow" cannot change under the
+    // test when UTC midnight passes during it.
+    let start = chrono::Utc::now();
+    let (world, installed) = world_at(Some(hipboard::clock::Clock::fixed(start))).await;
     let status_of = || {
         let url = format!("{}/dynaboard/chat/status", world.addon().url);
         let http = world.http.clone();
@@ -174,7 +183,7 @@ async fn outside_service_hours_the_request_is_refused_with_the_next_opening() {
     );
 
     // Open only on the weekday after today, 09:00–10:00 UTC: closed now.
-    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1))
+    let tomorrow = (start.date_naive() + chrono::Duration::days(1))
         .format("%u")
         .to_string();
     let day: usize = tomorrow.parse::<usize>().unwrap() - 1;
@@ -197,7 +206,7 @@ async fn outside_service_hours_the_request_is_refused_with_the_next_opening() {
         .await;
     let expected = format!(
         "{}T09:00:00+00:00",
-        chrono::Utc::now().date_naive() + chrono::Duration::days(1)
+        start.date_naive() + chrono::Duration::days(1)
     );
     assert_eq!(
         status_of().await,
