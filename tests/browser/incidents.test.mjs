@@ -74,7 +74,8 @@ step("a second user's open sidebar follows the room's changes", async ({ page, b
   await sidebar.locator('li.incident', { hasText: 'Database replica lags' }).waitFor();
   await say(page, '/incident Search index stale');
   await sidebar.locator('li.incident', { hasText: 'Search index stale' }).waitFor();
-  const number = (await item(page, 'Search index stale').locator('.card-title').textContent()).match(/INC-\d+/)[0];
+  const titled = page.locator('#history > li .card-title', { hasText: /INC-\d+: Search index stale/ }).last();
+  const number = (await titled.textContent()).match(/INC-\d+/)[0];
   await say(page, `/resolve ${number}`);
   await sidebar.locator('li.incident', { hasText: 'Search index stale' }).waitFor({ state: 'detached' });
   await other.close();
@@ -107,7 +108,8 @@ step("an incident announced in another room is that room's: glance, sidebar and 
   await console.close();
 
   await page.click('#room-list a:has-text("Incidents")');
-  const card = item(page, 'Payments API returns 500').locator('.card-title');
+  // The event's own card comes first; the incident's card is the one titled INC-n.
+  const card = page.locator('#history > li .card-title', { hasText: /INC-\d+: .*Payments API returns 500/ }).last();
   await card.waitFor();
   const number = (await card.textContent()).match(/INC-\d+/)[0];
   await page.locator('.glance', { hasText: '1 open incident' }).waitFor();
