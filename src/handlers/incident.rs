@@ -31,19 +31,9 @@ pub enum Refusal {
     /// It belongs to another room of the installation.
     OtherRoom(u64),
     /// Acknowledging an acknowledged incident.
-    AlreadyAcknowledged(Incident),
+    AlreadyAcknowledged(Box<Incident>),
     /// Acting on a resolved incident.
-    AlreadyResolved(Incident),
-}
-
-impl Refusal {
-    /// The incident refused, when there is one.
-    pub fn incident(&self) -> Option<&Incident> {
-        match self {
-            Refusal::Unknown(_) | Refusal::OtherRoom(_) => None,
-            Refusal::AlreadyAcknowledged(i) | Refusal::AlreadyResolved(i) => Some(i),
-        }
-    }
+    AlreadyResolved(Box<Incident>),
 }
 
 impl std::fmt::Display for Refusal {
@@ -174,28 +164,33 @@ pub struct Change {
     pub after: Incident,
 }
 
-/// Decides what `action` by `stamp` does to incident `number` of room `room_id`, asked through
-/// installation `oauth_id`.
-pub fn decide(
+/// Incident `number` of room `room_id`, asked through installation `oauth_id`, with the room's
+/// home installation that holds it.
+pub fn find(
     services: &Services,
     oauth_id: &str,
     room_id: i64,
     number: u64,
-    action: Action,
-    stamp: Stamp,
-) -> StoreResult<Result<Change, Refusal>> {
+) -> StoreResult<Result<(String, Incident), Refusal>> {
     let home = services.store.room_home(oauth_id, room_id)?;
-    let Some(before) = services.store.incident(&home, number)? else {
+    let Some(incident) = services.store.incident(&home, number)? else {
         return Ok(Err(Refusal::Unknown(number)));
     };
-    if before.room_id != room_id {
+    if incident.room_id != room_id {
         return Ok(Err(Refusal::OtherRoom(number)));
     }
+    Ok(Ok((home, incident)))
+}
+
+/// What `action` by `stamp` makes of `before`, or why it changes nothing.
+pub fn transition(before: &Incident, action: Action, stamp: Stamp) -> Result<Incident, Refusal> {
     let mut after = before.clone();
     match (action, before.state) {
-        (_, IncidentState::Resolved) => return Ok(Err(Refusal::AlreadyResolved(before))),
+        (_, IncidentState::Resolved) => {
+            return Err(Refusal::AlreadyResolved(Box::new(before.clone())));
+        }
         (Action::Acknowledge, IncidentState::Acknowledged) => {
-            return Ok(Err(Refusal::AlreadyAcknowledged(before)));
+            return Err(Refusal::AlreadyAcknowledged(Box::new(before.clone())));
         }
         (Action::Acknowledge, IncidentState::Open) => {
             after.state = IncidentState::Acknowledged;
@@ -206,11 +201,29 @@ pub fn decide(
             after.resolved = Some(stamp);
         }
     }
-    Ok(Ok(Change {
-        home,
-        before,
-        after,
-    }))
+    Ok(after)
+}
+
+/// Decides what `action` by `stamp` does to incident `number` of room `room_id`, asked through
+/// installation `oauth_id`.
+pub fn decide(
+    services: &Services,
+    oauth_id: &str,
+    room_id: i64,
+    number: u64,
+    action: Action,
+    stamp: Stamp,
+) -> StoreResult<Result<Change, Refusal>> {
+    Ok(
+        find(services, oauth_id, room_id, number)?.and_then(|(home, before)| {
+            let after = transition(&before, action, stamp)?;
+            Ok(Change {
+                home,
+                before,
+                after,
+            })
+        }),
+    )
 }
 
 /// The writes, announcement and glance pushes of a decided change.

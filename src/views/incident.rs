@@ -41,34 +41,29 @@ pub async fn state(
     let room = room_of(&caller)?;
     let services = &views.services;
     let oauth_id = &caller.installation.oauth_id;
-    let mut shown = None;
+    let incident = match incident::find(services, oauth_id, room, number)? {
+        Ok((_, incident)) => incident,
+        Err(refusal) => return Err(ApiError::NotFound(refusal.to_string())),
+    };
     let mut verdicts = serde_json::Map::new();
     for (name, action) in [
         ("acknowledge", Action::Acknowledge),
         ("resolve", Action::Resolve),
     ] {
-        // Deciding with a placeholder stamp writes nothing: it only tells what would happen.
+        // A placeholder stamp: the transition is only asked what it would do, never applied.
         let probe = Stamp {
             by: String::new(),
             by_id: None,
             at: services.clock.unix(),
         };
-        let (incident, reason) =
-            match incident::decide(services, oauth_id, room, number, action, probe)? {
-                Ok(change) => (change.before, None),
-                Err(refusal) => match refusal.incident() {
-                    Some(i) => (i.clone(), Some(refusal.to_string())),
-                    None => return Err(ApiError::NotFound(refusal.to_string())),
-                },
-            };
+        let reason = incident::transition(&incident, action, probe)
+            .err()
+            .map(|refusal| refusal.to_string());
         verdicts.insert(
             name.into(),
             json!({"allowed": reason.is_none(), "reason": reason}),
         );
-        shown = Some(incident);
     }
-    let incident =
-        shown.ok_or_else(|| ApiError::NotFound(format!("There is no incident INC-{number}.")))?;
     Ok(Json(json!({
         "incident": IncidentView::of(incident, services.clock.unix()),
         "actions": verdicts,
