@@ -71,9 +71,11 @@ struct Stamped<'a> {
     request_id: Option<String>,
 }
 
-/// The cause of a queued job, read back beside it.
+/// A job as read back: the job and the request that caused it (read in one go).
 #[derive(Deserialize)]
-struct Cause {
+struct Queued {
+    #[serde(flatten)]
+    job: Job,
     #[serde(default)]
     request_id: Option<String>,
 }
@@ -152,13 +154,7 @@ impl Bot {
     /// One run of a job; a job whose outside service is down asks to run again later, and
     /// its lane waits for it without holding a worker slot.
     pub(super) async fn run_job(&self, id: QueueId, attempts: &Attempts) -> Step {
-        // Run under the request that queued it: its logs and outbox entries carry that id.
-        let cause = match self.services.store.queued_entry::<Cause>(Queue::Inbox, id) {
-            Ok(Some(cause)) => cause.request_id,
-            _ => None,
-        };
-        let run = crate::requests::within(cause.as_deref(), self.try_run_job(id));
-        let error = match run.await {
+        let error = match self.try_run_job(id).await {
             Ok(()) => {
                 attempts.forget(id);
                 return Step::Done;
@@ -182,10 +178,20 @@ impl Bot {
     }
 
     async fn try_run_job(&self, id: QueueId) -> Result<(), HandlerError> {
-        let store = &self.services.store;
-        let Some(job) = store.queued_entry::<Job>(Queue::Inbox, id)? else {
+        let Some(queued) = self
+            .services
+            .store
+            .queued_entry::<Queued>(Queue::Inbox, id)?
+        else {
             return Ok(());
         };
+        // Run under the request that queued it: its logs and outbox entries carry that id.
+        let cause = queued.request_id.as_deref();
+        crate::requests::within(cause, self.run_queued(id, &queued.job)).await
+    }
+
+    async fn run_queued(&self, id: QueueId, job: &Job) -> Result<(), HandlerError> {
+        let store = &self.services.store;
         for _ in 0..CONFLICT_RETRIES {
             let outcome = match &job {
                 Job::Command(command) => self.run_command(command).await?,
