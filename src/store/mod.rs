@@ -617,7 +617,16 @@ mod tests {
         store.apply(batch).unwrap();
         store.delete_installation_data("gone", now).await.unwrap();
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
+        // sled's flusher thread lets go of the directory's lock a moment after the drop.
+        let mut reopened = Store::open(dir.path());
+        for _ in 0..200 {
+            if reopened.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            reopened = Store::open(dir.path());
+        }
+        let store = reopened.unwrap();
         assert!(store.installation("gone").unwrap().is_none());
         assert!(store.removed_installation("gone", now).unwrap().is_some());
     }
