@@ -1,7 +1,7 @@
 //! Memes: the templates the add-on ships and the renderer that puts two lines of text on one,
 //! as a self-contained SVG (the same input always gives the same picture).
 
-use crate::hipchat::message::escape;
+use crate::hipchat::html::Html;
 
 /// Longest text of a meme's top or bottom.
 pub const MAX_TEXT: usize = 100;
@@ -111,7 +111,7 @@ fn text_block(text: &str, edge: Edge) -> String {
 fn svg_text(line: &str, y: f32, size: f32) -> String {
     format!(
         r##"<text x="300" y="{y:.0}" font-family="Impact, 'Anton', 'Arial Black', 'Helvetica Neue', sans-serif" font-size="{size:.0}" font-weight="900" fill="#fff" stroke="#000" stroke-width="{stroke:.0}" paint-order="stroke" stroke-linejoin="round" text-anchor="middle">{}</text>"##,
-        escape(line),
+        Html::text(line),
         stroke = size / 8.0 + 2.0,
     )
 }

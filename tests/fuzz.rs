@@ -10,7 +10,7 @@ use hipboard::dispatch::Registry;
 use hipboard::dynaboard::events::Event;
 use hipboard::handlers::Call;
 use hipboard::handlers::links;
-use hipboard::hipchat::message::escape;
+use hipboard::hipchat::html::Html;
 use hipboard::hipchat::wire::{RoomMessageItem, WebhookEnvelope};
 use hipboard::store::Installation;
 use proptest::prelude::*;
@@ -167,7 +167,7 @@ proptest! {
 
     #[test]
     fn escaped_text_has_no_markup(text in "\\PC{0,100}") {
-        let escaped = escape(&text);
+        let escaped = Html::text(&text).into_string();
         prop_assert!(!escaped.contains(['<', '>', '"', '\'']));
         let back = escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
         prop_assert_eq!(back, text);

@@ -5,17 +5,19 @@ mod common;
 use std::time::Instant;
 
 use common::World;
-use hipboard::hipchat::message::html;
+use hipboard::hipchat::html::ToHtml;
+use hipboard::hipchat::message::{Html, html};
 use hipboard::hipchat::wire::Color;
 use hipboard::runtime::outbox::{Outbound, Staged};
 use hipboard::sandbox::model::Fault;
 use hipboard::store::Batch;
 
-async fn send(world: &World, oauth_id: &str, room_id: i64, text: &str) {
+/// Sends `message` (text is escaped, `Html` kept) to the room through the outbox.
+async fn send(world: &World, oauth_id: &str, room_id: i64, message: impl ToHtml) {
     let state = &world.addon().app.state;
     let mut batch = Batch::new();
     let mut staged = Staged::default();
-    let notification = Box::new(html(text.to_owned(), Color::Green));
+    let notification = Box::new(html(hipboard::html!("{}", message), Color::Green));
     state
         .outbox
         .stage(
@@ -61,7 +63,7 @@ async fn server_errors_and_rate_limits_are_retried_then_delivered_once() {
         &world,
         &installed.oauth_id,
         installed.room_id,
-        "deploy <b>done</b>",
+        Html::markup("deploy <b>done</b>"),
     )
     .await;
     world.idle().await;

@@ -9,7 +9,7 @@ use crate::config::RoomRef;
 use crate::error::ApiError;
 use crate::handlers::event::{self, EventJob};
 use crate::handlers::{self, Call, Conversation, HandlerError, Outcome};
-use crate::hipchat::message::{escape, html};
+use crate::hipchat::message::html;
 use crate::hipchat::retry::OUTBOX_BACKOFF;
 use crate::hipchat::wire::{Color, Notification};
 use crate::runtime::lanes::Step;
@@ -249,17 +249,14 @@ impl Bot {
         Ok(match verdict {
             Ok(true) => None,
             Ok(false) => Some(html(
-                format!(
-                    "Only room admins can use <code>/{}</code>.",
-                    escape(command)
-                ),
+                crate::html!("Only room admins can use <code>/{}</code>.", command),
                 Color::Yellow,
             )),
             Err(e) => Some(html(
-                format!(
+                crate::html!(
                     "Could not check whether you may use <code>/{}</code>: {}",
-                    escape(command),
-                    escape(&e.to_string())
+                    command,
+                    e.to_string()
                 ),
                 Color::Red,
             )),

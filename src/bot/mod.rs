@@ -357,10 +357,7 @@ impl Bot {
 
 fn guest_refusal(command: &crate::dispatch::Command) -> Notification {
     crate::hipchat::message::html(
-        format!(
-            "<code>/{}</code> is for team members only.",
-            crate::hipchat::message::escape(&command.name)
-        ),
+        crate::html!("<code>/{}</code> is for team members only.", &command.name),
         crate::hipchat::wire::Color::Gray,
     )
 }

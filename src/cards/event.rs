@@ -8,32 +8,24 @@ use serde_json::{Map, json};
 use super::icon;
 use super::incident::when;
 use crate::dynaboard::events::{Event, EventIssue, EventKind, EventUser};
-use crate::hipchat::message::{escape, html, truncate};
-use crate::hipchat::wire::{
-    Activity, Attribute, Card, CardDescription, CardFormat, CardStyle, Color, MessageFormat,
-    Notification,
-};
+use crate::hipchat::message::{Html, activity, html, html_description, truncate};
+use crate::hipchat::wire::{Activity, Attribute, Card, CardFormat, CardStyle, Color, Notification};
 use crate::store::ChatRequest;
 
 const EXCERPT: usize = 300;
 
-/// "Zoë Ångström (customer, Acme)" — escaped.
-fn who(user: &EventUser) -> String {
+/// "<b>Zoë Ångström</b> (customer, Acme)".
+fn who(user: &EventUser) -> Html {
     let role = user.role.as_str();
-    let customer = if user.customer.trim().is_empty() {
-        String::new()
+    if user.customer.trim().is_empty() {
+        crate::html!("<b>{}</b> ({})", user.full_name(), role)
     } else {
-        format!(", {}", escape(&user.customer))
-    };
-    format!("<b>{}</b> ({role}{customer})", escape(&user.full_name()))
+        crate::html!("<b>{}</b> ({}, {})", user.full_name(), role, &user.customer)
+    }
 }
 
-fn issue_link(issue: &EventIssue) -> String {
-    format!(
-        "<a href=\"{}\">{}</a>",
-        escape(&issue.url),
-        escape(&issue.key)
-    )
+fn issue_link(issue: &EventIssue) -> Html {
+    crate::html!("<a href=\"{}\">{}</a>", &issue.url, &issue.key)
 }
 
 /// The announcement of an event, or `None` for events that are not announced this way.
@@ -47,21 +39,21 @@ pub fn event_notification(event: &Event, base_url: &str) -> Option<Notification>
                 "logged out of"
             };
             Some(html(
-                format!("{} {verb} dynaBOARD.", who(user)),
+                crate::html!("{} {} dynaBOARD.", who(user), verb),
                 Color::Gray,
             ))
         }
         EventKind::IssueCreated { issue } => Some(issue_card(
             issue,
-            format!("{} created {}", who(user), issue_link(issue)),
-            format!("Project {}", escape(&issue.project)),
+            crate::html!("{} created {}", who(user), issue_link(issue)),
+            crate::html!("Project {}", &issue.project),
             Color::Green,
             base_url,
         )),
         EventKind::CommentCreated { issue, comment } => Some(issue_card(
             issue,
-            format!("{} commented on {}", who(user), issue_link(issue)),
-            escape(&truncate(
+            crate::html!("{} commented on {}", who(user), issue_link(issue)),
+            Html::text(&truncate(
                 &comment.split_whitespace().collect::<Vec<_>>().join(" "),
                 EXCERPT,
             )),
@@ -76,8 +68,8 @@ pub fn event_notification(event: &Event, base_url: &str) -> Option<Notification>
             };
             Some(issue_card(
                 issue,
-                format!("{} {verb} {}", who(user), issue_link(issue)),
-                format!("{} by the customer", capitalise(verb)),
+                crate::html!("{} {} {}", who(user), verb, issue_link(issue)),
+                crate::html!("{} by the customer", capitalise(verb)),
                 color,
                 base_url,
             ))
@@ -105,11 +97,11 @@ pub struct ChatCard<'a> {
 /// customer, when and the room's link, whose metadata lets "Take this chat" find the request.
 pub fn chat_notice(chat: &ChatCard<'_>, base_url: &str) -> Notification {
     let user = chat.user;
-    let go = format!("<a href=\"{}\">go to room</a>", escape(chat.room_url));
-    let line = format!(
-        "{} requests a chat in <b>{}</b>: {go}",
+    let line = crate::html!(
+        "{} requests a chat in <b>{}</b>: <a href=\"{}\">go to room</a>",
         who(user),
-        escape(chat.room_name)
+        chat.room_name,
+        chat.room_url
     );
     let mut attributes = vec![Attribute::text("Who", user.full_name(), None)];
     if !user.customer.trim().is_empty() {
@@ -132,10 +124,7 @@ pub fn chat_notice(chat: &ChatCard<'_>, base_url: &str) -> Notification {
         id: chat.request.map(|id| format!("chat-{id}")),
         url: Some(chat.room_url.to_owned()),
         title: truncate(&format!("Chat request from {}", user.full_name()), 200),
-        description: Some(CardDescription::Formatted {
-            value: line.clone(),
-            format: MessageFormat::Html,
-        }),
+        description: Some(html_description(line.clone())),
         icon: Some(icon(base_url, "chat")),
         thumbnail: None,
         attributes,
@@ -143,24 +132,17 @@ pub fn chat_notice(chat: &ChatCard<'_>, base_url: &str) -> Notification {
         date: Some(chat.at.saturating_mul(1000)),
         metadata,
     };
-    Notification {
-        message: line,
-        message_format: Some(MessageFormat::Html),
-        color: Some(Color::Yellow),
-        notify: Some(true),
-        card: Some(card),
-        ..Notification::default()
-    }
+    crate::hipchat::message::card(line, Color::Yellow, true, card)
 }
 
 /// "Ann Lee takes the chat with Bob Smith (Acme)", with the room's link.
 pub fn chat_taken_notice(request: &ChatRequest, by: &str) -> Notification {
     html(
-        format!(
+        crate::html!(
             "<b>{}</b> takes the chat with <b>{}</b>: <a href=\"{}\">go to room</a>",
-            escape(by),
-            escape(&request.who()),
-            escape(&request.room_url)
+            by,
+            request.who(),
+            &request.room_url
         ),
         Color::Green,
     )
@@ -175,8 +157,8 @@ fn capitalise(s: &str) -> String {
 
 fn issue_card(
     issue: &EventIssue,
-    activity: String,
-    description: String,
+    line: Html,
+    description: Html,
     color: Color,
     base_url: &str,
 ) -> Notification {
@@ -190,26 +172,16 @@ fn issue_card(
         id: Some(issue.key.clone()),
         url: Some(issue.url.clone()),
         title: format!("{}: {summary}", issue.key),
-        description: Some(CardDescription::Formatted {
-            value: description,
-            format: MessageFormat::Html,
-        }),
+        description: Some(html_description(description)),
         icon: Some(icon(base_url, "dynaboard")),
         thumbnail: None,
         attributes: Vec::new(),
         activity: Some(Activity {
-            html: activity.clone(),
             icon: Some(icon(base_url, "dynaboard")),
+            ..activity(line.clone())
         }),
         date: None,
         metadata: Some(metadata),
     };
-    Notification {
-        message: format!("{activity}: {}", escape(&summary)),
-        message_format: Some(MessageFormat::Html),
-        color: Some(color),
-        notify: Some(false),
-        card: Some(card),
-        ..Notification::default()
-    }
+    crate::hipchat::message::card(crate::html!("{}: {}", line, summary), color, false, card)
 }

@@ -5,10 +5,9 @@
 
 use serde_json::json;
 
+use crate::hipchat::message::{Html, glance_label};
 use crate::hipchat::module_keys::INCIDENTS_GLANCE;
-use crate::hipchat::wire::{
-    GlanceContent, GlanceLabel, GlanceStatus, GlanceUpdate, GlanceUpdateEntry,
-};
+use crate::hipchat::wire::{GlanceContent, GlanceStatus, GlanceUpdate, GlanceUpdateEntry};
 use crate::store::{Incident, IncidentState};
 
 /// The glance for a room's unresolved incidents.
@@ -19,9 +18,9 @@ pub fn incidents_glance(active: &[Incident]) -> GlanceContent {
         .filter(|i| i.state == IncidentState::Open)
         .count();
     let label = match open {
-        0 => "No open incidents".to_owned(),
-        1 => "<b>1</b> open incident".to_owned(),
-        n => format!("<b>{n}</b> open incidents"),
+        0 => Html::markup("No open incidents"),
+        1 => Html::markup("<b>1</b> open incident"),
+        n => crate::html!("<b>{}</b> open incidents", n),
     };
     let (text, kind) = match (open, unacknowledged) {
         (0, _) => ("all clear".to_owned(), "success"),
@@ -29,10 +28,7 @@ pub fn incidents_glance(active: &[Incident]) -> GlanceContent {
         (_, n) => (format!("{n} new"), "error"),
     };
     GlanceContent {
-        label: GlanceLabel {
-            kind: "html".into(),
-            value: label,
-        },
+        label: glance_label(label),
         status: Some(GlanceStatus::Lozenge {
             label: text,
             kind: kind.into(),

@@ -4,11 +4,8 @@
 use serde_json::{Map, json};
 
 use super::icon;
-use crate::hipchat::message::{escape, truncate};
-use crate::hipchat::wire::{
-    Attribute, Card, CardDescription, CardFormat, CardStyle, Color, Lozenge, MessageFormat,
-    Notification,
-};
+use crate::hipchat::message::{html_description, truncate};
+use crate::hipchat::wire::{Attribute, Card, CardFormat, CardStyle, Color, Lozenge, Notification};
 use crate::store::{Incident, IncidentState, Stamp};
 
 /// How a time is shown in cards and replies.
@@ -64,11 +61,7 @@ pub fn incident_notification(incident: &Incident, base_url: &str) -> Notificatio
             false,
         ),
     };
-    let activity = format!(
-        "<b>{}</b> {verb} <b>{}</b>",
-        escape(&stamp.by),
-        escape(&name)
-    );
+    let activity = crate::html!("<b>{}</b> {} <b>{}</b>", &stamp.by, verb, &name);
     let mut metadata = Map::new();
     metadata.insert("kind".into(), json!("incident"));
     metadata.insert("number".into(), json!(incident.number));
@@ -80,10 +73,11 @@ pub fn incident_notification(incident: &Incident, base_url: &str) -> Notificatio
         id: Some(name.clone()),
         url: None,
         title: format!("{name}: {title}"),
-        description: Some(CardDescription::Formatted {
-            value: format!("{activity} at {}", escape(&when(stamp.at))),
-            format: MessageFormat::Html,
-        }),
+        description: Some(html_description(crate::html!(
+            "{} at {}",
+            activity,
+            when(stamp.at)
+        ))),
         icon: Some(icon(base_url, "incident")),
         thumbnail: None,
         attributes,
@@ -91,12 +85,5 @@ pub fn incident_notification(incident: &Incident, base_url: &str) -> Notificatio
         date: Some(stamp.at * 1000),
         metadata: Some(metadata),
     };
-    Notification {
-        message: format!("{activity}: {}", escape(&title)),
-        message_format: Some(MessageFormat::Html),
-        color: Some(color),
-        notify: Some(notify),
-        card: Some(card),
-        ..Notification::default()
-    }
+    crate::hipchat::message::card(crate::html!("{}: {}", activity, title), color, notify, card)
 }

@@ -4,11 +4,8 @@ use serde_json::{Map, json};
 
 use super::icon;
 use crate::dynaboard::issue::{Issue, StatusCategory};
-use crate::hipchat::message::{escape, truncate};
-use crate::hipchat::wire::{
-    Attribute, Card, CardDescription, CardFormat, CardStyle, Color, Lozenge, MessageFormat,
-    Notification,
-};
+use crate::hipchat::message::{Html, html_description, truncate};
+use crate::hipchat::wire::{Attribute, Card, CardFormat, CardStyle, Color, Lozenge, Notification};
 
 const TITLE_CHARS: usize = 200;
 const EXCERPT_CHARS: usize = 300;
@@ -73,10 +70,9 @@ pub fn issue_notification(issue: &Issue, link: &str, base_url: &str) -> Notifica
         id: Some(issue.key.to_string()),
         url: Some(link.to_owned()),
         title: truncate(&format!("{}: {}", issue.key, issue.summary), TITLE_CHARS),
-        description: Some(CardDescription::Formatted {
-            value: escape(excerpt.as_deref().unwrap_or("No description.")),
-            format: MessageFormat::Html,
-        }),
+        description: Some(html_description(Html::text(
+            excerpt.as_deref().unwrap_or("No description."),
+        ))),
         icon: Some(icon(base_url, "dynaboard")),
         thumbnail: None,
         attributes,
@@ -84,26 +80,18 @@ pub fn issue_notification(issue: &Issue, link: &str, base_url: &str) -> Notifica
         date: updated.map(|u| u.timestamp_millis()),
         metadata: Some(metadata),
     };
-    let mut fallback = format!(
+    let mut fallback = crate::html!(
         "<b>{}</b>: <a href=\"{}\">{}</a> · {}",
-        escape(issue.key.as_str()),
-        escape(link),
-        escape(&truncate(&issue.summary, TITLE_CHARS)),
-        escape(&issue.status)
+        issue.key.as_str(),
+        link,
+        truncate(&issue.summary, TITLE_CHARS),
+        &issue.status
     );
     if let Some(p) = &issue.priority {
-        fallback.push_str(&format!(" · {}", escape(p)));
+        fallback.push_markup(" · ");
+        fallback.push_text(p);
     }
-    fallback.push_str(&format!(
-        " · {}",
-        escape(issue.assignee.as_deref().unwrap_or("Unassigned"))
-    ));
-    Notification {
-        message: fallback,
-        message_format: Some(MessageFormat::Html),
-        color: Some(Color::Purple),
-        notify: Some(false),
-        card: Some(card),
-        ..Notification::default()
-    }
+    fallback.push_markup(" · ");
+    fallback.push_text(issue.assignee.as_deref().unwrap_or("Unassigned"));
+    crate::hipchat::message::card(fallback, Color::Purple, false, card)
 }

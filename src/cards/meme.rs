@@ -1,10 +1,8 @@
 //! The meme card: an image card of the rendered meme.
 
 use super::icon;
-use crate::hipchat::message::{escape, truncate};
-use crate::hipchat::wire::{
-    Activity, Card, CardStyle, Color, MessageFormat, Notification, Thumbnail,
-};
+use crate::hipchat::message::{activity, truncate};
+use crate::hipchat::wire::{Card, CardStyle, Color, Notification, Thumbnail};
 use crate::store::Meme;
 
 /// The notification posting `meme`, whose picture is at `url`.
@@ -35,28 +33,20 @@ pub fn meme_notification(meme: &Meme, url: &str, base_url: &str) -> Notification
         }),
         attributes: Vec::new(),
         // An image card shows no sender line of its own: the activity names who posted it.
-        activity: Some(Activity {
-            html: format!("<b>{}</b> posted a meme", escape(&meme.by)),
-            icon: None,
-        }),
+        activity: Some(activity(crate::html!("<b>{}</b> posted a meme", &meme.by))),
         date: Some(meme.at * 1000),
         metadata: None,
     };
-    Notification {
-        message: format!(
-            "<b>{}</b> posted a meme: <a href=\"{}\">{}</a>",
-            escape(&meme.by),
-            escape(url),
-            escape(if caption.is_empty() {
-                "(no text)"
-            } else {
-                &caption
-            })
-        ),
-        message_format: Some(MessageFormat::Html),
-        color: Some(Color::Purple),
-        notify: Some(false),
-        card: Some(card),
-        ..Notification::default()
-    }
+    let caption = if caption.is_empty() {
+        "(no text)"
+    } else {
+        &caption
+    };
+    let message = crate::html!(
+        "<b>{}</b> posted a meme: <a href=\"{}\">{}</a>",
+        &meme.by,
+        url,
+        caption
+    );
+    crate::hipchat::message::card(message, Color::Purple, false, card)
 }

@@ -1,7 +1,7 @@
 //! `/help` and `/help <command>`: derived from the command declarations, never listed by hand.
 
 use crate::dispatch::{Access, Kind, Registry};
-use crate::hipchat::message::{escape, html};
+use crate::hipchat::message::{Html, html};
 use crate::hipchat::wire::{Color, Notification};
 
 /// `/help` takes nothing or one command name (with or without its slash).
@@ -52,25 +52,23 @@ pub fn help(registry: &Registry, topic: Option<&str>) -> Notification {
         None => overview(registry),
         Some(name) => match registry.find(name) {
             Some(command) => {
-                let mut text = format!(
-                    "<b>{}</b><br>{}",
-                    escape(&command.usage),
-                    escape(&command.help)
-                );
+                let mut text = crate::html!("<b>{}</b><br>{}", &command.usage, &command.help);
                 if !command.examples.is_empty() {
-                    let examples: Vec<String> = command
+                    let examples = command
                         .examples
                         .iter()
-                        .map(|e| format!("<code>{}</code>", escape(e)))
-                        .collect();
-                    text.push_str(&format!("<br>Examples: {}", examples.join(", ")));
+                        .map(|e| crate::html!("<code>{}</code>", e));
+                    text.push(&crate::html!(
+                        "<br>Examples: {}",
+                        Html::join(examples, ", ")
+                    ));
                 }
                 html(text, Color::Purple)
             }
             None => html(
-                format!(
+                crate::html!(
                     "There is no command called <b>{}</b>. Type <code>/help</code> for the list.",
-                    escape(name)
+                    name
                 ),
                 Color::Yellow,
             ),
@@ -79,7 +77,7 @@ pub fn help(registry: &Registry, topic: Option<&str>) -> Notification {
 }
 
 fn overview(registry: &Registry) -> Notification {
-    let mut lines = vec!["<b>dynaBOARD commands</b>".to_owned()];
+    let mut lines = vec![Html::markup("<b>dynaBOARD commands</b>")];
     for command in registry
         .commands()
         .iter()
@@ -89,23 +87,26 @@ fn overview(registry: &Registry) -> Notification {
             Access::Everyone => "",
             Access::RoomAdmins => " (room admins)",
         };
-        lines.push(format!(
-            "<code>{}</code>{who} — {}",
-            escape(&command.usage),
-            escape(first_sentence(&command.help))
+        lines.push(crate::html!(
+            "<code>{}</code>{} — {}",
+            &command.usage,
+            who,
+            first_sentence(&command.help)
         ));
     }
-    let patterns: Vec<String> = registry
+    let patterns: Vec<Html> = registry
         .commands()
         .iter()
         .filter(|c| c.kind == Kind::Pattern)
-        .map(|c| escape(first_sentence(&c.help)))
+        .map(|c| Html::text(first_sentence(&c.help)))
         .collect();
     if !patterns.is_empty() {
-        lines.push(format!("Also: {}", patterns.join(" ")));
+        lines.push(crate::html!("Also: {}", Html::join(patterns, " ")));
     }
-    lines.push("Type <code>/help &lt;command&gt;</code> for details and examples.".into());
-    html(lines.join("<br>"), Color::Purple)
+    lines.push(Html::markup(
+        "Type <code>/help &lt;command&gt;</code> for details and examples.",
+    ));
+    html(Html::join(lines, "<br>"), Color::Purple)
 }
 
 fn first_sentence(text: &str) -> &str {

@@ -5,7 +5,7 @@
 use super::{Conversation, HandlerError, Outcome, RoomCall, Services};
 use crate::cards::glance::incidents_update;
 use crate::cards::incident::{by_at, incident_notification};
-use crate::hipchat::message::{escape, html, truncate};
+use crate::hipchat::message::{Html, html, truncate};
 use crate::hipchat::wire::{Color, Notification};
 use crate::runtime::outbox::Outbound;
 use crate::store::{Batch, Incident, IncidentState, Stamp, StoreResult};
@@ -279,7 +279,7 @@ pub fn act(
 
 /// A refusal as a room reply.
 pub fn refusal_reply(refusal: &Refusal) -> Notification {
-    html(escape(&refusal.to_string()), Color::Yellow)
+    html(Html::text(&refusal.to_string()), Color::Yellow)
 }
 
 /// The room's glance, pushed through every installation showing it there.

@@ -5,7 +5,7 @@ use crate::cards::issue::issue_notification;
 use crate::dynaboard::client::LookupError;
 use crate::dynaboard::issue::IssueKey;
 use crate::handlers::links;
-use crate::hipchat::message::{escape, html, truncate};
+use crate::hipchat::message::{Html, html, truncate};
 use crate::hipchat::wire::{Color, Notification};
 
 /// `/issue` takes one issue key (any case) or a link to an issue.
@@ -44,7 +44,9 @@ pub async fn issue(key: &IssueKey, conversation: &Conversation, services: &Servi
 /// The reply when no dynaBOARD is configured for the installation.
 pub fn not_connected() -> Notification {
     html(
-        "dynaBOARD is not connected for this room yet: a room admin can set its URL and API token on the add-on's configuration page.".into(),
+        Html::markup(
+            "dynaBOARD is not connected for this room yet: a room admin can set its URL and API token on the add-on's configuration page.",
+        ),
         Color::Yellow,
     )
 }
@@ -55,5 +57,5 @@ pub fn lookup_failed(error: &LookupError) -> Notification {
         LookupError::NotFound(_) | LookupError::NoPermission(_) => Color::Yellow,
         _ => Color::Red,
     };
-    html(escape(&error.to_string()), color)
+    html(Html::text(&error.to_string()), color)
 }

@@ -16,8 +16,9 @@ pub fn parse(args: &str) -> Result<(), String> {
 /// The reply with the dialog link.
 pub fn meme() -> Notification {
     html(
-        format!(
-            "<a href=\"#\" data-target=\"{MEME_DIALOG}\">Open the meme dialog</a> to pick a picture and write the text."
+        crate::html!(
+            "<a href=\"#\" data-target=\"{}\">Open the meme dialog</a> to pick a picture and write the text.",
+            MEME_DIALOG
         ),
         Color::Purple,
     )

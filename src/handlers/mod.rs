@@ -21,7 +21,7 @@ use crate::clock::Clock;
 use crate::dispatch::{Command, HandlerKey, Registry};
 use crate::dynaboard::issue::IssueKey;
 use crate::dynaboard::lookup::Issues;
-use crate::hipchat::message::{escape, html};
+use crate::hipchat::message::{html, prefix_message};
 use crate::hipchat::people::People;
 use crate::hipchat::wire::{Color, Notification};
 use crate::runtime::outbox::Outbound;
@@ -273,19 +273,15 @@ pub async fn run(
 /// HTML (its `<code>` and lists), where HipChat does not expand `@mentions`, so the name is
 /// written out.
 pub fn addressed(to: &Person, mut notification: Notification) -> Notification {
-    notification.message = format!("{}: {}", escape(&to.name), notification.message);
+    prefix_message(&mut notification, &to.name);
     notification
 }
 
 /// The reply to a malformed call: what is wrong, the usage line and an example.
 pub fn usage_reply(command: &Command, problem: &str) -> Notification {
-    let mut text = format!(
-        "{} Usage: <code>{}</code>",
-        escape(problem),
-        escape(&command.usage)
-    );
+    let mut text = crate::html!("{} Usage: <code>{}</code>", problem, &command.usage);
     if let Some(example) = command.examples.first() {
-        text.push_str(&format!(", for example <code>{}</code>", escape(example)));
+        text.push(&crate::html!(", for example <code>{}</code>", example));
     }
     html(text, Color::Yellow)
 }

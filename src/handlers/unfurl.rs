@@ -7,7 +7,7 @@ use super::links::{self, IssueLink};
 use super::{Conversation, HandlerError, Outcome, Services};
 use crate::cards::issue::issue_notification;
 use crate::dynaboard::issue::IssueKey;
-use crate::hipchat::message::{escape, html};
+use crate::hipchat::message::{Html, html};
 use crate::hipchat::wire::Color;
 
 /// Cards per message.
@@ -72,23 +72,25 @@ pub async fn unfurl(
                     now,
                 );
             }
-            Err(e) => problems.push(escape(&e.to_string())),
+            Err(e) => problems.push(Html::text(&e.to_string())),
         }
     }
     let extra = &keys[shown.len()..];
     let mut summary = Vec::new();
     if !extra.is_empty() {
-        let names: Vec<String> = extra
-            .iter()
-            .map(|k| format!("<b>{}</b>", escape(k.as_str())))
-            .collect();
-        summary.push(format!("Also linked: {}.", names.join(", ")));
+        let names = extra.iter().map(|k| crate::html!("<b>{}</b>", k.as_str()));
+        summary.push(crate::html!("Also linked: {}.", Html::join(names, ", ")));
     }
     if !problems.is_empty() {
-        summary.push(format!("Could not unfurl: {}.", problems.join("; ")));
+        summary.push(crate::html!(
+            "Could not unfurl: {}.",
+            Html::join(problems, "; ")
+        ));
     }
     if !summary.is_empty() {
-        outcome.replies.push(html(summary.join(" "), Color::Gray));
+        outcome
+            .replies
+            .push(html(Html::join(summary, " "), Color::Gray));
     }
     Ok(outcome)
 }

@@ -2,7 +2,7 @@
 //! `/help`, so a typo is never met with silence.
 
 use crate::dispatch::{Kind, Registry};
-use crate::hipchat::message::{escape, html, truncate};
+use crate::hipchat::message::{html, truncate};
 use crate::hipchat::wire::{Color, Notification};
 
 /// Longest slash word repeated back in the answer.
@@ -46,14 +46,17 @@ pub fn reply(registry: &Registry, word: &str) -> Option<Notification> {
     if HIPCHAT_BUILTINS.contains(&folded.as_str()) {
         return None;
     }
-    let typed = format!("<code>/{}</code>", escape(&truncate(word, MAX_WORD)));
-    let pointer = "<code>/help</code> lists the commands.";
+    let typed = truncate(word, MAX_WORD);
     let text = match closest(registry, &folded) {
-        Some(name) => format!(
-            "Unknown command {typed} — did you mean <code>/{}</code>? {pointer}",
-            escape(name)
+        Some(name) => crate::html!(
+            "Unknown command <code>/{}</code> — did you mean <code>/{}</code>? <code>/help</code> lists the commands.",
+            typed,
+            name
         ),
-        None => format!("Unknown command {typed}. {pointer}"),
+        None => crate::html!(
+            "Unknown command <code>/{}</code>. <code>/help</code> lists the commands.",
+            typed
+        ),
     };
     Some(html(text, Color::Yellow))
 }

@@ -1,28 +1,15 @@
-//! Building notifications: escaping for HipChat's HTML subset and small constructors.
+//! Building notifications: HTML messages and card parts from [`Html`], and text limits.
 //!
-//! Text from users or dynaBOARD is escaped exactly once, here, when it enters HTML; card titles
-//! and attribute labels are plain text and are never escaped (double escaping shows `&amp;`).
+//! HTML reaches the wire only through these constructors, as [`Html`] (escaped exactly once);
+//! card titles and attribute labels are plain text and are never escaped.
 
-use super::wire::{Color, MessageFormat, Notification};
+pub use super::html::Html;
+use super::wire::{
+    Activity, Card, CardDescription, Color, GlanceLabel, MessageFormat, Notification,
+};
 
 /// Longest notification `message` HipChat accepts.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
-
-/// Escapes text for HipChat HTML (and for attributes in double or single quotes).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Cuts text to at most `max` characters, ending with `…` when cut (never inside a character).
 pub fn truncate(text: &str, max: usize) -> String {
@@ -34,11 +21,11 @@ pub fn truncate(text: &str, max: usize) -> String {
     cut
 }
 
-/// An HTML notification. `html` must already be safe (built with [`escape`]) and bounded:
-/// callers truncate text before escaping it, since cutting HTML afterwards would break it.
-pub fn html(html: String, color: Color) -> Notification {
+/// An HTML notification. `html` must be bounded: callers truncate text before it becomes
+/// HTML, since cutting HTML afterwards would break it.
+pub fn html(html: Html, color: Color) -> Notification {
     Notification {
-        message: html,
+        message: html.into_string(),
         message_format: Some(MessageFormat::Html),
         color: Some(color),
         notify: Some(false),
@@ -46,17 +33,69 @@ pub fn html(html: String, color: Color) -> Notification {
     }
 }
 
+/// A card with its HTML fallback `message` (what clients without cards show).
+pub fn card(message: Html, color: Color, notify: bool, card: Card) -> Notification {
+    Notification {
+        message: message.into_string(),
+        message_format: Some(MessageFormat::Html),
+        color: Some(color),
+        notify: Some(notify),
+        card: Some(card),
+        ..Notification::default()
+    }
+}
+
+/// A card description in HipChat's HTML subset.
+pub fn html_description(html: Html) -> CardDescription {
+    CardDescription::Formatted {
+        value: html.into_string(),
+        format: MessageFormat::Html,
+    }
+}
+
+/// A glance's label, in the simple inline HTML glances show.
+pub fn glance_label(html: Html) -> GlanceLabel {
+    GlanceLabel {
+        kind: "html".into(),
+        value: html.into_string(),
+    }
+}
+
+/// A card's activity line, without an icon.
+pub fn activity(html: Html) -> Activity {
+    Activity {
+        html: html.into_string(),
+        icon: None,
+    }
+}
+
+/// Puts `label: ` in front of a notification's message, escaped as its format needs.
+pub fn prefix_message(notification: &mut Notification, label: &str) {
+    let html = notification.message_format != Some(MessageFormat::Text);
+    let label = if html {
+        Html::text(label).into_string()
+    } else {
+        label.to_owned()
+    };
+    notification.message = format!("{label}: {}", notification.message);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn escapes_everything_that_matters() {
-        assert_eq!(
-            escape(r#"<script>alert("x&y")</script>'"#),
-            "&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;&#39;"
-        );
-        assert_eq!(escape("Zoë 🚀 שלום"), "Zoë 🚀 שלום");
+    fn a_prefix_is_escaped_only_in_html() {
+        let mut n = html(Html::markup("<b>x</b>"), Color::Gray);
+        prefix_message(&mut n, "R&D");
+        assert_eq!(n.message, "R&amp;D: <b>x</b>");
+        let mut t = Notification {
+            message: "x".into(),
+            message_format: Some(MessageFormat::Text),
+            ..Notification::default()
+        };
+        prefix_message(&mut t, "R&D");
+        assert_eq!(t.message, "R&D: x");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod descriptor;
+pub mod html;
 pub mod install;
 pub mod message;
 pub mod module_keys;

@@ -9,7 +9,11 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::DemoDynaboard;
 use super::model::DemoIssue;
-use crate::hipchat::message::escape;
+use crate::hipchat::html::Html as SafeHtml;
+
+fn escape(text: &str) -> String {
+    SafeHtml::text(text).into_string()
+}
 
 const STYLE: &str = "body{font:15px/1.5 -apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#172b4d;background:#f4f5f7}\
 header{background:#0747a6;color:#fff;padding:12px 24px;font-weight:700}header a{color:#fff;text-decoration:none}\
