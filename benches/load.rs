@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::routing::{get, post};
-use hipboard::store::{Batch, Incident, IncidentState, Installation, Stamp, Store};
+use hipboard::model::{Incident, IncidentState, Installation, Stamp};
+use hipboard::store::{Batch, Store};
 use serde_json::{Value, json};
 
 const SECRET: &str = "bench-secret";

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::model::RoomRef;
 use crate::runtime::pacer::RateLimits;
 
 /// A setting that cannot be used, with the name of the variable or flag at fault.
@@ -36,30 +37,6 @@ pub struct DynaboardConnection {
     pub token: String,
     /// Secret for `X-Dynaboard-Signature`; events are refused without one.
     pub webhook_secret: Option<String>,
-}
-
-/// A room named by id or by name.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-pub enum RoomRef {
-    /// Numeric room id.
-    Id(i64),
-    /// Room name.
-    Name(String),
-}
-
-impl RoomRef {
-    /// Reads an id when the text is all digits, a name otherwise.
-    pub fn parse(text: &str) -> Option<RoomRef> {
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        Some(match text.parse() {
-            Ok(id) => RoomRef::Id(id),
-            Err(_) => RoomRef::Name(text.to_owned()),
-        })
-    }
 }
 
 /// Validated settings of the add-on server.
@@ -441,13 +418,6 @@ mod tests {
             .unwrap_err();
             assert_eq!(e.setting, "HIPBOARD_HIPCHAT_ORIGINS", "{bad}");
         }
-    }
-
-    #[test]
-    fn room_refs() {
-        assert_eq!(RoomRef::parse("42"), Some(RoomRef::Id(42)));
-        assert_eq!(RoomRef::parse(" Ops "), Some(RoomRef::Name("Ops".into())));
-        assert_eq!(RoomRef::parse(""), None);
     }
 
     #[test]

@@ -10,9 +10,10 @@ use crate::app::App;
 use crate::clock::Clock;
 use crate::config::RawConfig;
 use crate::dynaboard::demo::{DemoDynaboard, EventTarget};
+use crate::model::{EventToggles, LoginNotices, Settings};
 use crate::sandbox::{Sandbox, SandboxSettings};
 use crate::server;
-use crate::store::{Batch, EventToggles, LoginNotices, Settings, Store};
+use crate::store::{Batch, Store};
 
 /// Flags of `hipboard demo`.
 #[derive(Debug, Clone, clap::Args)]

@@ -17,6 +17,7 @@ pub mod handlers;
 pub mod hipchat;
 pub mod memes;
 pub mod metrics;
+pub mod model;
 pub mod net;
 pub mod requests;
 pub mod response;

@@ -17,7 +17,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use once_cell::sync::{Lazy, OnceCell};
 
 use crate::clock::Clock;
-use crate::store::{Queue, Store};
+use crate::store::{Queue, Store, StoreObserver};
 
 /// Latency buckets (seconds): 100 µs to 10 s.
 const BUCKETS: [f64; 14] = [
@@ -40,6 +40,9 @@ pub fn enable() -> Result<PrometheusHandle, String> {
                 })
                 .and_then(PrometheusBuilder::install_recorder)
                 .map_err(|e| format!("cannot start metrics: {e}"))
+                .inspect(|_| {
+                    crate::store::observe(&StoreMetrics);
+                })
         })
         .cloned()
 }
@@ -185,6 +188,19 @@ pub fn store_commit(elapsed: Duration) {
 pub fn store_flush(elapsed: Duration, commits: u64) {
     metrics::histogram!("hipboard_store_flush_duration_seconds").record(elapsed.as_secs_f64());
     metrics::histogram!("hipboard_store_flush_commits").record(commits as f64);
+}
+
+/// Records the store's commits and flushes as the two functions above do.
+struct StoreMetrics;
+
+impl StoreObserver for StoreMetrics {
+    fn committed(&self, elapsed: Duration) {
+        store_commit(elapsed);
+    }
+
+    fn flushed(&self, elapsed: Duration, commits: u64) {
+        store_flush(elapsed, commits);
+    }
 }
 
 /// The reason label of a refused request, from its status.

@@ -13,8 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::process::{AddonProcess, free_port};
+use hipboard::model::IncidentState;
 use hipboard::sandbox::{Sandbox, SandboxSettings};
-use hipboard::store::{IncidentState, Queue, Store};
+use hipboard::store::{Queue, Store};
 use serde_json::json;
 
 const SECRET: &str = "crash-test-event-secret";

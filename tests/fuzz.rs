@@ -12,7 +12,7 @@ use hipboard::handlers::Call;
 use hipboard::handlers::links;
 use hipboard::hipchat::html::Html;
 use hipboard::hipchat::wire::{RoomMessageItem, WebhookEnvelope};
-use hipboard::store::Installation;
+use hipboard::model::Installation;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

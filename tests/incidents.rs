@@ -175,7 +175,7 @@ async fn incidents_in_another_room_of_a_global_installation_are_refused() {
         "Ben Builder: INC-1 belongs to another room; act on it there."
     );
     let incident = world.store().incident(&oauth_id, 1).unwrap().unwrap();
-    assert_eq!(incident.state, hipboard::store::IncidentState::Open);
+    assert_eq!(incident.state, hipboard::model::IncidentState::Open);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,7 +191,7 @@ async fn acknowledged_changes_survive_a_crash() {
         .incident(&installed.oauth_id, 1)
         .unwrap()
         .unwrap();
-    assert_eq!(incident.state, hipboard::store::IncidentState::Acknowledged);
+    assert_eq!(incident.state, hipboard::model::IncidentState::Acknowledged);
     assert_eq!(incident.acknowledged.unwrap().by, "Ben Builder");
     assert_eq!(
         one(world.room("Support").say("/incident Next").await)

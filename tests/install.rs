@@ -467,7 +467,7 @@ async fn both_uninstall_flows_complete_in_either_order_for_a_day() {
         .uninstall_by_redirect(&third.oauth_id, &back)
         .unwrap();
     assert_eq!(delete(third.oauth_id.clone()).await, 204);
-    let day = hipboard::store::REMEMBERED_FOR_SECS;
+    let day = hipboard::model::REMEMBERED_FOR_SECS;
     clock.set(start + chrono::Duration::seconds(day - 1));
     assert_eq!(
         delete(third.oauth_id.clone()).await,

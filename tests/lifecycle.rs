@@ -219,7 +219,7 @@ async fn an_answer_that_changed_nothing_is_not_acted_on_when_delivered_again() {
     let incident = world.store().incident(&installed.oauth_id, 1);
     assert_eq!(
         incident.unwrap().unwrap().state,
-        hipboard::store::IncidentState::Open
+        hipboard::model::IncidentState::Open
     );
 
     // A clean restart keeps the claim of an answer that changed nothing.

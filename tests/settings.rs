@@ -9,9 +9,8 @@ use chrono::{DateTime, NaiveTime, Utc};
 use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
 use hipboard::clock::Clock;
-use hipboard::config::RoomRef;
+use hipboard::model::{RoomRef, Settings, WeekdayHours};
 use hipboard::sandbox::model::Fault;
-use hipboard::store::{Settings, WeekdayHours};
 use serde_json::{Value, json};
 
 const SECRET: &str = "default-connection-secret";

@@ -211,7 +211,7 @@ async fn the_sidebar_lists_and_acts_on_incidents_with_its_token() {
         .incident(&installed.oauth_id, 2)
         .unwrap()
         .unwrap();
-    assert_eq!(incident.state, hipboard::store::IncidentState::Open);
+    assert_eq!(incident.state, hipboard::model::IncidentState::Open);
 
     // The incident dialog is a page of its own.
     let (status, _, html) = view(&world, &installed, 2, "/views/incident").await;
@@ -416,7 +416,7 @@ async fn the_configuration_page_is_for_admins_and_validates_every_field() {
     assert_eq!(settings.room_prefix, "Support");
     assert_eq!(
         settings.events.logins,
-        hipboard::store::LoginNotices::Customers
+        hipboard::model::LoginNotices::Customers
     );
     assert!(
         settings.events.comments && !settings.events.approvals && !settings.events.issues_created

@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::store::Installation;
+use crate::model::Installation;
 
 /// Largest token we read; anything longer is refused without parsing.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;

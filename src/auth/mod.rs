@@ -16,7 +16,8 @@ use serde::de::DeserializeOwned;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::hipchat::wire::WebhookEnvelope;
-use crate::store::{Installation, Store};
+use crate::model::Installation;
+use crate::store::Store;
 
 pub use jwt::{AuthError, Claims, JwtContext};
 

@@ -5,13 +5,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Bot, CONFLICT_RETRIES, INBOX_CAPACITY, INBOX_PER_INSTALLATION};
-use crate::config::RoomRef;
 use crate::error::ApiError;
 use crate::handlers::event::{self, EventJob};
 use crate::handlers::{self, Call, Conversation, HandlerError, Outcome};
 use crate::hipchat::message::html;
 use crate::hipchat::retry::OUTBOX_BACKOFF;
 use crate::hipchat::wire::{Color, Notification};
+use crate::model::RoomRef;
 use crate::runtime::lanes::Step;
 use crate::runtime::outbox::Staged;
 use crate::store::{Batch, Queue, QueueId, StoreError};

@@ -10,7 +10,7 @@ use super::incident::when;
 use crate::dynaboard::events::{Event, EventIssue, EventKind, EventUser};
 use crate::hipchat::message::{Html, activity, html, html_description, truncate};
 use crate::hipchat::wire::{Activity, Attribute, Card, CardFormat, CardStyle, Color, Notification};
-use crate::store::ChatRequest;
+use crate::model::ChatRequest;
 
 const EXCERPT: usize = 300;
 

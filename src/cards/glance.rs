@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::hipchat::message::{Html, glance_label};
 use crate::hipchat::module_keys::INCIDENTS_GLANCE;
 use crate::hipchat::wire::{GlanceContent, GlanceStatus, GlanceUpdate, GlanceUpdateEntry};
-use crate::store::{Incident, IncidentState};
+use crate::model::{Incident, IncidentState};
 
 /// The glance for a room's unresolved incidents.
 pub fn incidents_glance(active: &[Incident]) -> GlanceContent {

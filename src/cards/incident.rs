@@ -6,7 +6,7 @@ use serde_json::{Map, json};
 use super::icon;
 use crate::hipchat::message::{html_description, truncate};
 use crate::hipchat::wire::{Attribute, Card, CardFormat, CardStyle, Color, Lozenge, Notification};
-use crate::store::{Incident, IncidentState, Stamp};
+use crate::model::{Incident, IncidentState, Stamp};
 
 /// How a time is shown in cards and replies.
 pub fn when(at: i64) -> String {

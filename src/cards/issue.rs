@@ -3,9 +3,9 @@
 use serde_json::{Map, json};
 
 use super::icon;
-use crate::dynaboard::issue::{Issue, StatusCategory};
 use crate::hipchat::message::{Html, html_description, truncate};
 use crate::hipchat::wire::{Attribute, Card, CardFormat, CardStyle, Color, Lozenge, Notification};
+use crate::model::{Issue, StatusCategory};
 
 const TITLE_CHARS: usize = 200;
 const EXCERPT_CHARS: usize = 300;

@@ -3,7 +3,7 @@
 use super::icon;
 use crate::hipchat::message::{activity, truncate};
 use crate::hipchat::wire::{Card, CardStyle, Color, Notification, Thumbnail};
-use crate::store::Meme;
+use crate::model::Meme;
 
 /// The notification posting `meme`, whose picture is at `url`.
 pub fn meme_notification(meme: &Meme, url: &str, base_url: &str) -> Notification {

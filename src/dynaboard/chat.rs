@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use super::events::{Event, EventUser, Role};
 use super::hours;
 use crate::clock::Clock;
-use crate::hipchat::client::RoomKey;
 use crate::hipchat::message::truncate;
 use crate::hipchat::rooms::{RoomError, Rooms};
 use crate::hipchat::wire::RoomDetails;
+use crate::model::{ChatAnswer, ChatRoom, Installation, RoomKey, Settings};
 use crate::runtime::locks::KeyedLocks;
-use crate::store::{Batch, ChatAnswer, ChatRoom, Installation, Settings, Store, StoreError};
+use crate::store::{Batch, Store, StoreError};
 
 /// HipChat's limit on room names.
 pub const MAX_ROOM_NAME: usize = 50;

@@ -180,7 +180,7 @@ fn kind_of(v: &Value) -> &'static str {
 
 fn issue(v: &Value) -> Result<EventIssue, EventError> {
     let key = non_empty(v, "issue.key")?;
-    if crate::dynaboard::issue::IssueKey::parse(&key).is_none() {
+    if crate::model::IssueKey::parse(&key).is_none() {
         return Err(bad("issue.key", format!("{key:?} is not an issue key")));
     }
     let url = non_empty(v, "issue.url")?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::store::ServiceHours;
+use crate::model::ServiceHours;
 
 /// Whether chat is open, and when it opens next when it is not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,7 +87,7 @@ fn utc(tz: &Tz, day: NaiveDate, t: chrono::NaiveTime) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::WeekdayHours;
+    use crate::model::WeekdayHours;
     use chrono::NaiveTime;
 
     fn weekdays_9_to_17(tz: &str) -> ServiceHours {

@@ -20,11 +20,11 @@ use super::events::{Event, EventKind};
 use super::hours;
 use crate::auth::signature;
 use crate::bot::{Bot, Job};
-use crate::config::RoomRef;
 use crate::error::ApiError;
 use crate::handlers::Services;
 use crate::handlers::event::{ChatRoomNotice, EventJob};
-use crate::store::{ChatRequest, Installation, Settings, StoreResult};
+use crate::model::{ChatRequest, Installation, RoomRef, Settings};
+use crate::store::StoreResult;
 
 /// How long a chat request may take before dynaBOARD is told to try again (DESIGN.md: a few seconds).
 const CHAT_BUDGET: Duration = Duration::from_secs(8);

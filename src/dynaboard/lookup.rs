@@ -3,7 +3,8 @@
 use super::client::{Connection, DynaboardClient, LookupError};
 use super::issue::{Issue, IssueKey};
 use crate::clock::Clock;
-use crate::store::{CachedIssue, Installation, Store, StoreResult};
+use crate::model::{CachedIssue, Installation};
+use crate::store::{Store, StoreResult};
 
 /// How long a looked-up issue is reused (DESIGN.md: at most 60 s).
 pub const CACHE_TTL_SECS: i64 = 60;

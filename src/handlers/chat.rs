@@ -3,7 +3,8 @@
 
 use super::{Outcome, Services};
 use crate::cards::event::chat_taken_notice;
-use crate::store::{ChatRequest, Installation, Stamp, StoreError};
+use crate::model::{ChatRequest, Installation, Stamp};
+use crate::store::StoreError;
 
 /// Why a take was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,12 +6,10 @@ use serde::{Deserialize, Serialize};
 use super::incident::open_in;
 use super::{HandlerError, Outcome, RoomCall, Services};
 use crate::cards::event::{ChatCard, chat_notice, event_notification};
-use crate::config::RoomRef;
 use crate::dynaboard::events::{Event, EventIssue, EventKind, Role};
-use crate::dynaboard::issue::IssueKey;
-use crate::hipchat::client::{HipChatError, RoomKey};
+use crate::hipchat::client::HipChatError;
 use crate::hipchat::people::AccessError;
-use crate::store::{LoginNotices, Stamp};
+use crate::model::{IssueKey, LoginNotices, RoomKey, RoomRef, Stamp};
 
 /// The personal room a chat request led to, for the notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,7 +151,7 @@ async fn is_incident(
 /// The notification room's id: given, or looked up by name (a missing room drops the event).
 async fn resolve_room(
     job: &EventJob,
-    installation: &crate::store::Installation,
+    installation: &crate::model::Installation,
     services: &Services,
 ) -> Result<Option<i64>, HandlerError> {
     let name = match &job.room {

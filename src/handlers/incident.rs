@@ -7,8 +7,9 @@ use crate::cards::glance::incidents_update;
 use crate::cards::incident::{by_at, incident_notification};
 use crate::hipchat::message::{Html, html, truncate};
 use crate::hipchat::wire::{Color, Notification};
+use crate::model::{Incident, IncidentState, Stamp};
 use crate::runtime::outbox::Outbound;
-use crate::store::{Batch, Incident, IncidentState, Stamp, StoreResult};
+use crate::store::{Batch, StoreResult};
 
 /// Longest incident title.
 pub const MAX_TITLE: usize = 200;

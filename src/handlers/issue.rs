@@ -3,10 +3,10 @@
 use super::{Conversation, Outcome, Services};
 use crate::cards::issue::issue_notification;
 use crate::dynaboard::client::LookupError;
-use crate::dynaboard::issue::IssueKey;
 use crate::handlers::links;
 use crate::hipchat::message::{Html, html, truncate};
 use crate::hipchat::wire::{Color, Notification};
+use crate::model::IssueKey;
 
 /// `/issue` takes one issue key (any case) or a link to an issue.
 pub fn parse(args: &str) -> Result<IssueKey, String> {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::dynaboard::client::Connection;
-use crate::dynaboard::issue::IssueKey;
+use crate::model::IssueKey;
 
 /// Links looked at in one message, at most; the rest of a pathological message is ignored.
 pub const MAX_LINKS: usize = 50;

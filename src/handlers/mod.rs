@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::dispatch::{Command, HandlerKey, Registry};
-use crate::dynaboard::issue::IssueKey;
 use crate::dynaboard::lookup::Issues;
 use crate::hipchat::message::{html, prefix_message};
 use crate::hipchat::people::People;
 use crate::hipchat::wire::{Color, Notification};
+use crate::model::IssueKey;
 use crate::runtime::outbox::Outbound;
 use crate::store::{Batch, Store, StoreError};
 use incident::Action;

@@ -6,9 +6,9 @@ use futures::future::join_all;
 use super::links::{self, IssueLink};
 use super::{Conversation, HandlerError, Outcome, Services};
 use crate::cards::issue::issue_notification;
-use crate::dynaboard::issue::IssueKey;
 use crate::hipchat::message::{Html, html};
 use crate::hipchat::wire::Color;
+use crate::model::IssueKey;
 
 /// Cards per message.
 pub const MAX_CARDS: usize = 3;

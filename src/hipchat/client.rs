@@ -14,6 +14,7 @@ use super::wire::{
     CreateRoom, CreatedRoom, ErrorBody, GlanceUpdate, HistoryItem, HistoryPage, Notification,
     RoomDetails, RoomPage, ServerCapabilities, SetTopic, TokenResponse, UpdateRoom, UserDetails,
 };
+use crate::model::RoomKey;
 use crate::net;
 
 /// Largest HipChat answer we read.
@@ -98,21 +99,12 @@ pub struct Api<'a> {
 
 impl<'a> Api<'a> {
     /// The REST API of `installation`'s HipChat, called with `token`.
-    pub fn of(installation: &'a crate::store::Installation, token: &'a str) -> Api<'a> {
+    pub fn of(installation: &'a crate::model::Installation, token: &'a str) -> Api<'a> {
         Api {
             base: &installation.api_url,
             token,
         }
     }
-}
-
-/// A room in a REST path: id, or a name that gets URL-encoded.
-#[derive(Debug, Clone, Copy)]
-pub enum RoomKey<'a> {
-    /// Numeric id.
-    Id(i64),
-    /// Room name.
-    Name(&'a str),
 }
 
 /// Stateless REST client; cheap to clone.

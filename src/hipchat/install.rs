@@ -24,8 +24,9 @@ use super::tokens::Tokens;
 use super::wire::{InstallPayload, ServerCapabilities, UpdatePayload};
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::model::Installation;
 use crate::net::policy::Refused;
-use crate::store::{Batch, Installation, Store, StoreError};
+use crate::store::{Batch, Store, StoreError};
 
 /// Why an installation step failed; each kind has its HTTP status.
 #[derive(Debug, thiserror::Error)]

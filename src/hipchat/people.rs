@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use super::client::{Api, HipChatClient, HipChatError, RoomKey};
+use super::client::{Api, HipChatClient, HipChatError};
 use super::tokens::{TokenError, Tokens};
 use super::wire::{RoomDetails, RoomSummary, UserDetails};
-use crate::store::Installation;
+use crate::model::{Installation, RoomKey};
 
 /// Why the question could not be answered.
 #[derive(Debug, thiserror::Error)]

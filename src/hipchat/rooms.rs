@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::client::{Api, HipChatClient, HipChatError, RoomKey};
+use super::client::{Api, HipChatClient, HipChatError};
 use super::retry::{INTERACTIVE_BACKOFF, with_retry};
 use super::tokens::{TokenError, Tokens};
 use super::wire::{CreateRoom, RoomDetails, UpdateRoom};
-use crate::store::Installation;
+use crate::model::{Installation, RoomKey};
 
 /// Budget of one room operation, retries included.
 const BUDGET: Duration = Duration::from_secs(4);

@@ -7,8 +7,9 @@ use std::sync::Mutex;
 
 use super::client::{HipChatClient, HipChatError};
 use crate::clock::Clock;
+use crate::model::{Installation, StoredToken};
 use crate::runtime::locks::KeyedLocks;
-use crate::store::{Batch, Installation, Store, StoreError, StoredToken};
+use crate::store::{Batch, Store, StoreError};
 
 /// A token is renewed on demand when less than this is left.
 const RENEW_MARGIN_SECS: i64 = 60;

@@ -13,10 +13,11 @@ use tracing::Instrument;
 use super::lanes::{Lanes, Step};
 use super::pacer::{Pacer, RateLimits};
 use crate::clock::Clock;
-use crate::hipchat::client::{Api, HipChatClient, HipChatError, RoomKey};
+use crate::hipchat::client::{Api, HipChatClient, HipChatError};
 use crate::hipchat::retry::OUTBOX_BACKOFF;
 use crate::hipchat::tokens::{TokenError, Tokens};
 use crate::hipchat::wire::{GlanceUpdate, Notification};
+use crate::model::RoomKey;
 use crate::store::{Batch, Queue, QueueId, Store, StoreResult};
 
 /// Attempts before an entry is given up (at the 5-minute backoff cap, over a day of retrying).

@@ -1,29 +1,8 @@
 //! Personal chat rooms (one per dynaBOARD user and installation) and the recorded answers of
 //! chat requests, so a repeated delivery gets the same answer.
 
-use serde::{Deserialize, Serialize};
-
-use super::{Batch, Store, StoreResult, TreeId, installation_prefix};
-
-/// A user's personal room.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatRoom {
-    /// HipChat room id.
-    pub room_id: i64,
-    /// Its name when created.
-    pub room_name: String,
-}
-
-/// What a chat request was answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatAnswer {
-    /// The room.
-    pub room_id: i64,
-    /// Its name.
-    pub room_name: String,
-    /// The guest access URL.
-    pub join_url: String,
-}
+use super::{Batch, Keyspace, Store, StoreResult, installation_prefix};
+use crate::model::{ChatAnswer, ChatRoom};
 
 /// Keyed by the identity exactly as dynaBOARD sends it: `JOSE@…` or `" jose@… "` is someone
 /// else than `jose@…` as far as we can know, so never folded into the same room.
@@ -43,17 +22,17 @@ fn answer_key(oauth_id: &str, delivery: &str) -> Vec<u8> {
 impl Store {
     /// The personal room of a dynaBOARD user, by e-mail.
     pub fn chat_room(&self, oauth_id: &str, email: &str) -> StoreResult<Option<ChatRoom>> {
-        self.get(TreeId::ChatRooms, &room_key(oauth_id, email))
+        self.get(Keyspace::ChatRooms, &room_key(oauth_id, email))
     }
 
     /// Records a user's personal room in the batch.
     pub fn put_chat_room(&self, batch: &mut Batch, oauth_id: &str, email: &str, room: &ChatRoom) {
-        batch.put(TreeId::ChatRooms, room_key(oauth_id, email), room);
+        batch.put(Keyspace::ChatRooms, room_key(oauth_id, email), room);
     }
 
     /// The recorded answer of a chat request delivery.
     pub fn chat_answer(&self, oauth_id: &str, delivery: &str) -> StoreResult<Option<ChatAnswer>> {
-        self.get(TreeId::ChatRooms, &answer_key(oauth_id, delivery))
+        self.get(Keyspace::ChatRooms, &answer_key(oauth_id, delivery))
     }
 
     /// Records the answer of a chat request delivery in the batch.
@@ -64,6 +43,6 @@ impl Store {
         delivery: &str,
         answer: &ChatAnswer,
     ) {
-        batch.put(TreeId::ChatRooms, answer_key(oauth_id, delivery), answer);
+        batch.put(Keyspace::ChatRooms, answer_key(oauth_id, delivery), answer);
     }
 }

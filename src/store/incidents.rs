@@ -5,60 +5,8 @@
 //! `{oauthId}/n/{number}` finds any incident by number. Changes carry the record they replace as
 //! a precondition, so two people acting at once cannot both win.
 
-use serde::{Deserialize, Serialize};
-
-use super::{Batch, Store, StoreResult, TreeId, installation_prefix};
-
-/// Where an incident stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IncidentState {
-    /// Nobody has acknowledged it.
-    Open,
-    /// Somebody is on it.
-    Acknowledged,
-    /// Over.
-    Resolved,
-}
-
-/// Who did something, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    /// Display name.
-    pub by: String,
-    /// HipChat user id, when a person did it.
-    pub by_id: Option<i64>,
-    /// Unix seconds.
-    pub at: i64,
-}
-
-/// An incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Incident {
-    /// Per-installation number.
-    pub number: u64,
-    /// Room it belongs to.
-    pub room_id: i64,
-    /// Title.
-    pub title: String,
-    /// State.
-    pub state: IncidentState,
-    /// Opened by.
-    pub opened: Stamp,
-    /// Acknowledged by.
-    pub acknowledged: Option<Stamp>,
-    /// Resolved by.
-    pub resolved: Option<Stamp>,
-    /// The dynaBOARD issue it came from, if any.
-    pub issue: Option<String>,
-}
-
-impl Incident {
-    /// `INC-n`.
-    pub fn name(&self) -> String {
-        format!("INC-{}", self.number)
-    }
-}
+use super::{Batch, Keyspace, Store, StoreResult, installation_prefix};
+use crate::model::{Incident, IncidentState};
 
 fn record_key(oauth_id: &str, incident: &Incident) -> Vec<u8> {
     let space = if incident.state == IncidentState::Resolved {
@@ -88,10 +36,11 @@ fn counter_key(oauth_id: &str) -> Vec<u8> {
 impl Store {
     /// An incident by number.
     pub fn incident(&self, oauth_id: &str, number: u64) -> StoreResult<Option<Incident>> {
-        let Some(key) = self.get::<String>(TreeId::Incidents, &index_key(oauth_id, number))? else {
+        let Some(key) = self.get::<String>(Keyspace::Incidents, &index_key(oauth_id, number))?
+        else {
             return Ok(None);
         };
-        self.get(TreeId::Incidents, key.as_bytes())
+        self.get(Keyspace::Incidents, key.as_bytes())
     }
 
     /// A room's unresolved incidents, oldest first.
@@ -99,7 +48,7 @@ impl Store {
         let mut prefix = installation_prefix(oauth_id);
         prefix.extend_from_slice(format!("a/{room_id:020}/").as_bytes());
         Ok(self
-            .scan(TreeId::Incidents, &prefix)?
+            .scan(Keyspace::Incidents, &prefix)?
             .into_iter()
             .map(|(_, v)| v)
             .collect())
@@ -114,15 +63,15 @@ impl Store {
         mut incident: Incident,
     ) -> StoreResult<Incident> {
         let counter = counter_key(oauth_id);
-        let last: Option<u64> = self.get(TreeId::Counters, &counter)?;
+        let last: Option<u64> = self.get(Keyspace::Counters, &counter)?;
         let number = last.unwrap_or(0) + 1;
-        batch.expect(TreeId::Counters, counter.clone(), last.as_ref());
-        batch.put(TreeId::Counters, counter, &number);
+        batch.expect(Keyspace::Counters, counter.clone(), last.as_ref());
+        batch.put(Keyspace::Counters, counter, &number);
         incident.number = number;
         let key = record_key(oauth_id, &incident);
-        batch.put(TreeId::Incidents, key.clone(), &incident);
+        batch.put(Keyspace::Incidents, key.clone(), &incident);
         batch.put(
-            TreeId::Incidents,
+            Keyspace::Incidents,
             index_key(oauth_id, number),
             &String::from_utf8_lossy(&key),
         );
@@ -139,22 +88,22 @@ impl Store {
     ) {
         let old_key = record_key(oauth_id, before);
         let new_key = record_key(oauth_id, after);
-        batch.expect(TreeId::Incidents, old_key.clone(), Some(before));
+        batch.expect(Keyspace::Incidents, old_key.clone(), Some(before));
         if old_key != new_key {
-            batch.remove(TreeId::Incidents, old_key);
+            batch.remove(Keyspace::Incidents, old_key);
             batch.put(
-                TreeId::Incidents,
+                Keyspace::Incidents,
                 index_key(oauth_id, after.number),
                 &String::from_utf8_lossy(&new_key),
             );
         }
-        batch.put(TreeId::Incidents, new_key, after);
+        batch.put(Keyspace::Incidents, new_key, after);
     }
 
     /// Number of incidents stored for an installation (all states).
     pub fn incident_count(&self, oauth_id: &str) -> usize {
         let mut prefix = installation_prefix(oauth_id);
         prefix.extend_from_slice(b"n/");
-        self.count(TreeId::Incidents, &prefix)
+        self.count(Keyspace::Incidents, &prefix)
     }
 }

@@ -3,9 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use serde::{Deserialize, Serialize};
-
-use super::{Batch, Store, StoreResult, TreeId};
+use super::{Batch, Keyspace, Store, StoreResult};
+use crate::model::{Installation, KnownHipChat, StoredToken};
 
 /// Decoded installations, in front of the tree. Any write to the tree clears it and bumps the
 /// generation, so a reader that read the tree before the write cannot put back a stale value.
@@ -15,72 +14,8 @@ pub(super) struct Cache {
     inner: RwLock<(u64, HashMap<String, Installation>)>,
 }
 
-/// A HipChat the add-on is (or lately was) installed in.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct KnownHipChat {
-    /// Its capabilities document.
-    pub capabilities_url: String,
-    /// Its web home.
-    pub homepage: String,
-}
-
 /// Most installations kept decoded at once.
 const CACHE_LIMIT: usize = 20_000;
-
-/// One installation of the add-on: a room or a whole group (HIPCHAT-CONNECT.md §3.5).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Installation {
-    /// OAuth client id, the primary key and the JWT `iss`.
-    pub oauth_id: String,
-    /// Shared secret for JWTs and token requests.
-    pub oauth_secret: String,
-    /// HipChat group.
-    pub group_id: i64,
-    /// Group name from the token response.
-    #[serde(default)]
-    pub group_name: Option<String>,
-    /// Room of a room installation; `None` for a global one.
-    #[serde(default)]
-    pub room_id: Option<i64>,
-    /// HipChat's capabilities document.
-    pub capabilities_url: String,
-    /// OAuth2 token endpoint.
-    pub token_url: String,
-    /// REST API base, always ending in `/`.
-    pub api_url: String,
-    /// HipChat web origin (hosts `all.js`).
-    pub homepage: String,
-    /// Unix milliseconds of installation (orders installations made in the same second).
-    pub installed_at_ms: i64,
-    /// Set when the token endpoint refused the credentials: the client was revoked.
-    #[serde(default)]
-    pub revoked_at: Option<i64>,
-}
-
-impl Installation {
-    /// Whether the installation may still be used.
-    pub fn is_active(&self) -> bool {
-        self.revoked_at.is_none()
-    }
-
-    /// Whether this installation serves `room_id`: its own room, or any room for a global one.
-    pub fn covers_room(&self, room_id: i64) -> bool {
-        self.room_id.is_none_or(|own| own == room_id)
-    }
-}
-
-/// A cached OAuth access token.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct StoredToken {
-    /// The bearer token.
-    pub access_token: String,
-    /// Unix seconds when HipChat stops accepting it.
-    pub expires_at: i64,
-    /// Granted scopes, space-separated.
-    pub scope: String,
-    /// Unix seconds of the last use, so idle installations are not renewed forever.
-    pub last_used: i64,
-}
 
 impl Store {
     /// One installation by oauthId.
@@ -93,7 +28,7 @@ impl Store {
             }
             read.0
         };
-        let found: Option<Installation> = self.get(TreeId::Installations, oauth_id.as_bytes())?;
+        let found: Option<Installation> = self.get(Keyspace::Installations, oauth_id.as_bytes())?;
         if let Some(installation) = &found {
             let mut write = cache.write().unwrap_or_else(|p| p.into_inner());
             if write.0 == generation {
@@ -107,7 +42,7 @@ impl Store {
     }
 
     /// Every HipChat with an installation, or with one removed less than
-    /// [`super::REMEMBERED_FOR_SECS`] before `now` (Unix seconds), each once: the uninstall
+    /// [`crate::model::REMEMBERED_FOR_SECS`] before `now` (Unix seconds), each once: the uninstall
     /// redirect may come after the `DELETE` removed the last installation of its HipChat.
     pub fn known_hipchats(&self, now: i64) -> StoreResult<Vec<KnownHipChat>> {
         let mut known = self.installed_hipchats()?.to_vec();
@@ -150,7 +85,7 @@ impl Store {
     /// Every installation, oldest key first.
     pub fn installations(&self) -> StoreResult<Vec<Installation>> {
         Ok(self
-            .scan(TreeId::Installations, b"")?
+            .scan(Keyspace::Installations, b"")?
             .into_iter()
             .map(|(_, v)| v)
             .collect())
@@ -158,13 +93,13 @@ impl Store {
 
     /// Number of installations.
     pub fn installation_count(&self) -> usize {
-        self.count(TreeId::Installations, b"")
+        self.count(Keyspace::Installations, b"")
     }
 
     /// Adds (or replaces) an installation to the batch.
     pub fn put_installation(&self, batch: &mut Batch, installation: &Installation) {
         batch.put(
-            TreeId::Installations,
+            Keyspace::Installations,
             installation.oauth_id.as_bytes().to_vec(),
             installation,
         );
@@ -172,13 +107,13 @@ impl Store {
 
     /// The cached token of an installation.
     pub fn token(&self, oauth_id: &str) -> StoreResult<Option<StoredToken>> {
-        self.get(TreeId::Tokens, oauth_id.as_bytes())
+        self.get(Keyspace::Tokens, oauth_id.as_bytes())
     }
 
     /// Every cached token with its installation id.
     pub fn tokens(&self) -> StoreResult<Vec<(String, StoredToken)>> {
         Ok(self
-            .scan(TreeId::Tokens, b"")?
+            .scan(Keyspace::Tokens, b"")?
             .into_iter()
             .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v))
             .collect())
@@ -187,14 +122,14 @@ impl Store {
     /// Caches a token. Not flushed: a lost token is simply requested again.
     pub fn put_token(&self, oauth_id: &str, token: &StoredToken) -> StoreResult<()> {
         let mut batch = Batch::new();
-        batch.put(TreeId::Tokens, oauth_id.as_bytes().to_vec(), token);
+        batch.put(Keyspace::Tokens, oauth_id.as_bytes().to_vec(), token);
         self.apply(batch)
     }
 
     /// Forgets a cached token (HipChat refused it).
     pub fn drop_token(&self, oauth_id: &str) -> StoreResult<()> {
         let mut batch = Batch::new();
-        batch.remove(TreeId::Tokens, oauth_id.as_bytes().to_vec());
+        batch.remove(Keyspace::Tokens, oauth_id.as_bytes().to_vec());
         self.apply(batch)
     }
 }

@@ -1,18 +1,7 @@
 //! Short-lived cache of dynaBOARD issues, per installation (DESIGN.md: TTL at most 60 s).
 
-use serde::{Deserialize, Serialize};
-
-use super::{Batch, Store, StoreResult, TreeId, installation_prefix};
-use crate::dynaboard::issue::{Issue, IssueKey};
-
-/// A cached issue and when it was fetched.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct CachedIssue {
-    /// The issue.
-    pub issue: Issue,
-    /// Unix seconds.
-    pub fetched_at: i64,
-}
+use super::{Batch, Keyspace, Store, StoreResult, installation_prefix};
+use crate::model::{CachedIssue, IssueKey};
 
 fn key(oauth_id: &str, issue: &IssueKey) -> Vec<u8> {
     let mut k = installation_prefix(oauth_id);
@@ -27,25 +16,25 @@ impl Store {
         oauth_id: &str,
         issue: &IssueKey,
     ) -> StoreResult<Option<CachedIssue>> {
-        self.get(TreeId::IssueCache, &key(oauth_id, issue))
+        self.get(Keyspace::IssueCache, &key(oauth_id, issue))
     }
 
     /// Caches an issue. Not flushed: losing a cache entry costs one lookup.
     pub fn cache_issue(&self, oauth_id: &str, cached: &CachedIssue) -> StoreResult<()> {
         let mut batch = Batch::new();
-        batch.put(TreeId::IssueCache, key(oauth_id, &cached.issue.key), cached);
+        batch.put(
+            Keyspace::IssueCache,
+            key(oauth_id, &cached.issue.key),
+            cached,
+        );
         self.apply(batch)
     }
 
     /// Forgets an installation's cached issues (its connection changed).
     pub fn clear_issue_cache(&self, oauth_id: &str) -> StoreResult<()> {
         let mut batch = Batch::new();
-        for k in self
-            .tree(TreeId::IssueCache)
-            .scan_prefix(installation_prefix(oauth_id))
-            .keys()
-        {
-            batch.remove(TreeId::IssueCache, k?.to_vec());
+        for k in self.keys(Keyspace::IssueCache, &installation_prefix(oauth_id))? {
+            batch.remove(Keyspace::IssueCache, k);
         }
         self.apply(batch)
     }
@@ -53,7 +42,7 @@ impl Store {
     /// Removes entries fetched before `older_than`; returns how many.
     pub fn sweep_issue_cache(&self, older_than: i64) -> StoreResult<usize> {
         let stale: Vec<Vec<u8>> = self
-            .scan::<CachedIssue>(TreeId::IssueCache, b"")?
+            .scan::<CachedIssue>(Keyspace::IssueCache, b"")?
             .into_iter()
             .filter(|(_, c)| c.fetched_at < older_than)
             .map(|(k, _)| k)
@@ -61,7 +50,7 @@ impl Store {
         let n = stale.len();
         let mut batch = Batch::new();
         for k in stale {
-            batch.remove(TreeId::IssueCache, k);
+            batch.remove(Keyspace::IssueCache, k);
         }
         self.apply(batch)?;
         Ok(n)

@@ -1,25 +1,34 @@
-//! Persistent state in sled: the only module that imports sled (DESIGN.md "Storage").
+//! Persistent state behind a backend-neutral interface (DESIGN.md "Storage").
 //!
-//! Every write that acknowledges something goes through a [`Batch`]: one transaction across the
-//! trees it touches, then a group-committed flush, so the caller may answer only once the write is
-//! durable. Other modules see typed records and accessors, never sled types, which keeps this
-//! module the seam for a second backend.
+//! [`Store`] holds the domain operations (installations, settings, incidents, dedupe claims,
+//! queues, …) over a [`Backend`], the small key-value contract in `backend.rs`; sled
+//! (`sled.rs`) is its embedded implementation and the only module that names sled. Records are
+//! the model's types, stored as JSON.
+//!
+//! Every write that acknowledges something goes through a [`Batch`]: applied atomically, then a
+//! group-committed flush, so the caller may answer only once the write is durable.
 
+mod backend;
 mod batch;
 mod chat_requests;
 mod chat_rooms;
+#[cfg(test)]
+mod contract;
 mod dedupe;
 mod derived;
 mod incidents;
 mod installations;
 mod issue_cache;
 mod memes;
+mod observer;
 mod queue;
 mod removed;
 mod rooms;
 mod settings;
+mod sled;
 mod unfurls;
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,28 +36,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::model::{Installation, KnownHipChat, Removed};
+
+pub use self::sled::SledBackend;
+pub use backend::{Backend, Flushing, Keyspace, Op, claim_expiry, claim_value};
 pub use batch::Batch;
-pub use chat_requests::ChatRequest;
-pub use chat_rooms::{ChatAnswer, ChatRoom};
-pub use incidents::{Incident, IncidentState, Stamp};
-pub use installations::{Installation, KnownHipChat, StoredToken};
-pub use issue_cache::CachedIssue;
-pub use memes::Meme;
+pub use observer::{StoreObserver, observe};
 pub use queue::{Queue, QueueId};
-pub use removed::{REMEMBERED_AT_MOST, REMEMBERED_FOR_SECS, Removed};
-pub use settings::{
-    EventToggles, LoginNotices, OwnConnection, ServiceHours, Settings, WeekdayHours,
-};
 
 /// Errors of the store. Callers map them to an HTTP status or a room reply in one place.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The data directory could not be opened.
+    /// The store could not be opened.
     #[error("cannot open the store in {path}: {reason}")]
     Open {
-        /// The data directory.
+        /// Where it was opened: the data directory.
         path: PathBuf,
-        /// What sled or the file system said.
+        /// What the backend or the file system said.
         reason: String,
     },
     /// Reading or writing failed.
@@ -57,7 +61,7 @@ pub enum StoreError {
     /// A stored record does not decode: a bug or a foreign file, never silently skipped.
     #[error("stored {tree} record {key:?} is corrupt: {reason}")]
     Corrupt {
-        /// Tree name.
+        /// Key space name.
         tree: &'static str,
         /// Key, lossily decoded.
         key: String,
@@ -75,85 +79,6 @@ pub enum StoreError {
 /// Result alias for the store.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-impl From<sled::Error> for StoreError {
-    fn from(e: sled::Error) -> Self {
-        StoreError::Io(e.to_string())
-    }
-}
-
-/// The sled trees, one per kind of record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum TreeId {
-    Installations,
-    Tokens,
-    Settings,
-    Incidents,
-    Counters,
-    IssueCache,
-    Seen,
-    Inbox,
-    Outbox,
-    Unfurls,
-    ChatRooms,
-    Connections,
-    Memes,
-    Removed,
-}
-
-impl TreeId {
-    const ALL: [TreeId; 14] = [
-        TreeId::Installations,
-        TreeId::Tokens,
-        TreeId::Settings,
-        TreeId::Incidents,
-        TreeId::Counters,
-        TreeId::IssueCache,
-        TreeId::Seen,
-        TreeId::Inbox,
-        TreeId::Outbox,
-        TreeId::Unfurls,
-        TreeId::ChatRooms,
-        TreeId::Connections,
-        TreeId::Memes,
-        TreeId::Removed,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            TreeId::Installations => "installations",
-            TreeId::Tokens => "tokens",
-            TreeId::Settings => "settings",
-            TreeId::Incidents => "incidents",
-            TreeId::Counters => "counters",
-            TreeId::IssueCache => "issue_cache",
-            TreeId::Seen => "seen",
-            TreeId::Inbox => "inbox",
-            TreeId::Outbox => "outbox",
-            TreeId::Unfurls => "unfurls",
-            TreeId::ChatRooms => "chat_rooms",
-            TreeId::Connections => "connections",
-            TreeId::Memes => "memes",
-            TreeId::Removed => "removed_installations",
-        }
-    }
-
-    /// Trees whose keys start with `{oauthId}/` and are deleted with their installation.
-    const PER_INSTALLATION: [TreeId; 7] = [
-        TreeId::Settings,
-        TreeId::Incidents,
-        TreeId::Counters,
-        TreeId::IssueCache,
-        TreeId::Unfurls,
-        TreeId::ChatRooms,
-        TreeId::Memes,
-    ];
-}
-
-/// Sled's page cache size. Its default (1 GiB) would dominate the process's memory, and its
-/// decoded nodes take several times the bytes it counts: 16 MiB held ~110 MiB of heap under a
-/// stream of new claims, 4 MiB holds ~50 MiB (BENCHMARKS.md). Hot records are small.
-const CACHE_BYTES: u64 = 4 * 1024 * 1024;
-
 /// Handle to the store; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -161,8 +86,7 @@ pub struct Store {
 }
 
 struct Inner {
-    db: sled::Db,
-    trees: Vec<sled::Tree>,
+    backend: Box<dyn Backend>,
     /// Installations read on every webhook and call, kept decoded; see `installations.rs`.
     installations: installations::Cache,
     /// The default connection's owner, derived from every installation and its settings.
@@ -171,7 +95,7 @@ struct Inner {
     known_hipchats: derived::Derived<Arc<Vec<KnownHipChat>>>,
     /// Active installations by HipChat group, for rooms' homes.
     groups: derived::Derived<rooms::Groups>,
-    /// Installations removed lately, derived from their tree.
+    /// Installations removed lately, derived from their key space.
     removed: derived::Derived<Arc<Vec<Removed>>>,
     /// Group commit: flush tickets handed out, and the highest ticket known durable.
     flush_requested: AtomicU64,
@@ -179,68 +103,17 @@ struct Inner {
     flush_lock: tokio::sync::Mutex<()>,
 }
 
-/// Creates the data directory readable by its owner only (0700): it holds installation secrets
-/// and dynaBOARD tokens. An existing directory is tightened too.
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-    }
-    #[cfg(not(unix))]
-    std::fs::create_dir_all(dir)
-}
-
-/// Makes every file under the data directory owner-only (0600, directories 0700). Files sled
-/// creates later sit in the 0700 directory, out of other users' reach whatever their mode.
-fn restrict_files(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            if entry.file_type()?.is_dir() {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
-                restrict_files(&path)?;
-            } else {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
 impl Store {
-    /// Opens (creating if needed) the store in `dir`.
+    /// Opens (creating if needed) the embedded store in the data directory `dir`.
     pub fn open(dir: &Path) -> StoreResult<Store> {
-        let open_err = |reason: String| StoreError::Open {
-            path: dir.to_path_buf(),
-            reason,
-        };
-        create_private_dir(dir).map_err(|e| open_err(e.to_string()))?;
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(Some(1000))
-            .open()
-            .map_err(|e| open_err(e.to_string()))?;
-        restrict_files(dir).map_err(|e| open_err(e.to_string()))?;
-        let trees = TreeId::ALL
-            .iter()
-            .map(|t| db.open_tree(t.name()))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| open_err(e.to_string()))?;
-        Ok(Store {
+        Ok(Store::new(Box::new(SledBackend::open(dir)?)))
+    }
+
+    /// The store over `backend`.
+    pub fn new(backend: Box<dyn Backend>) -> Store {
+        Store {
             inner: Arc::new(Inner {
-                db,
-                trees,
+                backend,
                 installations: installations::Cache::default(),
                 default_owner: Default::default(),
                 known_hipchats: Default::default(),
@@ -250,15 +123,15 @@ impl Store {
                 flush_done: AtomicU64::new(0),
                 flush_lock: tokio::sync::Mutex::new(()),
             }),
-        })
+        }
     }
 
     /// Whether the store answers reads (for `/healthz`).
     pub fn is_healthy(&self) -> bool {
-        self.inner.db.get(b"__health").is_ok()
+        self.inner.backend.is_healthy()
     }
 
-    /// Makes every write done before this call durable. Concurrent callers share one fsync:
+    /// Makes every write done before this call durable. Concurrent callers share one flush:
     /// whoever takes the lock flushes on behalf of every ticket handed out so far.
     pub async fn flush(&self) -> StoreResult<()> {
         let inner = &self.inner;
@@ -269,16 +142,17 @@ impl Store {
         }
         let covered = inner.flush_requested.load(Ordering::SeqCst);
         let started = std::time::Instant::now();
-        inner.db.flush_async().await?;
+        inner.backend.flush().await?;
         let done = inner.flush_done.fetch_max(covered, Ordering::SeqCst);
-        crate::metrics::store_flush(started.elapsed(), covered.saturating_sub(done));
+        if let Some(observer) = observer::observer() {
+            observer.flushed(started.elapsed(), covered.saturating_sub(done));
+        }
         Ok(())
     }
 
     /// Blocking flush, for shutdown paths outside the runtime.
     pub fn flush_blocking(&self) -> StoreResult<()> {
-        self.inner.db.flush()?;
-        Ok(())
+        self.inner.backend.flush_blocking()
     }
 
     /// Applies a batch atomically and waits until it is durable.
@@ -289,70 +163,146 @@ impl Store {
         let started = std::time::Instant::now();
         self.apply(batch)?;
         let flushed = self.flush().await;
-        crate::metrics::store_commit(started.elapsed());
+        if let Some(observer) = observer::observer() {
+            observer.committed(started.elapsed());
+        }
         flushed
     }
 
-    /// After a batch wrote `trees`: drops every cached value derived from them.
-    fn trees_changed(&self, trees: &[TreeId]) {
-        let installations = trees.contains(&TreeId::Installations);
+    /// After a batch wrote `spaces`: drops every cached value derived from them.
+    fn spaces_changed(&self, spaces: backend::Keyspaces) {
+        let installations = spaces.contains(Keyspace::Installations);
         if installations {
             self.installations_changed();
             self.inner.known_hipchats.invalidate();
             self.inner.groups.invalidate();
         }
-        if trees.contains(&TreeId::Removed) {
+        if spaces.contains(Keyspace::Removed) {
             self.inner.removed.invalidate();
         }
-        if installations || trees.contains(&TreeId::Settings) {
+        if installations || spaces.contains(Keyspace::Settings) {
             self.inner.default_owner.invalidate();
         }
     }
 
     /// Applies a batch atomically without waiting for durability (caches, sweeps).
     pub fn apply(&self, batch: Batch) -> StoreResult<()> {
-        batch::apply(self, batch)
+        let ops = batch.into_ops()?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.inner.backend.apply(&ops)?;
+        let mut spaces = backend::Keyspaces::default();
+        for op in &ops {
+            spaces.insert(op.space());
+        }
+        self.spaces_changed(spaces);
+        Ok(())
     }
 
     /// A fresh id, increasing across restarts; used for queue keys.
     pub(crate) fn next_id(&self) -> StoreResult<u64> {
-        Ok(self.inner.db.generate_id()?)
+        self.inner.backend.next_id()
     }
 
-    pub(crate) fn tree(&self, id: TreeId) -> &sled::Tree {
-        &self.inner.trees[id as usize]
-    }
-
+    /// The record under `key`, decoded.
     pub(crate) fn get<T: DeserializeOwned>(
         &self,
-        tree: TreeId,
+        space: Keyspace,
         key: &[u8],
     ) -> StoreResult<Option<T>> {
-        match self.tree(tree).get(key)? {
-            None => Ok(None),
-            Some(bytes) => decode(tree, key, &bytes).map(Some),
-        }
+        let mut value = None;
+        self.inner.backend.get(space, key, &mut |bytes| {
+            value = Some(decode(space, key, bytes))
+        })?;
+        value.transpose()
+    }
+
+    /// Whether `key` holds a claim that has not expired at `now`.
+    pub(crate) fn claim_held(&self, space: Keyspace, key: &[u8], now: i64) -> StoreResult<bool> {
+        let mut held = false;
+        self.inner.backend.get(space, key, &mut |bytes| {
+            held = claim_expiry(bytes) > now;
+        })?;
+        Ok(held)
     }
 
     /// Every record whose key starts with `prefix`, in key order.
     pub(crate) fn scan<T: DeserializeOwned>(
         &self,
-        tree: TreeId,
+        space: Keyspace,
         prefix: &[u8],
     ) -> StoreResult<Vec<(Vec<u8>, T)>> {
-        self.tree(tree)
-            .scan_prefix(prefix)
-            .map(|kv| {
-                let (k, v) = kv?;
-                let value = decode(tree, &k, &v)?;
-                Ok((k.to_vec(), value))
-            })
-            .collect()
+        let mut found = Vec::new();
+        let mut failed = None;
+        self.inner
+            .backend
+            .scan(space, prefix, &mut |k, v| match decode(space, k, v) {
+                Ok(value) => {
+                    found.push((k.to_vec(), value));
+                    ControlFlow::Continue(())
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            })?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(found),
+        }
     }
 
-    /// Number of records under `prefix` (without decoding them).
-    pub(crate) fn count(&self, tree: TreeId, prefix: &[u8]) -> usize {
-        self.tree(tree).scan_prefix(prefix).count()
+    /// Every key starting with `prefix`, in key order, without decoding the records.
+    pub(crate) fn keys(&self, space: Keyspace, prefix: &[u8]) -> StoreResult<Vec<Vec<u8>>> {
+        let mut keys = Vec::new();
+        self.inner.backend.scan(space, prefix, &mut |k, _| {
+            keys.push(k.to_vec());
+            ControlFlow::Continue(())
+        })?;
+        Ok(keys)
+    }
+
+    /// The first record of `space` in key order, decoded.
+    pub(crate) fn first<T: DeserializeOwned>(&self, space: Keyspace) -> StoreResult<Option<T>> {
+        let mut first = None;
+        self.inner.backend.scan(space, b"", &mut |k, v| {
+            first = Some(decode(space, k, v));
+            ControlFlow::Break(())
+        })?;
+        first.transpose()
+    }
+
+    /// The bytes under `key`, undecoded (claims, which are not JSON).
+    pub(crate) fn get_raw(&self, space: Keyspace, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        let mut value = None;
+        self.inner
+            .backend
+            .get(space, key, &mut |bytes| value = Some(bytes.to_vec()))?;
+        Ok(value)
+    }
+
+    /// Every raw `(key, value)` under `prefix`, in key order (claims, which are not JSON).
+    pub(crate) fn scan_raw(
+        &self,
+        space: Keyspace,
+        prefix: &[u8],
+    ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut all = Vec::new();
+        self.inner.backend.scan(space, prefix, &mut |k, v| {
+            all.push((k.to_vec(), v.to_vec()));
+            ControlFlow::Continue(())
+        })?;
+        Ok(all)
+    }
+
+    /// Number of records under `prefix` (without decoding them); 0 when the store cannot be
+    /// read, which is logged.
+    pub(crate) fn count(&self, space: Keyspace, prefix: &[u8]) -> usize {
+        self.inner.backend.count(space, prefix).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, space = space.name(), "cannot count records");
+            0
+        })
     }
 
     /// Removes everything stored for one installation: its record, token and all its data. The
@@ -363,14 +313,14 @@ impl Store {
             self.remember_removed(&mut batch, &installation, now)?;
         }
         if let Some(own) = self.settings(oauth_id)?.connection {
-            batch.remove(TreeId::Connections, own.id.as_bytes().to_vec());
+            batch.remove(Keyspace::Connections, own.id.as_bytes().to_vec());
         }
-        batch.remove(TreeId::Installations, oauth_id.as_bytes().to_vec());
-        batch.remove(TreeId::Tokens, oauth_id.as_bytes().to_vec());
+        batch.remove(Keyspace::Installations, oauth_id.as_bytes().to_vec());
+        batch.remove(Keyspace::Tokens, oauth_id.as_bytes().to_vec());
         let prefix = installation_prefix(oauth_id);
-        for tree in TreeId::PER_INSTALLATION {
-            for key in self.tree(tree).scan_prefix(&prefix).keys() {
-                batch.remove(tree, key?.to_vec());
+        for space in Keyspace::PER_INSTALLATION {
+            for key in self.keys(space, &prefix)? {
+                batch.remove(space, key);
             }
         }
         self.commit(batch).await
@@ -384,21 +334,21 @@ pub(crate) fn installation_prefix(oauth_id: &str) -> Vec<u8> {
     p
 }
 
-pub(crate) fn encode<T: Serialize>(tree: TreeId, value: &T) -> StoreResult<Vec<u8>> {
+pub(crate) fn encode<T: Serialize>(space: Keyspace, value: &T) -> StoreResult<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| StoreError::Corrupt {
-        tree: tree.name(),
+        tree: space.name(),
         key: String::new(),
         reason: format!("does not serialise: {e}"),
     })
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(
-    tree: TreeId,
+    space: Keyspace,
     key: &[u8],
     bytes: &[u8],
 ) -> StoreResult<T> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-        tree: tree.name(),
+        tree: space.name(),
         key: String::from_utf8_lossy(key).into_owned(),
         reason: e.to_string(),
     })
@@ -520,7 +470,7 @@ mod tests {
         // The global installation takes its own connection: the default goes back to a room.
         let old = store.settings("global").unwrap();
         let mut new = old.clone();
-        new.connection = Some(settings::OwnConnection {
+        new.connection = Some(crate::model::OwnConnection {
             id: "c1".into(),
             url: "http://dynaboard.test".into(),
             token: "t".into(),
@@ -583,7 +533,7 @@ mod tests {
             homes(&store, 0),
             ["http://hipchat.test", "https://other.test"]
         );
-        let day = crate::store::REMEMBERED_FOR_SECS;
+        let day = crate::model::REMEMBERED_FOR_SECS;
         assert_eq!(homes(&store, day - 1).len(), 2);
         assert_eq!(homes(&store, day), ["http://hipchat.test"]);
         assert!(store.removed_installation("c", day - 1).unwrap().is_some());
@@ -605,7 +555,7 @@ mod tests {
             store.apply(batch).unwrap();
         }
         let now = limit as i64 + 3;
-        assert_eq!(store.count(TreeId::Removed, b""), limit);
+        assert_eq!(store.count(Keyspace::Removed, b""), limit);
         assert!(
             store.removed_installation("i2", now).unwrap().is_none(),
             "oldest forgotten"

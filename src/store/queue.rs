@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Batch, Store, StoreError, StoreResult, TreeId};
+use super::{Batch, Keyspace, Store, StoreError, StoreResult};
 
 /// Which queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +22,10 @@ pub enum Queue {
 pub struct QueueId(pub u64);
 
 impl Queue {
-    fn tree(self) -> TreeId {
+    fn space(self) -> Keyspace {
         match self {
-            Queue::Inbox => TreeId::Inbox,
-            Queue::Outbox => TreeId::Outbox,
+            Queue::Inbox => Keyspace::Inbox,
+            Queue::Outbox => Keyspace::Outbox,
         }
     }
 }
@@ -39,25 +39,25 @@ impl Store {
         entry: &T,
     ) -> StoreResult<QueueId> {
         let id = QueueId(self.next_id()?);
-        batch.put(queue.tree(), id.0.to_be_bytes().to_vec(), entry);
+        batch.put(queue.space(), id.0.to_be_bytes().to_vec(), entry);
         Ok(id)
     }
 
     /// Overwrites an entry (e.g. its attempt count) in the batch.
     pub fn requeue<T: Serialize>(&self, batch: &mut Batch, queue: Queue, id: QueueId, entry: &T) {
-        batch.put(queue.tree(), id.0.to_be_bytes().to_vec(), entry);
+        batch.put(queue.space(), id.0.to_be_bytes().to_vec(), entry);
     }
 
     /// Removes an entry in the batch.
     pub fn dequeue(&self, batch: &mut Batch, queue: Queue, id: QueueId) {
-        batch.remove(queue.tree(), id.0.to_be_bytes().to_vec());
+        batch.remove(queue.space(), id.0.to_be_bytes().to_vec());
     }
 
     /// Every entry, oldest first.
     pub fn queued<T: DeserializeOwned>(&self, queue: Queue) -> StoreResult<Vec<(QueueId, T)>> {
-        self.scan(queue.tree(), b"")?
+        self.scan(queue.space(), b"")?
             .into_iter()
-            .map(|(k, v)| Ok((QueueId(key_to_id(queue.tree(), &k)?), v)))
+            .map(|(k, v)| Ok((QueueId(key_to_id(queue.space(), &k)?), v)))
             .collect()
     }
 
@@ -67,35 +67,31 @@ impl Store {
         queue: Queue,
         id: QueueId,
     ) -> StoreResult<Option<T>> {
-        self.get(queue.tree(), &id.0.to_be_bytes())
+        self.get(queue.space(), &id.0.to_be_bytes())
     }
 
     /// Number of entries.
     pub fn queue_len(&self, queue: Queue) -> usize {
-        self.tree(queue.tree()).len()
+        self.count(queue.space(), b"")
     }
 
     /// When the oldest entry was queued (its `created_at`, Unix seconds), if any is queued.
     pub fn oldest_queued_at(&self, queue: Queue) -> StoreResult<Option<i64>> {
-        let tree = queue.tree();
-        let Some((key, value)) = self.tree(tree).first()? else {
-            return Ok(None);
-        };
         #[derive(serde::Deserialize)]
         struct Stamp {
             #[serde(default)]
             created_at: i64,
         }
-        let stamp: Stamp = super::decode(tree, &key, &value)?;
-        Ok(Some(stamp.created_at))
+        let first: Option<Stamp> = self.first(queue.space())?;
+        Ok(first.map(|stamp| stamp.created_at))
     }
 }
 
-fn key_to_id(tree: TreeId, key: &[u8]) -> StoreResult<u64> {
+fn key_to_id(space: Keyspace, key: &[u8]) -> StoreResult<u64> {
     <[u8; 8]>::try_from(key)
         .map(u64::from_be_bytes)
         .map_err(|_| StoreError::Corrupt {
-            tree: tree.name(),
+            tree: space.name(),
             key: String::from_utf8_lossy(key).into_owned(),
             reason: "queue key is not 8 bytes".into(),
         })

@@ -2,45 +2,20 @@
 //! (the `DELETE` and the `uninstalledUrl` redirect) may come in either order, and the second must
 //! still find the HipChat the first one removed the last installation of.
 
-use serde::{Deserialize, Serialize};
-
-use super::installations::KnownHipChat;
-use super::{Batch, Installation, Store, StoreResult, TreeId};
-
-/// How long a removed installation (and so its HipChat) is remembered.
-pub const REMEMBERED_FOR_SECS: i64 = 24 * 60 * 60;
-/// Most removed installations remembered at once; the oldest are forgotten first.
-pub const REMEMBERED_AT_MOST: usize = 1_000;
-
-/// An installation that was removed, and when.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Removed {
-    /// Its oauthId.
-    pub oauth_id: String,
-    /// Its HipChat.
-    pub hipchat: KnownHipChat,
-    /// Unix seconds of the removal.
-    pub removed_at: i64,
-}
-
-impl Removed {
-    /// Whether it is still remembered at `now` (Unix seconds).
-    fn remembered_at(&self, now: i64) -> bool {
-        now - self.removed_at < REMEMBERED_FOR_SECS
-    }
-}
+use super::{Batch, Keyspace, Store, StoreResult};
+use crate::model::{Installation, KnownHipChat, REMEMBERED_AT_MOST, Removed};
 
 impl Store {
-    /// The installation `oauth_id` if it was removed less than [`REMEMBERED_FOR_SECS`] before `now`.
+    /// The installation `oauth_id` if it was removed less than [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) before `now`.
     pub fn removed_installation(&self, oauth_id: &str, now: i64) -> StoreResult<Option<Removed>> {
-        let found: Option<Removed> = self.get(TreeId::Removed, oauth_id.as_bytes())?;
+        let found: Option<Removed> = self.get(Keyspace::Removed, oauth_id.as_bytes())?;
         Ok(found.filter(|r| r.remembered_at(now)))
     }
 
-    /// HipChats whose installations were removed less than [`REMEMBERED_FOR_SECS`] before `now`.
+    /// HipChats whose installations were removed less than [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) before `now`.
     pub(super) fn recently_left_hipchats(&self, now: i64) -> StoreResult<Vec<KnownHipChat>> {
         let all = self.inner.removed.get(|| {
-            let removed: Vec<(Vec<u8>, Removed)> = self.scan(TreeId::Removed, b"")?;
+            let removed: Vec<(Vec<u8>, Removed)> = self.scan(Keyspace::Removed, b"")?;
             Ok(std::sync::Arc::new(
                 removed.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
             ))
@@ -53,7 +28,7 @@ impl Store {
     }
 
     /// Adds to `batch` the memory of `installation`, removed at `now`, and forgets what is past
-    /// [`REMEMBERED_FOR_SECS`] or beyond [`REMEMBERED_AT_MOST`].
+    /// [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) or beyond [`REMEMBERED_AT_MOST`].
     pub(super) fn remember_removed(
         &self,
         batch: &mut Batch,
@@ -72,7 +47,7 @@ impl Store {
         limit: usize,
     ) -> StoreResult<()> {
         let mut kept: Vec<Removed> = self
-            .scan::<Removed>(TreeId::Removed, b"")?
+            .scan::<Removed>(Keyspace::Removed, b"")?
             .into_iter()
             .map(|(_, r)| r)
             .filter(|r| r.oauth_id != installation.oauth_id)
@@ -83,7 +58,7 @@ impl Store {
             .enumerate()
             .filter(|(i, r)| *i + 1 >= limit || !r.remembered_at(now));
         for (_, r) in forget {
-            batch.remove(TreeId::Removed, r.oauth_id.as_bytes().to_vec());
+            batch.remove(Keyspace::Removed, r.oauth_id.as_bytes().to_vec());
         }
         let removed = Removed {
             oauth_id: installation.oauth_id.clone(),
@@ -94,7 +69,7 @@ impl Store {
             removed_at: now,
         };
         batch.put(
-            TreeId::Removed,
+            Keyspace::Removed,
             installation.oauth_id.as_bytes().to_vec(),
             &removed,
         );

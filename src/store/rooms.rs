@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Installation, Store, StoreResult};
+use super::{Store, StoreResult};
+use crate::model::Installation;
 
 /// Active installations by (REST API base, group id): one HipChat group each.
 pub(super) type Groups = Arc<HashMap<(String, i64), Vec<Installation>>>;
@@ -81,8 +82,9 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::Installation;
     use crate::store::tests::installation;
-    use crate::store::{Batch, Installation, Store};
+    use crate::store::{Batch, Store};
 
     fn put(store: &Store, installation: Installation) {
         let mut batch = Batch::new();

@@ -1,7 +1,7 @@
 //! When each issue was last unfurled in each room, so a link is not unfurled again too soon.
 
-use super::{Batch, Store, StoreResult, TreeId, installation_prefix};
-use crate::dynaboard::issue::IssueKey;
+use super::{Batch, Keyspace, Store, StoreResult, installation_prefix};
+use crate::model::IssueKey;
 
 fn key(oauth_id: &str, room_id: i64, issue: &IssueKey) -> Vec<u8> {
     let mut k = installation_prefix(oauth_id);
@@ -17,7 +17,7 @@ impl Store {
         room_id: i64,
         issue: &IssueKey,
     ) -> StoreResult<Option<i64>> {
-        self.get(TreeId::Unfurls, &key(oauth_id, room_id, issue))
+        self.get(Keyspace::Unfurls, &key(oauth_id, room_id, issue))
     }
 
     /// Records an unfurl in the batch that posts it.
@@ -29,13 +29,13 @@ impl Store {
         issue: &IssueKey,
         at: i64,
     ) {
-        batch.put(TreeId::Unfurls, key(oauth_id, room_id, issue), &at);
+        batch.put(Keyspace::Unfurls, key(oauth_id, room_id, issue), &at);
     }
 
     /// Forgets unfurls older than `older_than`; returns how many.
     pub fn sweep_unfurls(&self, older_than: i64) -> StoreResult<usize> {
         let stale: Vec<Vec<u8>> = self
-            .scan::<i64>(TreeId::Unfurls, b"")?
+            .scan::<i64>(Keyspace::Unfurls, b"")?
             .into_iter()
             .filter(|(_, at)| *at < older_than)
             .map(|(k, _)| k)
@@ -43,7 +43,7 @@ impl Store {
         let n = stale.len();
         let mut batch = Batch::new();
         for k in stale {
-            batch.remove(TreeId::Unfurls, k);
+            batch.remove(Keyspace::Unfurls, k);
         }
         self.apply(batch)?;
         Ok(n)

@@ -12,7 +12,8 @@ use crate::auth::Caller;
 use crate::cards::incident::when;
 use crate::error::ApiError;
 use crate::handlers::chat::{self, Found, Refusal, Take};
-use crate::store::{Stamp, StoreError};
+use crate::model::Stamp;
+use crate::store::StoreError;
 
 /// Attempts when another take commits between our read and our write.
 const RETRIES: usize = 5;

@@ -21,10 +21,10 @@ use super::room_choice::{self, RoomOption};
 use super::time_input::parse_time_of_day;
 use super::{PageBase, Views, page, user_of};
 use crate::auth::{AuthError, Caller, Verifier, jwt};
-use crate::config::RoomRef;
 use crate::dynaboard::check::{self, CheckLine};
 use crate::error::ApiError;
-use crate::store::{Batch, LoginNotices, OwnConnection, ServiceHours, Settings, WeekdayHours};
+use crate::model::{LoginNotices, OwnConnection, RoomRef, ServiceHours, Settings, WeekdayHours};
+use crate::store::Batch;
 
 /// Every IANA zone name chrono-tz knows, for the time zone picker.
 static TIMEZONES: Lazy<Vec<&'static str>> =
@@ -557,7 +557,7 @@ fn validate(
     let settings = Settings {
         connection,
         notification_room,
-        events: crate::store::EventToggles {
+        events: crate::model::EventToggles {
             logins,
             comments: form.comments,
             issues_created: form.issues_created,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Views;
 use super::room_choice::room_name;
-use crate::store::{Installation, Settings};
+use crate::model::{Installation, Settings};
 
 /// Where the settings in effect for this installation's events are.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

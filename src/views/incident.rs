@@ -13,7 +13,7 @@ use super::{PageBase, Views, page, room_of};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::handlers::incident::{self, Action};
-use crate::store::Stamp;
+use crate::model::Stamp;
 
 #[derive(Serialize)]
 struct DialogPage<'a> {

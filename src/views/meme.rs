@@ -14,7 +14,8 @@ use crate::cards::meme::meme_notification;
 use crate::error::ApiError;
 use crate::handlers::Outcome;
 use crate::memes::{self, MAX_TEXT, TEMPLATES};
-use crate::store::{Batch, Meme};
+use crate::model::Meme;
+use crate::store::Batch;
 
 #[derive(Serialize)]
 struct TemplateView {

@@ -29,7 +29,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::handlers::Services;
 use crate::hipchat::people::People;
-use crate::store::Installation;
+use crate::model::Installation;
 
 /// How long a page's own token lives; pages renew it through `HipChat.auth.withToken`.
 const PAGE_TOKEN_SECS: i64 = 15 * 60;

@@ -6,11 +6,10 @@
 
 use serde::Serialize;
 
-use crate::config::RoomRef;
-use crate::hipchat::client::{HipChatError, RoomKey};
+use crate::hipchat::client::HipChatError;
 use crate::hipchat::people::{AccessError, People};
 use crate::hipchat::wire::RoomDetails;
-use crate::store::Installation;
+use crate::model::{Installation, RoomKey, RoomRef};
 
 /// A room offered in the picker.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -55,7 +54,7 @@ pub async fn resolve(
     };
     let shown = typed.trim().to_owned();
     let details = people
-        .room(installation, key_of(&room))
+        .room(installation, room.as_key())
         .await
         .map_err(|e| refusal(&shown, e))?;
     if details.is_archived {
@@ -95,14 +94,6 @@ pub async fn room_name(people: &People, installation: &Installation, room_id: i6
             tracing::debug!(room_id, error = %e, "room name unavailable");
             format!("with id {room_id}")
         }
-    }
-}
-
-/// The REST key of a room reference.
-fn key_of(room: &RoomRef) -> RoomKey<'_> {
-    match room {
-        RoomRef::Id(id) => RoomKey::Id(*id),
-        RoomRef::Name(name) => RoomKey::Name(name),
     }
 }
 

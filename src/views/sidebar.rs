@@ -11,10 +11,9 @@ use serde_json::json;
 use super::{PageBase, Views, page, room_of, user_of};
 use crate::auth::Caller;
 use crate::cards::incident::{state_lozenge, when};
-use crate::dynaboard::issue::IssueKey;
 use crate::error::ApiError;
 use crate::handlers::incident::{self, Action};
-use crate::store::{Incident, Stamp};
+use crate::model::{Incident, IssueKey, Stamp};
 
 /// Attempts when a concurrent change invalidates a decision.
 const RETRIES: usize = 5;
