@@ -183,6 +183,9 @@ pub fn claim_expiry(bytes: &[u8]) -> i64 {
         .unwrap_or(i64::MIN)
 }
 
+/// What a scan calls for each `(key, value)`; breaking stops the scan.
+pub type Visit<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>;
+
 /// A boxed future of a backend's flush.
 pub type Flushing<'a> = Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'a>>;
 
@@ -205,12 +208,7 @@ pub trait Backend: Send + Sync {
     /// (every record for an empty prefix), in ascending key order, until `each` breaks. The
     /// records are those of one moment or, on a backend that cannot promise that, each record
     /// as of some moment during the scan; a batch is never seen half-applied.
-    fn scan(
-        &self,
-        space: Keyspace,
-        prefix: &[u8],
-        each: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> StoreResult<()>;
+    fn scan(&self, space: Keyspace, prefix: &[u8], each: Visit<'_>) -> StoreResult<()>;
 
     /// Number of records of `space` whose key starts with `prefix`.
     fn count(&self, space: Keyspace, prefix: &[u8]) -> StoreResult<usize>;

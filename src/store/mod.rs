@@ -39,7 +39,7 @@ use serde::de::DeserializeOwned;
 use crate::model::{Installation, KnownHipChat, Removed};
 
 pub use self::sled::SledBackend;
-pub use backend::{Backend, Flushing, Keyspace, Op, claim_expiry, claim_value};
+pub use backend::{Backend, Flushing, Keyspace, Op, Visit, claim_expiry, claim_value};
 pub use batch::Batch;
 pub use observer::{StoreObserver, observe};
 pub use queue::{Queue, QueueId};

@@ -6,13 +6,15 @@ use super::{Batch, Keyspace, Store, StoreResult};
 use crate::model::{Installation, KnownHipChat, REMEMBERED_AT_MOST, Removed};
 
 impl Store {
-    /// The installation `oauth_id` if it was removed less than [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) before `now`.
+    /// The installation `oauth_id` if it was removed less than
+    /// [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) before `now`.
     pub fn removed_installation(&self, oauth_id: &str, now: i64) -> StoreResult<Option<Removed>> {
         let found: Option<Removed> = self.get(Keyspace::Removed, oauth_id.as_bytes())?;
         Ok(found.filter(|r| r.remembered_at(now)))
     }
 
-    /// HipChats whose installations were removed less than [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) before `now`.
+    /// HipChats whose installations were removed less than
+    /// [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) before `now`.
     pub(super) fn recently_left_hipchats(&self, now: i64) -> StoreResult<Vec<KnownHipChat>> {
         let all = self.inner.removed.get(|| {
             let removed: Vec<(Vec<u8>, Removed)> = self.scan(Keyspace::Removed, b"")?;

@@ -1,13 +1,12 @@
 //! The embedded backend: one sled database in the data directory, one tree per [`Keyspace`].
 //! The only module that names sled (DESIGN.md "Storage").
 
-use std::ops::ControlFlow;
 use std::path::Path;
 
 use ::sled::Transactional;
 use ::sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-use super::backend::{Backend, Flushing, Keyspace, Op, claim_expiry, claim_value};
+use super::backend::{Backend, Flushing, Keyspace, Op, Visit, claim_expiry, claim_value};
 use super::{StoreError, StoreResult};
 
 /// Sled's page cache size. Its default (1 GiB) would dominate the process's memory, and its
@@ -72,12 +71,7 @@ impl Backend for SledBackend {
         }
     }
 
-    fn scan(
-        &self,
-        space: Keyspace,
-        prefix: &[u8],
-        each: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> StoreResult<()> {
+    fn scan(&self, space: Keyspace, prefix: &[u8], each: Visit<'_>) -> StoreResult<()> {
         for kv in self.tree(space).scan_prefix(prefix) {
             let (k, v) = kv?;
             if each(&k, &v).is_break() {
