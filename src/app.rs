@@ -1,20 +1,12 @@
-//! Router assembly and shared state: the one module that knows every other.
+//! The add-on assembled: its services wired from the configuration, the state the web edge
+//! serves from, and the background sweeps.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use std::sync::atomic::Ordering;
 
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef, State};
-use axum::http::{StatusCode, header};
-use axum::middleware;
-use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
-use tower_http::timeout::TimeoutLayer;
-
-use crate::auth::Verifier;
-use crate::bot::{self, Bot};
+use crate::bot::Bot;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dispatch::{CommandFileError, Registry};
@@ -24,8 +16,8 @@ use crate::dynaboard::inbound::Inbound;
 use crate::dynaboard::lookup::{DefaultConnection, Issues};
 use crate::handlers::Services;
 use crate::hipchat::client::HipChatClient;
-use crate::hipchat::descriptor::{Descriptor, DescriptorError, WEBHOOK_PATH};
-use crate::hipchat::install::{self, Admission, Installer};
+use crate::hipchat::descriptor::{Descriptor, DescriptorError};
+use crate::hipchat::install::{Admission, Installer};
 use crate::hipchat::people::People;
 use crate::hipchat::rooms::Rooms;
 use crate::hipchat::tokens::Tokens;
@@ -33,11 +25,6 @@ use crate::net::OutboundPolicy;
 use crate::runtime::outbox::Outbox;
 use crate::store::{Store, StoreError};
 use crate::views::{TemplateError, Templates, Views};
-
-/// Largest request body any endpoint reads.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// Longest a request may take before the server gives up on it.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the add-on cannot start; each message is one line naming the setting or file at fault.
 #[derive(Debug, thiserror::Error)]
@@ -81,27 +68,6 @@ pub struct AppState {
     pub inbound: Inbound,
     /// Set when shutdown began: new work is refused, `/readyz` says so.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl FromRef<AppState> for Verifier {
-    fn from_ref(s: &AppState) -> Verifier {
-        Verifier {
-            store: s.store.clone(),
-            clock: s.clock.clone(),
-        }
-    }
-}
-
-impl FromRef<AppState> for Arc<Installer> {
-    fn from_ref(s: &AppState) -> Arc<Installer> {
-        s.installer.clone()
-    }
-}
-
-impl FromRef<AppState> for Arc<Bot> {
-    fn from_ref(s: &AppState) -> Arc<Bot> {
-        s.bot.clone()
-    }
 }
 
 /// The add-on, assembled.
@@ -224,39 +190,7 @@ impl App {
         })
     }
 
-    /// The HTTP interface.
-    pub fn router(&self) -> Router {
-        Router::new()
-            .route("/descriptor.json", get(descriptor))
-            .route("/healthz", get(healthz))
-            .route("/readyz", get(readyz))
-            .route("/static/{name}", get(crate::assets::asset))
-            .route("/installed", post(install::installed))
-            .route(
-                "/installed/{oauth_id}",
-                delete(install::uninstalled_by_delete),
-            )
-            .route("/updated", post(install::updated))
-            .route("/uninstalled", get(install::uninstalled_by_redirect))
-            .route(WEBHOOK_PATH, post(bot::room_message))
-            .with_state(self.state.clone())
-            .merge(crate::views::router(self.state.views.clone()))
-            .merge(crate::dynaboard::inbound::router(
-                self.state.inbound.clone(),
-            ))
-            .route_layer(middleware::from_fn(crate::requests::measure))
-            .layer(middleware::from_fn_with_state(
-                self.state.draining.clone(),
-                refuse_while_draining,
-            ))
-            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                REQUEST_TIMEOUT,
-            ))
-            .layer(middleware::from_fn(crate::requests::identify))
-    }
-
+    /// Stops taking new work: from now on `/readyz` says draining and every non-GET gets 503.
     pub fn begin_draining(&self) {
         self.state.draining.store(true, Ordering::SeqCst);
     }
@@ -306,60 +240,5 @@ impl App {
     /// Waits until accepted work is done and its calls delivered (tests, demo, shutdown).
     pub async fn wait_idle(&self) {
         self.state.bot.wait_idle().await;
-    }
-}
-
-async fn descriptor(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.descriptor.served(),
-    )
-}
-
-/// While draining, anything that would start work (every method but GET) gets 503.
-async fn refuse_while_draining(
-    State(draining): State<Arc<std::sync::atomic::AtomicBool>>,
-    request: axum::extract::Request,
-    next: middleware::Next,
-) -> axum::response::Response {
-    if draining.load(Ordering::SeqCst) && request.method() != axum::http::Method::GET {
-        let body = axum::Json(serde_json::json!({"error": "shutting down; try again shortly"}));
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
-            body,
-        )
-            .into_response();
-    }
-    next.run(request).await
-}
-
-/// `GET /readyz`: 200 while accepting work, 503 while draining.
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.draining.load(Ordering::SeqCst) {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"status": "draining"})),
-        )
-    } else if !state.store.is_healthy() {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"status": "store unavailable"})),
-        )
-    } else {
-        (
-            StatusCode::OK,
-            axum::Json(
-                serde_json::json!({"status": "ready", "pending_jobs": state.bot.pending_jobs(), "pending_calls": state.outbox.pending()}),
-            ),
-        )
-    }
-}
-
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.store.is_healthy() {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
     }
 }

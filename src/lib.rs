@@ -2,7 +2,6 @@
 //! into chat rooms. See DESIGN.md for the architecture and the contracts.
 
 pub mod app;
-pub mod assets;
 pub mod auth;
 pub mod bot;
 pub mod cards;
@@ -20,10 +19,10 @@ pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod requests;
-pub mod response;
 pub mod runtime;
 pub mod sandbox;
 pub mod sandbox_command;
 pub mod server;
 pub mod store;
 pub mod views;
+pub mod web;

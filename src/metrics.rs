@@ -1,5 +1,5 @@
-//! Prometheus metrics (issue 16): every metric's name in one place, the recorder, and
-//! `GET /metrics` on its own listener (`HIPBOARD_METRICS_ADDR`, never the add-on's address).
+//! Prometheus metrics (issue 16): every metric's name in one place, the recorder, and the text a
+//! scrape reads (served by the web edge on its own listener, `HIPBOARD_METRICS_ADDR`).
 //!
 //! Nothing is recorded until [`enable`] installs the recorder: with metrics off, each recording
 //! call below is a check of an unset global and costs nothing measurable.
@@ -8,11 +8,6 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::Method;
-use axum::http::header;
-use axum::response::IntoResponse;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use once_cell::sync::{Lazy, OnceCell};
 
@@ -52,30 +47,13 @@ pub fn enabled() -> bool {
     HANDLE.get().is_some()
 }
 
-/// What `/metrics` reads at scrape time besides the recorded values: the queues.
-#[derive(Clone)]
-pub struct Scrape {
-    /// The recorder's handle.
-    pub handle: PrometheusHandle,
-    /// The store, for queue depth and age.
-    pub store: Store,
-    /// Time, for ages.
-    pub clock: Clock,
-}
-
-/// The metrics listener's routes: `GET /metrics` only.
-pub fn router(scrape: Scrape) -> Router {
-    Router::new()
-        .route("/metrics", axum::routing::get(render))
-        .with_state(scrape)
-}
-
-async fn render(State(scrape): State<Scrape>) -> impl IntoResponse {
-    let now = scrape.clock.unix();
+/// The scrape's text: the queues' depth and age read now, then every recorded value.
+pub fn scrape(handle: &PrometheusHandle, store: &Store, clock: &Clock) -> String {
+    let now = clock.unix();
     for (queue, name) in [(Queue::Inbox, "inbox"), (Queue::Outbox, "outbox")] {
-        let depth = scrape.store.queue_len(queue);
+        let depth = store.queue_len(queue);
         metrics::gauge!("hipboard_queue_depth", "queue" => name).set(depth as f64);
-        let age = match scrape.store.oldest_queued_at(queue) {
+        let age = match store.oldest_queued_at(queue) {
             Ok(Some(at)) => (now - at).max(0) as f64,
             Ok(None) => 0.0,
             Err(e) => {
@@ -85,11 +63,8 @@ async fn render(State(scrape): State<Scrape>) -> impl IntoResponse {
         };
         metrics::gauge!("hipboard_queue_oldest_age_seconds", "queue" => name).set(age);
     }
-    scrape.handle.run_upkeep();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        scrape.handle.render(),
-    )
+    handle.run_upkeep();
+    handle.render()
 }
 
 /// The request metrics of one (route, method, status), registered once: looking a metric up by
@@ -101,23 +76,24 @@ struct RequestHandles {
     latency: metrics::Histogram,
 }
 
-/// Handles by route template, then by (method, status).
-type HandleMap = HashMap<String, HashMap<(Method, u16), RequestHandles>>;
+/// Handles by route template, then by method, then by status.
+type HandleMap = HashMap<String, HashMap<String, HashMap<u16, RequestHandles>>>;
 
 static REQUEST_HANDLES: Lazy<RwLock<HandleMap>> = Lazy::new(RwLock::default);
 
-fn request_handles(route: &str, method: &Method, status: u16) -> RequestHandles {
+fn request_handles(route: &str, method: &str, status: u16) -> RequestHandles {
     let known = REQUEST_HANDLES
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .get(route)
-        .and_then(|by| by.get(&(method.clone(), status)).cloned());
+        .and_then(|by| by.get(method))
+        .and_then(|by| by.get(&status).cloned());
     if let Some(handles) = known {
         return handles;
     }
     let labels = [
         ("route", route.to_owned()),
-        ("method", method.as_str().to_owned()),
+        ("method", method.to_owned()),
         ("status", status.to_string()),
     ];
     let handles = RequestHandles {
@@ -132,12 +108,14 @@ fn request_handles(route: &str, method: &Method, status: u16) -> RequestHandles 
         .unwrap_or_else(|p| p.into_inner())
         .entry(route.to_owned())
         .or_default()
-        .insert((method.clone(), status), handles.clone());
+        .entry(method.to_owned())
+        .or_default()
+        .insert(status, handles.clone());
     handles
 }
 
 /// One answered HTTP request on the add-on's address, by route template and status.
-pub fn http_request(route: &str, method: &Method, status: u16, elapsed: Duration) {
+pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
     let handles = request_handles(route, method, status);
     handles.count.increment(1);
     handles.latency.record(elapsed.as_secs_f64());

@@ -1,17 +1,11 @@
-//! Authentication of inbound calls: HipChat JWTs (webhooks, views) and dynaBOARD signatures.
+//! Authentication of inbound calls as plain functions: HipChat JWTs (webhooks, views) and
+//! dynaBOARD signatures.
 //!
-//! Verification is an extractor, not a call inside each handler: a handler that takes a
-//! [`Caller`] or a [`Verified`] body cannot run on an unverified request.
+//! The web edge's extractors call these, so a handler that takes a [`Caller`] or a [`Verified`]
+//! body cannot run on an unverified request.
 
 pub mod jwt;
 pub mod signature;
-
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
-use bytes::Bytes;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -59,44 +53,6 @@ pub struct Caller {
     pub token: String,
 }
 
-#[derive(Deserialize)]
-struct SignedRequest {
-    signed_request: Option<String>,
-}
-
-fn token_in_parts(parts: &Parts) -> Result<String, AuthError> {
-    let header = parts
-        .headers
-        .get(AUTHORIZATION)
-        .map(|h| {
-            h.to_str()
-                .map_err(|_| AuthError::Malformed("Authorization is not ASCII".into()))
-        })
-        .transpose()?;
-    let query = Query::<SignedRequest>::try_from_uri(&parts.uri)
-        .map(|q| q.0.signed_request)
-        .unwrap_or(None);
-    jwt::token_from(header, query.as_deref())
-}
-
-impl<S> FromRequestParts<S> for Caller
-where
-    Verifier: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = token_in_parts(parts)?;
-        let (claims, installation) = Verifier::from_ref(state).verify(&token)?;
-        Ok(Caller {
-            installation,
-            claims,
-            token,
-        })
-    }
-}
-
 /// The parts of a webhook item the envelope checks need.
 pub trait WebhookItem {
     /// Room the event happened in.
@@ -116,46 +72,9 @@ pub struct Verified<T> {
     pub envelope: WebhookEnvelope<T>,
 }
 
-impl<S, T> FromRequest<S> for Verified<T>
-where
-    Verifier: FromRef<S>,
-    S: Send + Sync,
-    T: DeserializeOwned + WebhookItem,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        // Authenticate before reading the body: an unauthenticated caller costs no parsing.
-        let token = token_in_parts(&parts)?;
-        let (claims, installation) = Verifier::from_ref(state).verify(&token)?;
-        // Webhooks come from HipChat only: a page's own token (signed with the same secret)
-        // would let a page's user act as whoever opened the page.
-        if claims.is_page_token() {
-            return Err(AuthError::PageToken.into());
-        }
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|e| match e.status() {
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                    ApiError::TooLarge(format!("body too large: {e}"))
-                }
-                _ => ApiError::BadRequest(format!("cannot read body: {e}")),
-            })?;
-        let envelope: WebhookEnvelope<T> = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::BadRequest(format!("webhook body: {e}")))?;
-        check_envelope(&installation, &claims, &envelope)?;
-        Ok(Verified {
-            installation,
-            claims,
-            envelope,
-        })
-    }
-}
-
 /// The body must belong to the token: same client, a room the installation covers, the room
 /// the token names, and the sender the token names.
-fn check_envelope<T: WebhookItem>(
+pub fn check_envelope<T: WebhookItem>(
     installation: &Installation,
     claims: &Claims,
     envelope: &WebhookEnvelope<T>,

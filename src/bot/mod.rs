@@ -10,11 +10,6 @@ mod recent;
 
 use std::sync::Arc;
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-
 pub use jobs::{CommandJob, Job};
 
 use crate::auth::{Verified, WebhookItem};
@@ -69,7 +64,7 @@ pub enum Handled {
 
 impl Handled {
     /// The metrics label.
-    fn label(&self) -> &'static str {
+    pub fn label(&self) -> &'static str {
         match self {
             Handled::Reply(_) | Handled::Accepted => "handled",
             Handled::Duplicate => "duplicate",
@@ -368,17 +363,4 @@ fn person(user: &crate::hipchat::wire::User) -> Person {
         name: user.name.clone(),
         mention_name: user.mention_name.clone(),
     }
-}
-
-/// `POST /webhooks/room-message`: 200 with a notification body to reply inline, else 204.
-pub async fn room_message(
-    State(bot): State<Arc<Bot>>,
-    hook: Verified<RoomMessageItem>,
-) -> Result<Response, ApiError> {
-    let handled = bot.on_room_message(&hook).await?;
-    crate::metrics::webhook(handled.label(), "");
-    Ok(match handled {
-        Handled::Reply(reply) => Json(reply).into_response(),
-        _ => StatusCode::NO_CONTENT.into_response(),
-    })
 }

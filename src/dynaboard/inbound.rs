@@ -1,5 +1,5 @@
-//! dynaBOARD's endpoints on the add-on: signed events in (`/dynaboard/events`, and
-//! `/dynaboard/events/{connection id}` for an installation's own connection), chat status out.
+//! dynaBOARD's calls to the add-on, served by the web edge: signed events in (the default
+//! connection's, and an installation's own connection's), chat status out.
 //!
 //! Events are verified (HMAC-SHA256 of the raw body, constant time), decoded strictly, claimed
 //! by delivery id and queued in one batch, then answered; the announcements go out afterwards.
@@ -8,22 +8,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use serde_json::json;
+use chrono::{DateTime, Utc};
 
 use super::chat::{ChatError, Chats};
 use super::events::{Event, EventKind};
-use super::hours;
+use super::hours::{self, ChatStatus};
 use crate::auth::signature;
 use crate::bot::{Bot, Job};
 use crate::error::ApiError;
 use crate::handlers::Services;
 use crate::handlers::event::{ChatRoomNotice, EventJob};
-use crate::model::{ChatRequest, Installation, RoomRef, Settings};
+use crate::model::{ChatAnswer, ChatRequest, Installation, RoomRef, Settings};
 use crate::store::StoreResult;
 
 /// How long a chat request may take before dynaBOARD is told to try again (DESIGN.md: a few seconds).
@@ -70,7 +65,7 @@ pub struct Inbound {
 }
 
 /// Where an event came in.
-enum Source {
+pub enum Source {
     /// `/dynaboard/events`: the deployment's default connection.
     Default,
     /// `/dynaboard/events/{id}`: an installation's own connection.
@@ -86,55 +81,30 @@ impl Source {
     }
 }
 
-/// `POST /dynaboard/events`.
-pub async fn default_events(
-    State(inbound): State<Inbound>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    inbound.event(Source::Default, &headers, &body).await
-}
-
-/// `POST /dynaboard/events/{connection id}`.
-pub async fn own_events(
-    State(inbound): State<Inbound>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    inbound.event(Source::Own(id), &headers, &body).await
-}
-
-/// `GET /dynaboard/chat/status`: for dynaBOARD's chat button; public, any origin.
-pub async fn default_status(State(inbound): State<Inbound>) -> Result<Response, ApiError> {
-    let owner = inbound.default_owner()?;
-    inbound.status(owner.as_ref())
-}
-
-/// `GET /dynaboard/chat/status/{connection id}`.
-pub async fn own_status(
-    State(inbound): State<Inbound>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let owner = inbound
-        .services
-        .store
-        .connection_owner(&id)?
-        .ok_or_else(|| ApiError::NotFound(format!("no dynaBOARD connection {id}")))?;
-    let installation = inbound.services.store.installation(&owner)?;
-    inbound.status(installation.as_ref())
+/// What became of a verified event.
+pub enum EventAnswer {
+    /// Queued for announcement.
+    Accepted,
+    /// Seen before: nothing more to do.
+    Duplicate,
+    /// A chat request's room (newly opened, or the one a repeated delivery was given).
+    Chat(ChatAnswer),
+    /// A chat request outside service hours.
+    Closed {
+        /// When chat opens next, if ever.
+        next_open: Option<DateTime<Utc>>,
+    },
 }
 
 impl Inbound {
-    async fn event(
+    /// Verifies `body` against `given` (the signature header), decodes it, and queues or
+    /// answers it.
+    pub async fn event(
         &self,
         source: Source,
-        headers: &HeaderMap,
+        given: Option<&str>,
         body: &[u8],
-    ) -> Result<Response, ApiError> {
-        let given = headers
-            .get("x-dynaboard-signature")
-            .and_then(|v| v.to_str().ok());
+    ) -> Result<EventAnswer, ApiError> {
         let installation = match &source {
             Source::Default => {
                 let secret = self.default_secret.as_deref().ok_or_else(|| {
@@ -192,9 +162,9 @@ impl Inbound {
             .await?;
         crate::metrics::dynaboard_event(if fresh { "accepted" } else { "duplicate" }, "");
         Ok(if fresh {
-            (StatusCode::ACCEPTED, Json(json!({"status": "accepted"}))).into_response()
+            EventAnswer::Accepted
         } else {
-            (StatusCode::OK, Json(json!({"status": "duplicate"}))).into_response()
+            EventAnswer::Duplicate
         })
     }
 
@@ -206,11 +176,11 @@ impl Inbound {
         event: Event,
         room: Option<RoomRef>,
         delivery: String,
-    ) -> Result<Response, ApiError> {
+    ) -> Result<EventAnswer, ApiError> {
         // A repeated delivery gets the same answer again.
         if let Some(answer) = self.chats.answered(&installation, &delivery)? {
             crate::metrics::dynaboard_event("duplicate", "");
-            return Ok(Json(answer).into_response());
+            return Ok(EventAnswer::Chat(answer));
         }
         let room = room.ok_or_else(|| no_room(&installation))?;
         let opened = tokio::time::timeout(
@@ -221,13 +191,7 @@ impl Inbound {
         .map_err(|_| ApiError::Unavailable("HipChat did not answer in time; try again".into()))?;
         let opened = match opened {
             Ok(o) => o,
-            Err(ChatError::Closed { next_open }) => {
-                let body = json!({
-                    "error": "chat is closed outside service hours",
-                    "next_open": next_open.map(|t| t.to_rfc3339()),
-                });
-                return Ok((StatusCode::CONFLICT, Json(body)).into_response());
-            }
+            Err(ChatError::Closed { next_open }) => return Ok(EventAnswer::Closed { next_open }),
             Err(ChatError::Store(e)) => return Err(e.into()),
             Err(e) => return Err(ApiError::Unavailable(e.to_string())),
         };
@@ -266,19 +230,36 @@ impl Inbound {
         // The answer, the room mapping and the notice become durable together.
         self.bot.accept(writes, job).await?;
         crate::metrics::dynaboard_event("accepted", "");
-        Ok(Json(opened.answer).into_response())
+        Ok(EventAnswer::Chat(opened.answer))
     }
 
-    fn status(&self, owner: Option<&Installation>) -> Result<Response, ApiError> {
+    /// Whether chat is open now on the default connection's dynaBOARD.
+    pub fn default_status(&self) -> StoreResult<ChatStatus> {
+        let owner = self.default_owner()?;
+        self.status(owner.as_ref())
+    }
+
+    /// Whether chat is open now on the dynaBOARD of connection `id`.
+    pub fn own_status(&self, id: &str) -> Result<ChatStatus, ApiError> {
+        let owner = self
+            .services
+            .store
+            .connection_owner(id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no dynaBOARD connection {id}")))?;
+        let installation = self.services.store.installation(&owner)?;
+        Ok(self.status(installation.as_ref())?)
+    }
+
+    /// Whether chat is open now for `owner`'s dynaBOARD (always, without an owner or hours).
+    fn status(&self, owner: Option<&Installation>) -> StoreResult<ChatStatus> {
         let settings = match owner {
             Some(i) => self.services.store.settings(&i.oauth_id)?,
             None => Settings::default(),
         };
-        let status = hours::status(settings.hours.as_ref(), self.services.clock.now());
-        Ok(crate::response::public_json(json!({
-            "open": status.open,
-            "next_open": status.next_open.map(|t| t.to_rfc3339()),
-        })))
+        Ok(hours::status(
+            settings.hours.as_ref(),
+            self.services.clock.now(),
+        ))
     }
 
     /// The installation the default connection belongs to (see the store's rule).
@@ -306,15 +287,4 @@ fn no_room(installation: &Installation) -> ApiError {
         "installation {} has no notification room: set one on the configuration page or HIPBOARD_NOTIFICATION_ROOM",
         installation.oauth_id
     ))
-}
-
-/// The routes.
-pub fn router(inbound: Inbound) -> axum::Router {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route("/dynaboard/events", post(default_events))
-        .route("/dynaboard/events/{id}", post(own_events))
-        .route("/dynaboard/chat/status", get(default_status))
-        .route("/dynaboard/chat/status/{id}", get(own_status))
-        .with_state(inbound)
 }

@@ -8,14 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::http::header::LOCATION;
-use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::json;
 use url::Url;
 
 use super::client::{HipChatClient, HipChatError};
@@ -23,12 +16,11 @@ use super::descriptor::Descriptor;
 use super::tokens::Tokens;
 use super::wire::{InstallPayload, ServerCapabilities, UpdatePayload};
 use crate::clock::Clock;
-use crate::error::ApiError;
 use crate::model::Installation;
 use crate::net::policy::Refused;
 use crate::store::{Batch, Store, StoreError};
 
-/// Why an installation step failed; each kind has its HTTP status.
+/// Why an installation step failed; the web edge gives each kind its status.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     /// The request body is not a valid installation payload.
@@ -157,31 +149,7 @@ impl Admission {
     }
 }
 
-impl InstallError {
-    /// HTTP status for this error.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            InstallError::BadPayload(_)
-            | InstallError::NotAllowed(_)
-            | InstallError::CapabilitiesInvalid(_)
-            | InstallError::ForeignOrigin(_) => StatusCode::BAD_REQUEST,
-            InstallError::CredentialsRefused(_)
-            | InstallError::UnknownHipChat(_)
-            | InstallError::AddressRefused(_)
-            | InstallError::TooManyInstallations(_) => StatusCode::FORBIDDEN,
-            InstallError::TooManyAttempts(_) | InstallError::CheckedLately(_) => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
-            InstallError::CapabilitiesUnreachable(_) => StatusCode::BAD_GATEWAY,
-            InstallError::HipChatUnreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            InstallError::Unknown(_) => StatusCode::NOT_FOUND,
-            InstallError::ForeignReplace(_) | InstallError::StillGranted(_) => StatusCode::CONFLICT,
-            InstallError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-/// Runs the lifecycle; shared by the HTTP endpoints.
+/// Runs the lifecycle; the web edge's install endpoints call it.
 pub struct Installer {
     store: Store,
     client: HipChatClient,
@@ -572,67 +540,10 @@ fn same_origin(url: &Url, other: &str) -> bool {
     Url::parse(other).is_ok_and(|o| o.origin() == url.origin())
 }
 
-// ---------------------------------------------------------------------------------------------
-// HTTP endpoints
-
-/// `POST /installed`: HipChat's installation callback. Any content type; the body must be JSON.
-pub async fn installed(
-    State(installer): State<Arc<Installer>>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let payload: InstallPayload =
-        serde_json::from_slice(&body).map_err(|e| InstallError::BadPayload(e.to_string()))?;
-    let installation = installer.install(payload).await?;
-    Ok(Json(json!({
-        "oauthId": installation.oauth_id,
-        "groupId": installation.group_id,
-        "roomId": installation.room_id,
-        "installed": true,
-    }))
-    .into_response())
-}
-
-/// `POST /updated`: HipChat's update callback.
-pub async fn updated(
-    State(installer): State<Arc<Installer>>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let payload: UpdatePayload =
-        serde_json::from_slice(&body).map_err(|e| InstallError::BadPayload(e.to_string()))?;
-    let installation = installer.update(payload).await?;
-    Ok(Json(json!({"oauthId": installation.oauth_id, "updated": true})).into_response())
-}
-
-/// `DELETE /installed/{oauthId}`: confirmed uninstall.
-pub async fn uninstalled_by_delete(
-    State(installer): State<Arc<Installer>>,
-    Path(oauth_id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    installer.uninstall(&oauth_id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Query of the redirect flows.
-#[derive(Deserialize)]
-pub struct RedirectFlow {
-    installable_url: String,
-    redirect_url: String,
-}
-
-/// `GET /uninstalled?installable_url=…&redirect_url=…`: 302 back to HipChat when done.
-pub async fn uninstalled_by_redirect(
-    State(installer): State<Arc<Installer>>,
-    Query(flow): Query<RedirectFlow>,
-) -> Result<Response, ApiError> {
-    let to = installer
-        .uninstall_by_redirect(&flow.installable_url, &flow.redirect_url)
-        .await?;
-    Ok((StatusCode::FOUND, [(LOCATION, to)]).into_response())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn caps(self_url: &str, token: &str) -> ServerCapabilities {
         serde_json::from_value(json!({

@@ -7,11 +7,6 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use bytes::Bytes;
 use once_cell::sync::Lazy;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,7 +14,7 @@ use serde_json::json;
 use super::effective::{self, ElsewhereNotice};
 use super::room_choice::{self, RoomOption};
 use super::time_input::parse_time_of_day;
-use super::{PageBase, Views, page, user_of};
+use super::{Page, PageBase, Views, page, user_of};
 use crate::auth::{AuthError, Caller, Verifier, jwt};
 use crate::dynaboard::check::{self, CheckLine};
 use crate::error::ApiError;
@@ -246,7 +241,7 @@ async fn render(
     errors: HashMap<&'static str, String>,
     saved: bool,
     stored: &Settings,
-) -> Result<Response, ApiError> {
+) -> Result<Page, ApiError> {
     let base = PageBase::new(caller, &views.services.clock)?;
     let rooms = RoomPicker::load(views, caller).await;
     if let Some(name) = rooms.shown(&form.notification_room) {
@@ -254,11 +249,7 @@ async fn render(
     }
     let elsewhere = effective::elsewhere(views, &caller.installation, stored).await;
     let unknown_timezone = !TIMEZONES.contains(&form.timezone.as_str());
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let refused = !errors.is_empty();
     // Every field has an entry, so the template can test any of them.
     let mut errors = errors;
     for key in FIELDS {
@@ -278,22 +269,23 @@ async fn render(
             elsewhere,
         },
     )?;
-    let mut response = page(html, &base, &caller.installation);
-    *response.status_mut() = status;
-    Ok(response)
+    Ok(Page {
+        refused,
+        ..page(html, &base, &caller.installation)
+    })
 }
 
-/// `GET /views/configure?signed_request=…`.
-pub async fn show(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
-    require_admin(&views, &caller).await?;
+/// The page of `GET /views/configure?signed_request=…`.
+pub async fn show(views: &Views, caller: &Caller) -> Result<Page, ApiError> {
+    require_admin(views, caller).await?;
     let settings = views
         .services
         .store
         .settings(&caller.installation.oauth_id)?;
     render(
-        &views,
-        &caller,
-        ConfigForm::of(&settings, &caller.installation.oauth_id, &views),
+        views,
+        caller,
+        ConfigForm::of(&settings, &caller.installation.oauth_id, views),
         HashMap::new(),
         false,
         &settings,
@@ -301,18 +293,19 @@ pub async fn show(State(views): State<Views>, caller: Caller) -> Result<Response
     .await
 }
 
-/// `POST /views/configure` (form): validates every field; saves, or shows what is wrong where.
+/// `POST /views/configure` (a form `body`, its token in it or in `authorization`): validates
+/// every field; saves, or shows what is wrong where.
 pub async fn save(
-    State(views): State<Views>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let fields: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let caller = form_caller(&views, &headers, &fields)?;
-    require_admin(&views, &caller).await?;
+    views: &Views,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Result<Page, ApiError> {
+    let fields: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+    let caller = form_caller(views, authorization, &fields)?;
+    require_admin(views, &caller).await?;
     let oauth_id = caller.installation.oauth_id.clone();
     let old = views.services.store.settings(&oauth_id)?;
-    let (form, result) = validate(&fields, &old, &oauth_id, &views);
+    let (form, result) = validate(&fields, &old, &oauth_id, views);
     let room = match &result {
         Err(errors) if errors.contains_key("notification_room") => Ok(None),
         _ => {
@@ -329,12 +322,12 @@ pub async fn save(
             if let Err(refused) = room {
                 errors.insert("notification_room", refused.to_string());
             }
-            return render(&views, &caller, form, errors, false, &old).await;
+            return render(views, &caller, form, errors, false, &old).await;
         }
     };
-    if let Some(refused) = refused_address(&views, &old, &new).await {
+    if let Some(refused) = refused_address(views, &old, &new).await {
         let errors = HashMap::from([("dynaboard_url", refused)]);
-        return render(&views, &caller, form, errors, false, &old).await;
+        return render(views, &caller, form, errors, false, &old).await;
     }
     let mut batch = Batch::new();
     views
@@ -348,9 +341,9 @@ pub async fn save(
     }
     tracing::info!(oauth_id, "settings saved");
     render(
-        &views,
+        views,
         &caller,
-        ConfigForm::of(&new, &oauth_id, &views),
+        ConfigForm::of(&new, &oauth_id, views),
         HashMap::new(),
         true,
         &new,
@@ -381,12 +374,9 @@ async fn refused_address(views: &Views, old: &Settings, new: &Settings) -> Optio
 /// The form's token: the `signed_request` field, else `Authorization: JWT`.
 fn form_caller(
     views: &Views,
-    headers: &HeaderMap,
+    header: Option<&str>,
     fields: &HashMap<String, String>,
 ) -> Result<Caller, ApiError> {
-    let header = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok());
     let token = match fields.get("signed_request") {
         Some(t) => jwt::token_from(None, Some(t))?,
         None => jwt::token_from(header, None)?,
@@ -612,14 +602,14 @@ pub struct CheckRequest {
     notification_room: String,
 }
 
-/// `POST /views/api/check-connection`: checks HipChat's grant of every scope, the notification
-/// room, and the dynaBOARD URL and token, one line each.
+/// What `POST /views/api/check-connection` answers: HipChat's grant of every scope, the
+/// notification room, and the dynaBOARD URL and token, checked, one line each.
 pub async fn check_connection(
-    State(views): State<Views>,
-    caller: Caller,
-    Json(request): Json<CheckRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    require_admin(&views, &caller).await?;
+    views: &Views,
+    caller: &Caller,
+    request: CheckRequest,
+) -> Result<serde_json::Value, ApiError> {
+    require_admin(views, caller).await?;
     let installation = &caller.installation;
     let mut lines = Vec::new();
     lines.push(
@@ -688,5 +678,5 @@ pub async fn check_connection(
         Some(Ok(connection)) => check::check(views.services.issues.client(), &connection).await,
     });
     let ok = lines.iter().all(|l| l.ok);
-    Ok(Json(json!({"ok": ok, "lines": lines})))
+    Ok(json!({"ok": ok, "lines": lines}))
 }

@@ -1,14 +1,12 @@
-//! Views HipChat shows in iframes (sidebar, dialogs, configuration page) and the glance query:
-//! tera templates from `templates/views/`, authenticated by the `signed_request` JWT.
+//! Views HipChat shows in iframes (sidebar, dialogs, configuration page), rendered: tera
+//! templates from `templates/views/` for callers the web edge authenticated by their JWT.
 //!
 //! Every page gets a fresh short-lived token of ours for its follow-up calls (third-party
 //! cookies do not work in iframes), a CSP nonce for its inline script, and headers that let
 //! only the installation's HipChat frame it.
 
-pub mod chat;
 pub mod configure;
 pub mod effective;
-pub mod glance;
 pub mod incident;
 pub mod meme;
 pub mod room_choice;
@@ -18,9 +16,6 @@ pub mod time_input;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::FromRef;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 
 use crate::auth::{AuthError, Caller, Claims, jwt};
@@ -112,15 +107,6 @@ pub struct Views {
     pub scopes: Vec<String>,
 }
 
-impl FromRef<Views> for crate::auth::Verifier {
-    fn from_ref(v: &Views) -> crate::auth::Verifier {
-        crate::auth::Verifier {
-            store: v.services.store.clone(),
-            clock: v.services.clock.clone(),
-        }
-    }
-}
-
 impl Views {
     /// The acting user's display name; when HipChat cannot say, their id (the action matters
     /// more than the label, and the log says why).
@@ -133,44 +119,6 @@ impl Views {
             }
         }
     }
-}
-
-/// The views' routes.
-pub fn router(views: Views) -> axum::Router {
-    use axum::routing::{get, post};
-    let glance = axum::Router::new()
-        .route("/views/glance/incidents", get(glance::incidents))
-        .layer(
-            tower_http::cors::CorsLayer::new()
-                .allow_origin(tower_http::cors::Any)
-                .allow_methods([axum::http::Method::GET])
-                .allow_headers([header::AUTHORIZATION]),
-        );
-    axum::Router::new()
-        .route("/views/sidebar", get(sidebar::page_view))
-        .route("/views/incident", get(incident::dialog))
-        .route("/views/chat", get(chat::dialog))
-        .route("/views/api/chats/{id}", get(chat::show))
-        .route("/views/api/chats/{id}/take", post(chat::take))
-        .route("/views/meme", get(meme::dialog))
-        .route("/views/meme/preview.svg", get(meme::preview))
-        .route(
-            "/views/configure",
-            get(configure::show).post(configure::save),
-        )
-        .route("/views/api/incidents", get(sidebar::list))
-        .route("/views/api/incidents/{number}", get(incident::state))
-        .route("/views/api/incidents/{number}/{action}", post(sidebar::act))
-        .route("/views/api/issues/{key}", get(sidebar::issue))
-        .route("/views/api/memes", post(meme::post))
-        .route(
-            "/views/api/check-connection",
-            post(configure::check_connection),
-        )
-        .route("/memes/templates/{file}", get(meme::template_image))
-        .route("/memes/{oauth_id}/{file}", get(meme::image))
-        .merge(glance)
-        .with_state(views)
 }
 
 /// The room a view works in: the token's room, or the installation's own.
@@ -238,8 +186,20 @@ impl PageBase {
     }
 }
 
+/// A rendered page and what its security headers say.
+#[derive(Debug)]
+pub struct Page {
+    /// The HTML.
+    pub html: String,
+    /// Its Content-Security-Policy: scripts only with the nonce or from HipChat, framing only by
+    /// the installation's HipChat.
+    pub policy: String,
+    /// Whether it shows a form refused for its errors.
+    pub refused: bool,
+}
+
 /// A page of a room whose template needs only the page base: its script asks for the rest.
-pub fn scripted_page(views: &Views, caller: &Caller, template: &str) -> Result<Response, ApiError> {
+pub fn scripted_page(views: &Views, caller: &Caller, template: &str) -> Result<Page, ApiError> {
     #[derive(Serialize)]
     struct Scripted<'a> {
         base: &'a PageBase,
@@ -252,31 +212,20 @@ pub fn scripted_page(views: &Views, caller: &Caller, template: &str) -> Result<R
     Ok(page(html, &base, &caller.installation))
 }
 
-/// An HTML page with the view security headers: scripts only with the nonce or from HipChat,
-/// framing only by the installation's HipChat, no sniffing, no referrer, no caching.
-pub fn page(html: String, base: &PageBase, installation: &Installation) -> Response {
-    let mut response = Html(html).into_response();
+/// `html` as a page shown in the installation's HipChat.
+pub fn page(html: String, base: &PageBase, installation: &Installation) -> Page {
     let framers = hipchat_origins(installation).join(" ");
-    let csp = format!(
+    let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{}' {framers}; style-src 'self' 'unsafe-inline' {framers}; \
          img-src 'self' data: http: https:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
          frame-ancestors {framers}",
         base.nonce
     );
-    let headers: &mut HeaderMap = response.headers_mut();
-    if let Ok(v) = HeaderValue::try_from(csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    Page {
+        html,
+        policy,
+        refused: false,
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// The origins HipChat serves the installation from (its web origin and its API origin).

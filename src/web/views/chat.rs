@@ -1,26 +1,28 @@
-//! The chat dialog, opened by "Take this chat" on a chat request's notice: it shows the request
-//! and who has it, and takes the chat on Confirm.
+//! The chat dialog's endpoints, opened by "Take this chat" on a chat request's notice: the page,
+//! the request and who has it, and taking the chat on Confirm.
 
-use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{Views, room_of, scripted_page, user_of};
+use super::page_response;
 use crate::auth::Caller;
 use crate::cards::incident::when;
 use crate::error::ApiError;
 use crate::handlers::chat::{self, Found, Refusal, Take};
 use crate::model::Stamp;
 use crate::store::StoreError;
+use crate::views::{Views, room_of, scripted_page, user_of};
+use crate::web::error::json_error;
+use crate::web::extract::{Json, Path};
 
 /// Attempts when another take commits between our read and our write.
 const RETRIES: usize = 5;
 
 /// `GET /views/chat?signed_request=…`.
 pub async fn dialog(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
-    scripted_page(&views, &caller, "chat.html")
+    Ok(page_response(scripted_page(&views, &caller, "chat.html")?))
 }
 
 /// `GET /views/api/chats/{id}`: the request and who has taken it, for the dialog.
@@ -68,8 +70,7 @@ pub async fn take(
                 return Ok(Json(json!({ "message": message })).into_response());
             }
             Err(refusal) => {
-                let body = json!({ "error": refusal.to_string() });
-                return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+                return Ok(json_error(StatusCode::CONFLICT, &refusal.to_string()));
             }
         };
         let outcome = chat::apply(&views.services, &found, &id, &before, &after);

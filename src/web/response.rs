@@ -1,4 +1,4 @@
-//! Response shapes shared by endpoints of different modules.
+//! Response shapes shared by endpoints of different groups, and the request URI fit for logs.
 
 use axum::Json;
 use axum::http::{HeaderValue, header};
