@@ -44,6 +44,15 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<crate::auth::VerifyError> for ApiError {
+    fn from(e: crate::auth::VerifyError) -> Self {
+        match e {
+            crate::auth::VerifyError::Auth(e) => ApiError::Auth(e),
+            crate::auth::VerifyError::Store(e) => ApiError::Store(e),
+        }
+    }
+}
+
 impl From<crate::handlers::HandlerError> for ApiError {
     fn from(e: crate::handlers::HandlerError) -> Self {
         match e {

@@ -8,12 +8,22 @@ pub mod jwt;
 pub mod signature;
 
 use crate::clock::Clock;
-use crate::error::ApiError;
 use crate::hipchat::wire::WebhookEnvelope;
 use crate::model::Installation;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 pub use jwt::{AuthError, Claims, JwtContext};
+
+/// Why a HipChat token was not accepted: the token, or the store its issuer is looked up in.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The token is not acceptable.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The issuer could not be looked up.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// What verification needs: installations (for secrets) and the time.
 #[derive(Clone)]
@@ -26,7 +36,7 @@ pub struct Verifier {
 
 impl Verifier {
     /// Verifies a raw token: issuer known and active, HS256 signature, times, room of a room install.
-    pub fn verify(&self, token: &str) -> Result<(Claims, Installation), ApiError> {
+    pub fn verify(&self, token: &str) -> Result<(Claims, Installation), VerifyError> {
         let issuer = jwt::unverified_issuer(token)?;
         let installation = self
             .store
