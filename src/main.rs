@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand};
 use hipboard::app::App;
 use hipboard::clock::Clock;
 use hipboard::config::RawConfig;
-use hipboard::{check, demo, sandbox_command, server};
+use hipboard::{check, server};
+
+mod cli;
+
+use cli::{demo, sandbox as sandbox_command};
 
 #[derive(Parser)]
 #[command(

@@ -5,7 +5,7 @@ mod common;
 
 use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
-use hipboard::sandbox::model::{Fault, Posted};
+use hipboard_sandbox::model::{Fault, FaultAnswer, Posted};
 use serde_json::{Value, json};
 
 const SECRET: &str = "chat-secret-for-the-tests";
@@ -233,7 +233,7 @@ async fn hipchat_unreachable_answers_503_and_records_nothing() {
     let (world, installed) = world().await;
     world.sandbox.inject(Fault {
         path_prefix: "/v2/room".into(),
-        status: 500,
+        answer: FaultAnswer::Status(500),
         count: 1000,
     });
     let (status, body) = ask(&world, &request("u1", "Zoë", "Ångström", "customer")).await;

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use common::process::{AddonProcess, free_port};
 use hipboard::model::IncidentState;
-use hipboard::sandbox::{Sandbox, SandboxSettings};
 use hipboard::store::{Queue, Store};
+use hipboard_sandbox::{Sandbox, SandboxSettings};
 use serde_json::json;
 
 const SECRET: &str = "crash-test-event-secret";
@@ -137,10 +137,10 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(12);
     // The load is far over HipChat Cloud's limits; this sandbox and the add-on agree on higher ones.
-    let limits = hipboard::sandbox::Limits {
+    let limits = hipboard_sandbox::Limits {
         per_token: 1_000_000,
         per_room: 1_000_000,
-        ..hipboard::sandbox::Limits::hipchat()
+        ..hipboard_sandbox::Limits::hipchat()
     };
     let (sandbox, _task) = common::sandbox_only(SandboxSettings {
         limits,

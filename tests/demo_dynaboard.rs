@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use common::{Options, World};
-use hipboard::dynaboard::demo::DemoDynaboard;
+use hipboard_sandbox::dynaboard::DemoDynaboard;
 use serde_json::Value;
 
 const TOKEN: &str = "demo-token";

@@ -5,7 +5,7 @@ mod common;
 
 use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
-use hipboard::sandbox::model::{Fault, Posted};
+use hipboard_sandbox::model::{Fault, FaultAnswer, Posted};
 use serde_json::{Value, json};
 
 const SECRET: &str = "events-secret-for-tests";
@@ -327,12 +327,12 @@ async fn hipchat_outages_delay_notifications_but_lose_none() {
     let path = format!("/v2/room/{}/notification", installed.room_id);
     world.sandbox.inject(Fault {
         path_prefix: path.clone(),
-        status: 500,
+        answer: FaultAnswer::Status(500),
         count: 3,
     });
     world.sandbox.inject(Fault {
         path_prefix: path,
-        status: 429,
+        answer: FaultAnswer::Status(429),
         count: 2,
     });
     for n in 0..4 {

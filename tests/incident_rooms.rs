@@ -6,7 +6,7 @@ mod common;
 
 use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
-use hipboard::sandbox::model::Author;
+use hipboard_sandbox::model::Author;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

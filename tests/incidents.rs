@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Installed, World};
-use hipboard::sandbox::model::Posted;
+use hipboard_sandbox::model::Posted;
 use serde_json::{Value, json};
 
 fn one(replies: Vec<Posted>) -> Posted {

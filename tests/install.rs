@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use common::World;
-use hipboard::sandbox::model::Fault;
+use hipboard_sandbox::model::{Fault, FaultAnswer};
 use serde_json::{Value, json};
 
 /// A HipChat whose capabilities document and token endpoint answer what the test says.
@@ -300,7 +300,7 @@ async fn unsigned_delete_is_confirmed_with_hipchat_first() {
     // HipChat's token endpoint failing: 503, nothing removed.
     world.sandbox.inject(Fault {
         path_prefix: "/v2/oauth/token".into(),
-        status: 500,
+        answer: FaultAnswer::Status(500),
         count: 1,
     });
     assert_eq!(delete(installed.oauth_id.clone()).await, 503);

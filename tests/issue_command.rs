@@ -4,7 +4,7 @@ mod common;
 
 use common::dynaboard::{FakeDynaboard, Mode};
 use common::{Options, World};
-use hipboard::sandbox::model::Posted;
+use hipboard_sandbox::model::Posted;
 use serde_json::{Value, json};
 
 async fn world_with_dynaboard() -> (World, FakeDynaboard) {

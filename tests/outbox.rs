@@ -9,8 +9,8 @@ use hipboard::hipchat::html::ToHtml;
 use hipboard::hipchat::message::{Html, html};
 use hipboard::hipchat::wire::Color;
 use hipboard::runtime::outbox::{Outbound, Staged};
-use hipboard::sandbox::model::Fault;
 use hipboard::store::Batch;
+use hipboard_sandbox::model::{Fault, FaultAnswer};
 
 /// Sends `message` (text is escaped, `Html` kept) to the room through the outbox.
 async fn send(world: &World, oauth_id: &str, room_id: i64, message: impl ToHtml) {
@@ -50,12 +50,12 @@ async fn server_errors_and_rate_limits_are_retried_then_delivered_once() {
     let path = format!("/v2/room/{}/notification", installed.room_id);
     world.sandbox.inject(Fault {
         path_prefix: path.clone(),
-        status: 500,
+        answer: FaultAnswer::Status(500),
         count: 2,
     });
     world.sandbox.inject(Fault {
         path_prefix: path,
-        status: 429,
+        answer: FaultAnswer::Status(429),
         count: 1,
     });
     let started = Instant::now();
@@ -133,7 +133,7 @@ async fn queued_calls_survive_a_restart() {
     let path = format!("/v2/room/{}/notification", installed.room_id);
     world.sandbox.inject(Fault {
         path_prefix: path,
-        status: 503,
+        answer: FaultAnswer::Status(503),
         count: 1000,
     });
     send(
@@ -157,7 +157,7 @@ async fn queued_calls_survive_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hipchat_limits_are_kept_before_hipchat_has_to_refuse() {
     use hipboard::runtime::pacer::RateLimits;
-    use hipboard::sandbox::{Limits, SandboxSettings};
+    use hipboard_sandbox::{Limits, SandboxSettings};
     use std::time::Duration;
     let window = Duration::from_secs(1);
     let world = World::start_with(common::Options {
@@ -194,7 +194,7 @@ async fn hipchat_limits_are_kept_before_hipchat_has_to_refuse() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_control_refusal_waits_for_the_room_window_not_the_token_window() {
-    use hipboard::sandbox::{Limits, SandboxSettings};
+    use hipboard_sandbox::{Limits, SandboxSettings};
     use std::time::Duration;
     // The add-on keeps no limits of its own here, so HipChat's flood control has to refuse.
     let mut options = common::Options::default().unthrottled();
@@ -233,7 +233,7 @@ async fn a_notification_whose_answer_was_lost_is_not_sent_again() {
     let path = format!("/v2/room/{}/notification", installed.room_id);
     world.sandbox.inject(Fault {
         path_prefix: path,
-        status: 1,
+        answer: FaultAnswer::StallAfterWork,
         count: 1,
     });
     send(
@@ -263,12 +263,12 @@ async fn a_hipchat_that_will_not_show_history_still_gets_the_notification() {
     // possible duplicate, so it is sent again.
     world.sandbox.inject(Fault {
         path_prefix: format!("/v2/room/{}/notification", installed.room_id),
-        status: 0,
+        answer: FaultAnswer::Stall,
         count: 1,
     });
     world.sandbox.inject(Fault {
         path_prefix: format!("/v2/room/{}/history", installed.room_id),
-        status: 403,
+        answer: FaultAnswer::Status(403),
         count: 1,
     });
     send(&world, &installed.oauth_id, installed.room_id, "not lost").await;

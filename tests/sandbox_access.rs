@@ -3,7 +3,7 @@
 
 mod common;
 
-use hipboard::sandbox::SandboxSettings;
+use hipboard_sandbox::SandboxSettings;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_controls_need_the_token_once_public() {

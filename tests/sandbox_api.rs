@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
-use hipboard::sandbox::SandboxSettings;
+use hipboard_sandbox::SandboxSettings;
 use serde_json::{Value, json};
 
 #[derive(Clone, Default)]

@@ -13,7 +13,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use common::World;
-use hipboard::sandbox::{Sandbox, SandboxSettings};
+use hipboard_sandbox::{Sandbox, SandboxSettings};
 use serde_json::{Value, json};
 
 /// A test add-on: serves whatever descriptors the test puts up and records what it receives.
@@ -543,6 +543,6 @@ async fn the_add_ons_own_descriptor_passes() {
     let room = world.sandbox.rooms()[0].name.clone();
     world.install_in(&room).await;
     let descriptor = get_json(&world.http, &world.descriptor_url()).await;
-    let checked = hipboard::sandbox::descriptor::check(&descriptor, &world.descriptor_url());
+    let checked = hipboard_sandbox::descriptor::check(&descriptor, &world.descriptor_url());
     assert!(checked.is_ok(), "{:?}", checked.err());
 }

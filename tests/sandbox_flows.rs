@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hipboard::sandbox::{Sandbox, SandboxSettings};
+use hipboard_sandbox::{Sandbox, SandboxSettings};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 

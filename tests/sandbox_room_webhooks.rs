@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use hipboard::sandbox::{Sandbox, SandboxSettings};
+use hipboard_sandbox::{Sandbox, SandboxSettings};
 use serde_json::{Value, json};
 
 /// A webhook call the add-on received: (hook name from the URL, body, Authorization header).

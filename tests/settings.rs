@@ -10,7 +10,7 @@ use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
 use hipboard::clock::Clock;
 use hipboard::model::{RoomRef, Settings, WeekdayHours};
-use hipboard::sandbox::model::Fault;
+use hipboard_sandbox::model::{Fault, FaultAnswer};
 use serde_json::{Value, json};
 
 const SECRET: &str = "default-connection-secret";
@@ -157,7 +157,7 @@ async fn when_hipchat_cannot_be_asked_the_room_is_not_accepted() {
     let installed = install_globally(&world).await;
     world.sandbox.inject(Fault {
         path_prefix: "/v2/room/Incidents".into(),
-        status: 503,
+        answer: FaultAnswer::Status(503),
         count: 1000,
     });
     let (status, html) = world

@@ -6,8 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::process::{AddonProcess, free_port};
-use hipboard::sandbox::SandboxSettings;
 use hipboard::store::Store;
+use hipboard_sandbox::SandboxSettings;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_and_sigint_drain_and_exit_cleanly() {

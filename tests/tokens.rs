@@ -6,8 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::{Options, World};
+use hipboard::clock::Clock;
 use hipboard::hipchat::tokens::TokenError;
-use hipboard::sandbox::SandboxSettings;
+use hipboard_sandbox::SandboxSettings;
 
 fn token_requests(world: &World) -> usize {
     world
@@ -18,12 +19,14 @@ fn token_requests(world: &World) -> usize {
         .count()
 }
 
-fn with_lifetime(secs: u64) -> Options {
+fn with_lifetime(secs: u64, clock: &Clock) -> Options {
     Options {
         sandbox: SandboxSettings {
             token_lifetime: Duration::from_secs(secs),
+            clock: clock.clone(),
             ..SandboxSettings::default()
         },
+        clock: Some(clock.clone()),
         ..Options::default()
     }
 }
@@ -67,7 +70,9 @@ async fn one_request_serves_many_callers_and_the_cache() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_renewed_before_they_expire() {
     // A 61-second token has less than the 60-second margin left almost at once.
-    let world = World::start_with(with_lifetime(61)).await;
+    let start = chrono::Utc::now();
+    let clock = Clock::fixed(start);
+    let world = World::start_with(with_lifetime(61, &clock)).await;
     let installed = world.install_in("Support").await;
     let state = &world.addon().app.state;
     let installation = state
@@ -76,7 +81,8 @@ async fn tokens_are_renewed_before_they_expire() {
         .unwrap()
         .unwrap();
     let first = state.tokens.get(&installation).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // HipChat and the add-on share the clock: a second passes for both.
+    clock.set(start + Duration::from_millis(1100));
     let second = state.tokens.get(&installation).await.unwrap();
     assert_ne!(
         first, second,

@@ -4,7 +4,7 @@ mod common;
 
 use common::dynaboard::FakeDynaboard;
 use common::{Options, World};
-use hipboard::sandbox::model::Posted;
+use hipboard_sandbox::model::Posted;
 
 async fn world_with_issues(n: usize) -> (World, FakeDynaboard) {
     let fake = FakeDynaboard::start().await;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::World;
-use hipboard::sandbox::model::Posted;
+use hipboard_sandbox::model::Posted;
 
 /// The text a reader sees: tags removed, entities of the escaped text restored.
 fn text(posted: &Posted) -> String {

@@ -6,7 +6,7 @@ mod common;
 
 use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
-use hipboard::sandbox::model::Posted;
+use hipboard_sandbox::model::Posted;
 use regex::Regex;
 use serde_json::{Value, json};
 

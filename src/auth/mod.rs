@@ -5,7 +5,7 @@
 //! body cannot run on an unverified request.
 
 pub mod jwt;
-pub mod signature;
+pub use hipboard_protocol::signature;
 
 use crate::clock::Clock;
 use crate::hipchat::wire::WebhookEnvelope;

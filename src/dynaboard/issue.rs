@@ -2,7 +2,6 @@
 
 use serde_json::Value;
 
-// Re-exported for the demo dynaBOARD, which names the key here until it becomes its own crate.
 pub use crate::model::issue::{Issue, IssueKey, StatusCategory};
 
 impl Issue {

@@ -1,9 +1,8 @@
-//! dynaBOARD: the REST client, issues, and (in `demo`) an embedded dynaBOARD.
+//! dynaBOARD: the REST client, issues, inbound events, service hours and chat rooms.
 
 pub mod chat;
 pub mod check;
 pub mod client;
-pub mod demo;
 pub mod events;
 pub mod hours;
 pub mod inbound;

@@ -14,18 +14,7 @@ use crate::dispatch::Registry;
 /// re-dispatches each message itself, so the highest-precedence command acts whichever hook fired.
 pub const WEBHOOK_PATH: &str = "/webhooks/room-message";
 
-/// Scopes HipChat defines (§2.3).
-pub const KNOWN_SCOPES: &[&str] = &[
-    "send_notification",
-    "send_message",
-    "view_room",
-    "view_group",
-    "view_messages",
-    "admin_room",
-    "manage_rooms",
-    "admin_group",
-    "import_data",
-];
+pub use hipboard_protocol::scopes::KNOWN_SCOPES;
 
 /// Keys whose string values are URLs to make absolute.
 const URL_KEYS: &[&str] = &[

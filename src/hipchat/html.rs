@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use hipboard_protocol::html::escape_into;
+
 /// HTML that is safe to send: literal markup and escaped text.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Html(String);
@@ -157,20 +159,6 @@ macro_rules! html {
     ($template:literal, $($part:expr),+ $(,)?) => {
         $crate::hipchat::html::Html::format($template, &[$(&$part as &dyn $crate::hipchat::html::ToHtml),+])
     };
-}
-
-/// Escapes text for HipChat HTML, in element content and in quoted attributes.
-fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,4 +10,4 @@ pub mod people;
 pub mod retry;
 pub mod rooms;
 pub mod tokens;
-pub mod wire;
+pub use hipboard_protocol::wire;

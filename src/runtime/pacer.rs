@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use hipboard_protocol::window::SlidingWindow;
 use tokio::time::Instant;
 
 /// The limits kept.
@@ -45,20 +46,15 @@ impl Default for RateLimits {
 /// in one window than the pacer had allowed, and HipChat answered 429.
 pub struct Pacer {
     limits: RateLimits,
+    /// The windows' epoch.
+    start: Instant,
     windows: Mutex<Windows>,
 }
 
 #[derive(Default)]
 struct Windows {
-    by_key: HashMap<String, Vec<Slot>>,
+    by_key: HashMap<String, SlidingWindow>,
     next_id: u64,
-}
-
-/// One counted call: in flight (`finished` unset) or finished at a known time.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    id: u64,
-    finished: Option<Instant>,
 }
 
 /// An admitted call; dropping it (when the call has finished) fixes its place in the windows.
@@ -74,6 +70,7 @@ impl Pacer {
     pub fn new(limits: RateLimits) -> Pacer {
         Pacer {
             limits,
+            start: Instant::now(),
             windows: Mutex::new(Windows::default()),
         }
     }
@@ -107,12 +104,15 @@ impl Pacer {
             limits.push((self.limits.per_room, self.limits.room_window));
         }
         let mut windows = self.lock();
-        let now = Instant::now();
+        let now = self.now();
         let wait = keys
             .iter()
             .zip(&limits)
             .map(|(key, (limit, window))| {
-                wait_for(windows.by_key.get_mut(key), now, *limit, *window)
+                windows
+                    .by_key
+                    .get_mut(key)
+                    .map_or(Duration::ZERO, |w| w.wait(now, (*limit).max(1), *window))
             })
             .max()
             .unwrap_or_default();
@@ -122,8 +122,11 @@ impl Pacer {
         let id = windows.next_id;
         windows.next_id += 1;
         for key in &keys {
-            let slot = Slot { id, finished: None };
-            windows.by_key.entry(key.clone()).or_default().push(slot);
+            windows
+                .by_key
+                .entry(key.clone())
+                .or_default()
+                .count(id, None);
         }
         self.forget_idle_keys(&mut windows, now);
         Ok(Permit {
@@ -133,60 +136,35 @@ impl Pacer {
         })
     }
 
+    /// Time since the pacer started: the windows' clock.
+    fn now(&self) -> Duration {
+        Instant::now().duration_since(self.start)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
         self.windows.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Keeps the map as small as the set of recently active keys.
-    fn forget_idle_keys(&self, windows: &mut Windows, now: Instant) {
+    fn forget_idle_keys(&self, windows: &mut Windows, now: Duration) {
         if windows.by_key.len() <= 4096 {
             return;
         }
         let horizon = self.limits.room_window.max(self.limits.installation_window);
-        windows.by_key.retain(|_, slots| {
-            slots
-                .iter()
-                .any(|s| s.finished.is_none_or(|t| now.duration_since(t) < horizon))
-        });
+        windows.by_key.retain(|_, w| w.is_active(now, horizon));
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        let now = Instant::now();
+        let now = self.pacer.now();
         let mut windows = self.pacer.lock();
         for key in &self.keys {
-            let slots = windows.by_key.get_mut(key).into_iter().flatten();
-            for slot in slots.filter(|s| s.id == self.id) {
-                slot.finished = Some(now);
+            if let Some(window) = windows.by_key.get_mut(key) {
+                window.place(self.id, now);
             }
         }
     }
-}
-
-/// How long until a window has room for one more call (zero when it has room now). A call still
-/// in flight leaves the window no sooner than `window` from now.
-fn wait_for(
-    slots: Option<&mut Vec<Slot>>,
-    now: Instant,
-    limit: usize,
-    window: Duration,
-) -> Duration {
-    let Some(slots) = slots else {
-        return Duration::ZERO;
-    };
-    slots.retain(|s| s.finished.is_none_or(|t| now.duration_since(t) < window));
-    if slots.len() < limit.max(1) {
-        return Duration::ZERO;
-    }
-    slots
-        .iter()
-        .map(|s| {
-            s.finished
-                .map_or(window, |t| window.saturating_sub(now.duration_since(t)))
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

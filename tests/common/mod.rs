@@ -15,8 +15,8 @@ use std::time::Duration;
 use hipboard::app::App;
 use hipboard::clock::Clock;
 use hipboard::config::RawConfig;
-use hipboard::sandbox::model::Posted;
-use hipboard::sandbox::{Sandbox, SandboxSettings};
+use hipboard_sandbox::model::Posted;
+use hipboard_sandbox::{Sandbox, SandboxSettings};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -103,7 +103,7 @@ pub async fn sandbox_only(settings: SandboxSettings) -> (Sandbox, JoinHandle<()>
     let sandbox = Sandbox::new(&url, settings);
     let task = tokio::spawn({
         let sandbox = sandbox.clone();
-        async move { hipboard::sandbox::serve(sandbox, listener).await.unwrap() }
+        async move { hipboard_sandbox::serve(sandbox, listener).await.unwrap() }
     });
     (sandbox, task)
 }
@@ -134,10 +134,10 @@ pub struct Installed {
 impl Options {
     /// Far higher limits on both sides, for tests whose point is not HipChat's rate limits.
     pub fn unthrottled(mut self) -> Options {
-        self.sandbox.limits = hipboard::sandbox::Limits {
+        self.sandbox.limits = hipboard_sandbox::Limits {
             per_token: 1_000_000,
             per_room: 1_000_000,
-            ..hipboard::sandbox::Limits::hipchat()
+            ..hipboard_sandbox::Limits::hipchat()
         };
         self.limits = Some(hipboard::runtime::pacer::RateLimits {
             per_room: 1_000_000,
@@ -172,7 +172,7 @@ impl World {
         let sandbox_task = tokio::spawn({
             let sandbox = sandbox.clone();
             async move {
-                hipboard::sandbox::serve(sandbox, sandbox_listener)
+                hipboard_sandbox::serve(sandbox, sandbox_listener)
                     .await
                     .unwrap();
             }

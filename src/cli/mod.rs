@@ -1,0 +1,5 @@
+//! CLI commands that wire the add-on to the sandbox crate: `demo` and `sandbox` (binary only, so
+//! the add-on's library never imports the sandbox).
+
+pub mod demo;
+pub mod sandbox;
