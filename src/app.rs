@@ -20,6 +20,7 @@ use crate::hipchat::descriptor::{Descriptor, DescriptorError};
 use crate::hipchat::install::{Admission, Installer};
 use crate::hipchat::people::People;
 use crate::hipchat::rooms::Rooms;
+use crate::hipchat::session::Sessions;
 use crate::hipchat::tokens::Tokens;
 use crate::net::OutboundPolicy;
 use crate::runtime::outbox::Outbox;
@@ -117,14 +118,14 @@ impl App {
             clock.clone(),
             Admission::new(config.hipchat_origins.clone()),
         ));
-        let people = Arc::new(People::new(client.clone(), tokens.clone()));
-        let outbox = Outbox::new(
-            store.clone(),
-            tokens.clone(),
+        let sessions = Arc::new(Sessions::new(
             client,
-            clock.clone(),
+            tokens.clone(),
             config.rate_limits,
-        );
+            clock.clone(),
+        ));
+        let people = Arc::new(People::new(sessions.clone()));
+        let outbox = Outbox::new(store.clone(), sessions.clone(), clock.clone());
         let default_connection = config.dynaboard.as_ref().map(|d| DefaultConnection {
             connection: Connection {
                 url: d.url.clone(),
@@ -133,7 +134,7 @@ impl App {
             owner: config.hipchat_origins.first().cloned(),
         });
         let issues = Arc::new(Issues::new(
-            DynaboardClient::new(policy.clone()),
+            DynaboardClient::new(policy),
             store.clone(),
             clock.clone(),
             default_connection,
@@ -149,7 +150,7 @@ impl App {
         };
         let bot = Bot::new(services.clone(), outbox.clone());
         let chats = Arc::new(Chats::new(
-            Rooms::new(HipChatClient::new(policy), tokens.clone()),
+            Rooms::new(sessions),
             store.clone(),
             clock.clone(),
         ));

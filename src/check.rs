@@ -68,14 +68,8 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
                 HipChatClient::new(crate::net::OutboundPolicy::new(config.operator_origins()));
             for installation in installations.iter().filter(|i| i.is_active()) {
                 let subject = format!("HipChat installation {}", installation.oauth_id);
-                let answer = client
-                    .request_token(
-                        &installation.token_url,
-                        &installation.oauth_id,
-                        &installation.oauth_secret,
-                        descriptor.scopes(),
-                    )
-                    .await;
+                let answer =
+                    crate::hipchat::tokens::prove(&client, installation, descriptor.scopes()).await;
                 lines.push(match answer {
                     Ok(t) => CheckLine::ok(
                         &subject,

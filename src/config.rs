@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::hipchat::pacer::RateLimits;
 use crate::model::RoomRef;
-use crate::runtime::pacer::RateLimits;
 
 /// A setting that cannot be used, with the name of the variable or flag at fault.
 #[derive(Debug, thiserror::Error)]

@@ -156,7 +156,7 @@ async fn queued_calls_survive_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hipchat_limits_are_kept_before_hipchat_has_to_refuse() {
-    use hipboard::runtime::pacer::RateLimits;
+    use hipboard::hipchat::pacer::RateLimits;
     use hipboard_sandbox::{Limits, SandboxSettings};
     use std::time::Duration;
     let window = Duration::from_secs(1);

@@ -1,43 +1,64 @@
-//! The time source, injectable so expiry and service-hours logic can be tested without sleeping.
+//! The time source, injectable so expiry, service hours and retry waits can be tested without
+//! sleeping; shared by the add-on and the sandbox, so the demo hands both one clock.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use tokio::sync::Notify;
 
 /// Wall-clock time, real or set by a test.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
-    /// `None`: the system clock. `Some`: a fixed instant in milliseconds, movable by tests.
-    fixed_ms: Option<Arc<AtomicI64>>,
+    /// `None`: the system clock. `Some`: a fixed instant, movable by tests.
+    fixed: Option<Arc<Fixed>>,
+}
+
+/// A test's clock: an instant in milliseconds, and who to wake when it moves.
+#[derive(Debug)]
+struct Fixed {
+    ms: AtomicI64,
+    moved: Notify,
 }
 
 impl Clock {
     /// The system clock.
     pub fn system() -> Clock {
-        Clock { fixed_ms: None }
+        Clock { fixed: None }
     }
 
-    /// A clock stopped at `at` until [`Clock::set`] moves it.
+    /// A clock stopped at `at` until [`Clock::set`] or [`Clock::advance`] moves it.
     pub fn fixed(at: DateTime<Utc>) -> Clock {
         Clock {
-            fixed_ms: Some(Arc::new(AtomicI64::new(at.timestamp_millis()))),
+            fixed: Some(Arc::new(Fixed {
+                ms: AtomicI64::new(at.timestamp_millis()),
+                moved: Notify::new(),
+            })),
         }
     }
 
-    /// Moves a fixed clock; no effect on the system clock.
+    /// Moves a fixed clock, waking the sleepers whose time has come; no effect on the system
+    /// clock.
     pub fn set(&self, at: DateTime<Utc>) {
-        if let Some(ms) = &self.fixed_ms {
-            ms.store(at.timestamp_millis(), Ordering::SeqCst);
+        if let Some(fixed) = &self.fixed {
+            fixed.ms.store(at.timestamp_millis(), Ordering::SeqCst);
+            fixed.moved.notify_waiters();
         }
+    }
+
+    /// Moves a fixed clock forward by `by`; no effect on the system clock.
+    pub fn advance(&self, by: Duration) {
+        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        self.set(self.now() + by);
     }
 
     /// Now.
     pub fn now(&self) -> DateTime<Utc> {
-        match &self.fixed_ms {
+        match &self.fixed {
             None => Utc::now(),
-            Some(ms) => Utc
-                .timestamp_millis_opt(ms.load(Ordering::SeqCst))
+            Some(fixed) => Utc
+                .timestamp_millis_opt(fixed.ms.load(Ordering::SeqCst))
                 .single()
                 .unwrap_or_default(),
         }
@@ -46,5 +67,49 @@ impl Clock {
     /// Now, in Unix seconds.
     pub fn unix(&self) -> i64 {
         self.now().timestamp()
+    }
+
+    /// Waits `wait`: real time on the system clock; on a fixed clock, until a test has moved it
+    /// that far.
+    pub async fn sleep(&self, wait: Duration) {
+        let Some(fixed) = &self.fixed else {
+            tokio::time::sleep(wait).await;
+            return;
+        };
+        let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        let until = self.now() + wait;
+        loop {
+            // Registered before the check, so a move in between is not missed.
+            let moved = fixed.moved.notified();
+            if self.now() >= until {
+                return;
+            }
+            moved.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_fixed_clock_sleeps_until_it_is_moved() {
+        let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        let clock = Clock::fixed(start);
+        let sleep = clock.sleep(Duration::from_secs(10));
+        tokio::pin!(sleep);
+        let pending = |r: Result<(), tokio::time::error::Elapsed>| r.is_err();
+        // A zero timeout polls the sleep once.
+        assert!(pending(
+            tokio::time::timeout(Duration::ZERO, &mut sleep).await
+        ));
+        clock.advance(Duration::from_secs(9));
+        assert!(pending(
+            tokio::time::timeout(Duration::ZERO, &mut sleep).await
+        ));
+        clock.advance(Duration::from_secs(1));
+        sleep.await;
+        assert_eq!(clock.now(), start + chrono::Duration::seconds(10));
     }
 }

@@ -227,6 +227,8 @@ impl Installer {
             }
         }
         let endpoints = self.endpoints(&payload.capabilities_url).await?;
+        // Credentials just received, at a token URL just read: nothing is stored yet for the
+        // token cache or a session to use, so this proof is the client's own call.
         let token = self
             .client
             .request_token(
@@ -292,16 +294,13 @@ impl Installer {
             ));
         }
         let endpoints = self.endpoints(&installation.capabilities_url).await?;
-        self.client
-            .request_token(
-                &endpoints.token_url,
-                &installation.oauth_id,
-                &installation.oauth_secret,
-                self.descriptor.scopes(),
-            )
+        // The stored credentials, proven at the token URL just read (the record is stored only
+        // once they are).
+        installation.token_url = endpoints.token_url;
+        self.tokens
+            .prove(&installation, self.descriptor.scopes())
             .await
             .map_err(proof_error)?;
-        installation.token_url = endpoints.token_url;
         installation.api_url = endpoints.api_url;
         installation.homepage = endpoints.homepage;
         installation.revoked_at = None;
@@ -385,13 +384,8 @@ impl Installer {
     /// proof that HipChat removed it.
     async fn credentials_refused(&self, installation: &Installation) -> Result<bool, HipChatError> {
         let answer = self
-            .client
-            .request_token(
-                &installation.token_url,
-                &installation.oauth_id,
-                &installation.oauth_secret,
-                self.descriptor.scopes(),
-            )
+            .tokens
+            .prove(installation, self.descriptor.scopes())
             .await;
         match answer {
             Err(HipChatError::Unauthorized(_)) => Ok(true),

@@ -1,24 +1,18 @@
 //! People and rooms, as HipChat knows them at the time of asking: who administers a room (its
 //! owner or a group admin; for `access = "room_admins"` and the configuration page), what users
 //! are called, and which rooms the group has (the configuration page's room picker).
+//! Every question is an interactive call of the installation's session.
 
 use std::sync::Arc;
 
-use super::client::{Api, HipChatClient, HipChatError};
-use super::tokens::{TokenError, Tokens};
+use super::client::HipChatError;
+use super::retry::Policy;
+use super::session::{Pace, SessionError, Sessions};
 use super::wire::{RoomDetails, RoomSummary, UserDetails};
 use crate::model::{Installation, RoomKey};
 
 /// Why the question could not be answered.
-#[derive(Debug, thiserror::Error)]
-pub enum AccessError {
-    /// No token.
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    /// HipChat failed.
-    #[error(transparent)]
-    HipChat(#[from] HipChatError),
-}
+pub type AccessError = SessionError;
 
 /// Rooms asked for per page of `GET /room` (HipChat allows up to 1000).
 const ROOMS_PER_PAGE: u32 = 1000;
@@ -28,14 +22,13 @@ const MAX_ROOM_PAGES: u32 = 10;
 
 /// Asks HipChat about users and rooms.
 pub struct People {
-    client: HipChatClient,
-    tokens: Arc<Tokens>,
+    sessions: Arc<Sessions>,
 }
 
 impl People {
-    /// Asks through `client` with the installation's tokens.
-    pub fn new(client: HipChatClient, tokens: Arc<Tokens>) -> People {
-        People { client, tokens }
+    /// Asks through the installations' `sessions`.
+    pub fn new(sessions: Arc<Sessions>) -> People {
+        People { sessions }
     }
 
     /// Whether `user_id` owns room `room_id` or administers the group.
@@ -76,11 +69,13 @@ impl People {
         installation: &Installation,
         room: RoomKey<'_>,
     ) -> Result<RoomDetails, AccessError> {
-        let token = self.tokens.get(installation).await?;
-        Ok(self
-            .client
-            .room(Api::of(installation, &token), room)
-            .await?)
+        let client = self.sessions.client();
+        self.sessions
+            .of(installation)
+            .call(Policy::Interactive, Pace::Call, |access| async move {
+                client.room(access.api(), room).await
+            })
+            .await
     }
 
     /// Every room of the group that is not archived, following `GET /room`'s pages.
@@ -88,12 +83,16 @@ impl People {
         &self,
         installation: &Installation,
     ) -> Result<Vec<RoomSummary>, AccessError> {
-        let token = self.tokens.get(installation).await?;
-        let api = Api::of(installation, &token);
+        let client = self.sessions.client();
+        let session = self.sessions.of(installation);
         let mut rooms: Vec<RoomSummary> = Vec::new();
         for _ in 0..MAX_ROOM_PAGES {
             let start = u32::try_from(rooms.len()).unwrap_or(u32::MAX);
-            let page = self.client.rooms_page(api, start, ROOMS_PER_PAGE).await?;
+            let page = session
+                .call(Policy::Interactive, Pace::Call, |access| async move {
+                    client.rooms_page(access.api(), start, ROOMS_PER_PAGE).await
+                })
+                .await?;
             let more = page.has_next() && !page.items.is_empty();
             rooms.extend(page.items);
             if !more {
@@ -108,11 +107,13 @@ impl People {
         installation: &Installation,
         user_id: i64,
     ) -> Result<UserDetails, AccessError> {
-        let token = self.tokens.get(installation).await?;
-        Ok(self
-            .client
-            .user(Api::of(installation, &token), user_id)
-            .await?)
+        let client = self.sessions.client();
+        self.sessions
+            .of(installation)
+            .call(Policy::Interactive, Pace::Call, |access| async move {
+                client.user(access.api(), user_id).await
+            })
+            .await
     }
 
     /// Asks HipChat for a fresh token with `scopes`: proves the credentials and every scope.
@@ -121,13 +122,9 @@ impl People {
         installation: &Installation,
         scopes: &[String],
     ) -> Result<String, HipChatError> {
-        self.client
-            .request_token(
-                &installation.token_url,
-                &installation.oauth_id,
-                &installation.oauth_secret,
-                scopes,
-            )
+        self.sessions
+            .tokens()
+            .prove(installation, scopes)
             .await
             .map(|t| t.scope.unwrap_or_else(|| scopes.join(" ")))
     }

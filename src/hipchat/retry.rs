@@ -1,7 +1,7 @@
-//! When to try a HipChat call again: HipChat's reset time for 429s, exponential backoff with
-//! jitter for 5xx and timeouts, never for requests HipChat refused on their merits.
+//! The retry policy of HipChat calls: HipChat's reset time for 429s, exponential backoff with
+//! jitter for 5xx and timeouts, never for requests HipChat refused on their merits; interactive
+//! calls within a small budget, background calls over a bounded number of attempts.
 
-use std::future::Future;
 use std::time::Duration;
 
 use super::client::HipChatError;
@@ -59,28 +59,47 @@ impl Backoff {
     }
 }
 
-/// Runs `call` until it succeeds, fails for good, or `budget` would be exceeded by the next wait.
-pub async fn with_retry<T, F, Fut>(
-    budget: Duration,
-    backoff: Backoff,
-    mut call: F,
-) -> Result<T, HipChatError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, HipChatError>>,
-{
-    let start = tokio::time::Instant::now();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let error = match call().await {
-            Ok(v) => return Ok(v),
-            Err(e) => e,
-        };
-        let now = chrono::Utc::now().timestamp();
-        match backoff.after(&error, attempt, now) {
-            Some(wait) if start.elapsed() + wait < budget => tokio::time::sleep(wait).await,
-            _ => return Err(error),
+/// How long a call may keep trying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// A person is waiting: short steps within [`INTERACTIVE_BUDGET`].
+    Interactive,
+    /// Nobody is waiting (the outbox): bounded backoff honouring HipChat's reset time, for up to
+    /// [`BACKGROUND_ATTEMPTS`] attempts.
+    Background,
+}
+
+/// Time an interactive call may take, retries and pacing waits included.
+pub const INTERACTIVE_BUDGET: Duration = Duration::from_secs(4);
+
+/// Attempts before a background call is given up (at the 5-minute backoff cap, over a day).
+pub const BACKGROUND_ATTEMPTS: u32 = 300;
+
+impl Policy {
+    /// How long to wait before trying again after attempt `attempt` (1 = the first) failed with
+    /// `error`, `spent` after the call began; `None`: give up.
+    pub fn retry_after(
+        self,
+        error: &HipChatError,
+        attempt: u32,
+        spent: Duration,
+        now_unix: i64,
+    ) -> Option<Duration> {
+        match self {
+            Policy::Interactive => INTERACTIVE_BACKOFF
+                .after(error, attempt, now_unix)
+                .filter(|wait| self.may_wait(spent, *wait)),
+            Policy::Background => OUTBOX_BACKOFF
+                .after(error, attempt, now_unix)
+                .filter(|_| attempt < BACKGROUND_ATTEMPTS),
+        }
+    }
+
+    /// Whether a call that has taken `spent` may wait `wait` more (for a retry or for pacing).
+    pub fn may_wait(self, spent: Duration, wait: Duration) -> bool {
+        match self {
+            Policy::Interactive => spent + wait < INTERACTIVE_BUDGET,
+            Policy::Background => true,
         }
     }
 }
@@ -113,5 +132,50 @@ mod tests {
             flood: true,
         };
         assert_eq!(b.after(&limited, 1, 100), Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn interactive_calls_stay_within_their_budget_and_background_ones_within_their_attempts() {
+        let failed = HipChatError::Server {
+            status: 500,
+            message: String::new(),
+        };
+        let interactive = Policy::Interactive;
+        assert!(
+            interactive
+                .retry_after(&failed, 1, Duration::ZERO, 0)
+                .is_some()
+        );
+        assert!(
+            interactive
+                .retry_after(&failed, 1, INTERACTIVE_BUDGET, 0)
+                .is_none()
+        );
+        let limited = HipChatError::RateLimited {
+            reset_at: Some(60),
+            flood: false,
+        };
+        assert!(
+            interactive
+                .retry_after(&limited, 1, Duration::ZERO, 0)
+                .is_none(),
+            "nobody waits a minute for a page"
+        );
+        let background = Policy::Background;
+        assert_eq!(
+            background.retry_after(&limited, 1, Duration::from_secs(3600), 0),
+            Some(Duration::from_secs(60))
+        );
+        assert!(
+            background
+                .retry_after(&failed, BACKGROUND_ATTEMPTS, Duration::ZERO, 0)
+                .is_none()
+        );
+        let refused = HipChatError::Forbidden("scope".into());
+        assert!(
+            background
+                .retry_after(&refused, 1, Duration::ZERO, 0)
+                .is_none()
+        );
     }
 }

@@ -1,41 +1,28 @@
 //! Room operations for personal chat rooms: look up, create, enable guest access, set the topic.
-//! Each call retries transient failures within a small budget, since a person is waiting.
+//! Each is an interactive call of the installation's session, since a person is waiting.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::json;
 
-use super::client::{Api, HipChatClient, HipChatError};
-use super::retry::{INTERACTIVE_BACKOFF, with_retry};
-use super::tokens::{TokenError, Tokens};
+use super::client::HipChatError;
+use super::retry::Policy;
+use super::session::{Pace, SessionError, Sessions};
 use super::wire::{CreateRoom, RoomDetails, UpdateRoom};
 use crate::model::{Installation, RoomKey};
 
-/// Budget of one room operation, retries included.
-const BUDGET: Duration = Duration::from_secs(4);
-
 /// Why a room operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RoomError {
-    /// No token.
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    /// HipChat failed or refused.
-    #[error(transparent)]
-    HipChat(#[from] HipChatError),
-}
+pub type RoomError = SessionError;
 
-/// Room operations with an installation's token.
+/// Room operations through the installations' sessions.
 pub struct Rooms {
-    client: HipChatClient,
-    tokens: Arc<Tokens>,
+    sessions: Arc<Sessions>,
 }
 
 impl Rooms {
-    /// Operations through `client` with `tokens`.
-    pub fn new(client: HipChatClient, tokens: Arc<Tokens>) -> Rooms {
-        Rooms { client, tokens }
+    /// Operations through `sessions`.
+    pub fn new(sessions: Arc<Sessions>) -> Rooms {
+        Rooms { sessions }
     }
 
     /// A room, or `None` when HipChat says it does not exist.
@@ -44,12 +31,18 @@ impl Rooms {
         installation: &Installation,
         room: RoomKey<'_>,
     ) -> Result<Option<RoomDetails>, RoomError> {
-        let token = self.tokens.get(installation).await?;
-        let api = Api::of(installation, &token);
-        match with_retry(BUDGET, INTERACTIVE_BACKOFF, || self.client.room(api, room)).await {
+        let client = self.sessions.client();
+        let found = self
+            .sessions
+            .of(installation)
+            .call(Policy::Interactive, Pace::Call, |access| async move {
+                client.room(access.api(), room).await
+            })
+            .await;
+        match found {
             Ok(details) => Ok(Some(details)),
-            Err(HipChatError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
+            Err(SessionError::HipChat(HipChatError::NotFound(_))) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -60,8 +53,6 @@ impl Rooms {
         name: &str,
         topic: &str,
     ) -> Result<Option<i64>, RoomError> {
-        let token = self.tokens.get(installation).await?;
-        let api = Api::of(installation, &token);
         let body = CreateRoom {
             name: name.to_owned(),
             privacy: Some("public".into()),
@@ -69,18 +60,23 @@ impl Rooms {
             guest_access: true,
             owner_user_id: None,
         };
-        match with_retry(BUDGET, INTERACTIVE_BACKOFF, || {
-            self.client.create_room(api, &body)
-        })
-        .await
-        {
+        let client = self.sessions.client();
+        let body = &body;
+        let created = self
+            .sessions
+            .of(installation)
+            .call(Policy::Interactive, Pace::Call, |access| async move {
+                client.create_room(access.api(), body).await
+            })
+            .await;
+        match created {
             Ok(created) => Ok(Some(created.id)),
             // HipChat answers 400 to a duplicate name (§7.4).
-            Err(HipChatError::Rejected {
+            Err(SessionError::HipChat(HipChatError::Rejected {
                 status: 400,
                 message,
-            }) if message.to_lowercase().contains("name") => Ok(None),
-            Err(e) => Err(e.into()),
+            })) if message.to_lowercase().contains("name") => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -91,8 +87,6 @@ impl Rooms {
         room: &RoomDetails,
         topic: &str,
     ) -> Result<(), RoomError> {
-        let token = self.tokens.get(installation).await?;
-        let api = Api::of(installation, &token);
         let update = UpdateRoom {
             name: room.name.clone(),
             privacy: room.privacy.clone().unwrap_or_else(|| "public".into()),
@@ -101,10 +95,15 @@ impl Rooms {
             topic: topic.to_owned(),
             owner: json!({"id": room.owner.as_ref().map_or(0, |o| o.id)}),
         };
-        with_retry(BUDGET, INTERACTIVE_BACKOFF, || {
-            self.client.update_room(api, RoomKey::Id(room.id), &update)
-        })
-        .await?;
-        Ok(())
+        let client = self.sessions.client();
+        let update = &update;
+        self.sessions
+            .of(installation)
+            .call(Policy::Interactive, Pace::Call, |access| async move {
+                client
+                    .update_room(access.api(), RoomKey::Id(room.id), update)
+                    .await
+            })
+            .await
     }
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::client::{HipChatClient, HipChatError};
+use super::wire::TokenResponse;
 use crate::clock::Clock;
 use crate::model::{Installation, StoredToken};
 use crate::runtime::locks::KeyedLocks;
@@ -112,6 +113,16 @@ impl Tokens {
         renewed
     }
 
+    /// Asks HipChat for a token with the installation's stored credentials and `scopes`, once,
+    /// caching nothing: proves the credentials and every scope, or shows HipChat refusing them.
+    pub async fn prove(
+        &self,
+        installation: &Installation,
+        scopes: &[String],
+    ) -> Result<TokenResponse, HipChatError> {
+        prove(&self.client, installation, scopes).await
+    }
+
     fn fresh(&self, oauth_id: &str, now: i64) -> Result<Option<String>, TokenError> {
         let remembered = lock(&self.memo).get(oauth_id).cloned();
         let mut token = match remembered {
@@ -144,15 +155,7 @@ impl Tokens {
         installation: &Installation,
         last_used: i64,
     ) -> Result<String, TokenError> {
-        let answer = self
-            .client
-            .request_token(
-                &installation.token_url,
-                &installation.oauth_id,
-                &installation.oauth_secret,
-                &self.scopes,
-            )
-            .await;
+        let answer = self.prove(installation, &self.scopes).await;
         crate::metrics::token_renewal(match &answer {
             Ok(_) => "ok",
             Err(HipChatError::Unauthorized(_)) => "revoked",
@@ -188,6 +191,23 @@ impl Tokens {
         lock(&self.memo).remove(&installation.oauth_id);
         self.store.drop_token(&installation.oauth_id)
     }
+}
+
+/// The client-credentials grant with an installation's stored credentials at its `token_url`: the
+/// one place they are sent (the token cache, the credential checks, the uninstall proof).
+pub async fn prove(
+    client: &HipChatClient,
+    installation: &Installation,
+    scopes: &[String],
+) -> Result<TokenResponse, HipChatError> {
+    client
+        .request_token(
+            &installation.token_url,
+            &installation.oauth_id,
+            &installation.oauth_secret,
+            scopes,
+        )
+        .await
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

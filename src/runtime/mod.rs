@@ -3,4 +3,3 @@
 pub mod lanes;
 pub mod locks;
 pub mod outbox;
-pub mod pacer;

@@ -1,27 +1,27 @@
 //! The outbox: every call to HipChat that changes something (notification, glance push) is
 //! written to sled before it is attempted and removed only once HipChat accepted it.
 //!
-//! Entries of one room go out in order; rooms proceed in parallel. Transient failures (429, 5xx,
-//! timeouts) are retried with bounded backoff, honouring HipChat's reset time; a request HipChat
-//! refuses on its merits is logged and dropped, since repeating it cannot succeed.
+//! Entries of one room go out in order; rooms proceed in parallel. Each attempt is one of the
+//! installation's session (token, pacing, one renewal after a 401); transient failures (429, 5xx,
+//! timeouts) are retried by its background policy, the wait stored with the entry; a request
+//! HipChat refuses on its merits is logged and dropped, since repeating it cannot succeed.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use super::lanes::{Lanes, Step};
-use super::pacer::{Pacer, RateLimits};
 use crate::clock::Clock;
-use crate::hipchat::client::{Api, HipChatClient, HipChatError};
-use crate::hipchat::retry::OUTBOX_BACKOFF;
-use crate::hipchat::tokens::{TokenError, Tokens};
+use crate::hipchat::client::{Api, HipChatError};
+use crate::hipchat::retry::Policy;
+use crate::hipchat::session::{Access, Pace, SessionError, Sessions};
+use crate::hipchat::tokens::TokenError;
 use crate::hipchat::wire::{GlanceUpdate, Notification};
 use crate::model::RoomKey;
 use crate::store::{Batch, Queue, QueueId, Store, StoreResult};
 
-/// Attempts before an entry is given up (at the 5-minute backoff cap, over a day of retrying).
-const MAX_ATTEMPTS: u32 = 300;
 /// Concurrent HipChat calls across rooms.
 const CONCURRENCY: usize = 32;
 /// Concurrent HipChat calls of one installation: the others keep the rest.
@@ -83,10 +83,8 @@ pub struct Outbox {
 
 struct Inner {
     store: Store,
-    tokens: Arc<Tokens>,
-    client: HipChatClient,
+    sessions: Arc<Sessions>,
     clock: Clock,
-    pacer: Pacer,
     /// The newest glance push queued per lane: an older one is skipped, since a glance shows
     /// only the latest state and every push counts against HipChat's rate limit.
     newest_glance: std::sync::Mutex<std::collections::HashMap<Lane, QueueId>>,
@@ -105,20 +103,12 @@ impl Staged {
 }
 
 impl Outbox {
-    /// An outbox delivering with `tokens` through `client`.
-    pub fn new(
-        store: Store,
-        tokens: Arc<Tokens>,
-        client: HipChatClient,
-        clock: Clock,
-        limits: RateLimits,
-    ) -> Outbox {
+    /// An outbox delivering through the installations' `sessions`.
+    pub fn new(store: Store, sessions: Arc<Sessions>, clock: Clock) -> Outbox {
         let inner = Arc::new(Inner {
             store,
-            tokens,
-            client,
+            sessions,
             clock,
-            pacer: Pacer::new(limits),
             newest_glance: Default::default(),
         });
         let worker = inner.clone();
@@ -227,80 +217,89 @@ impl Inner {
         lane: &Lane,
         id: QueueId,
     ) -> StoreResult<Option<std::time::Duration>> {
-        let mut fresh_token_tried = false;
-        loop {
-            let Some(mut entry) = self.store.queued_entry::<OutboxEntry>(Queue::Outbox, id)? else {
-                return Ok(None);
-            };
-            if let Some(request) = &entry.request_id {
-                tracing::Span::current().record("request_id", request.as_str());
-            }
-            if self.superseded(lane, id, &entry) {
+        let Some(mut entry) = self.store.queued_entry::<OutboxEntry>(Queue::Outbox, id)? else {
+            return Ok(None);
+        };
+        if let Some(request) = &entry.request_id {
+            tracing::Span::current().record("request_id", request.as_str());
+        }
+        if self.superseded(lane, id, &entry) {
+            return self.finish(id).await;
+        }
+        let installation = match self.store.installation(&entry.oauth_id)? {
+            Some(i) if i.is_active() => i,
+            _ => {
+                tracing::warn!(oauth_id = %entry.oauth_id, "dropping outbox entry of a removed or revoked installation");
                 return self.finish(id).await;
             }
-            let installation = match self.store.installation(&entry.oauth_id)? {
-                Some(i) if i.is_active() => i,
-                _ => {
-                    tracing::warn!(oauth_id = %entry.oauth_id, "dropping outbox entry of a removed or revoked installation");
-                    return self.finish(id).await;
-                }
-            };
-            let result = match self.tokens.get(&installation).await {
-                Ok(token) => {
-                    let posts_message = matches!(entry.call, Outbound::Notification { .. });
-                    // Held until the answer is in: the call's place in the window is when it
-                    // finished. A call that does not fit waits without a slot.
-                    let _permit =
-                        match self
-                            .pacer
-                            .try_admit(&entry.oauth_id, entry.room_id, posts_message)
-                        {
-                            Ok(permit) => permit,
-                            Err(wait) => {
-                                crate::metrics::pacing_wait(wait);
-                                return Ok(Some(wait));
-                            }
-                        };
-                    let api = Api::of(&installation, &token);
-                    match self.settle_in_flight(api, id, &mut entry).await? {
-                        Ok(true) => return self.finish(id).await,
-                        Ok(false) => self.call(api, &entry).await,
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(TokenError::HipChat(e)) => Err(e),
-                Err(e) => {
-                    tracing::warn!(oauth_id = %entry.oauth_id, error = %e, "dropping outbox entry: no token");
-                    return self.finish(id).await;
-                }
-            };
-            let error = match result {
-                Ok(()) => return self.finish(id).await,
-                Err(e) => e,
-            };
-            if matches!(error, HipChatError::Unauthorized(_)) && !fresh_token_tried {
-                // The cached token may have been revoked early; one fresh token, then judge.
-                fresh_token_tried = true;
-                if let Err(e) = self.tokens.invalidate(&entry.oauth_id) {
-                    tracing::warn!(error = %e, "cannot drop cached token");
-                }
-                continue;
+        };
+        let pace = match entry.call {
+            Outbound::Notification { .. } => Pace::Post {
+                room_id: entry.room_id,
+            },
+            Outbound::Glance { .. } => Pace::Call,
+        };
+        // Set once the entry is durably marked in flight (by the first attempt that sends).
+        let in_flight = AtomicBool::new(entry.in_flight);
+        let attempt = self
+            .sessions
+            .of(&installation)
+            .attempt(pace, &mut |access| {
+                self.send(access, id, &entry, &in_flight)
+            })
+            .await;
+        entry.in_flight = in_flight.load(Ordering::SeqCst);
+        let error = match attempt {
+            // A call that does not fit waits without a slot.
+            Err(wait) => return Ok(Some(wait)),
+            Ok(Ok(sent)) => {
+                sent?;
+                return self.finish(id).await;
             }
-            entry.attempts += 1;
-            let wait = OUTBOX_BACKOFF.after(&error, entry.attempts, self.clock.unix());
-            match wait {
-                Some(wait) if entry.attempts < MAX_ATTEMPTS => {
-                    tracing::info!(oauth_id = %lane.0, room = lane.1, attempt = entry.attempts, ?wait, error = %error, "HipChat call failed; will retry");
-                    let mut batch = Batch::new();
-                    self.store.requeue(&mut batch, Queue::Outbox, id, &entry);
-                    self.store.apply(batch)?;
-                    return Ok(Some(wait));
-                }
-                _ => {
-                    tracing::error!(oauth_id = %lane.0, room = lane.1, attempts = entry.attempts, error = %error, call = ?entry.call, "HipChat call given up");
-                    return self.finish(id).await;
-                }
+            Ok(Err(SessionError::HipChat(e) | SessionError::Token(TokenError::HipChat(e)))) => e,
+            Ok(Err(e)) => {
+                tracing::warn!(oauth_id = %entry.oauth_id, error = %e, "dropping outbox entry: no token");
+                return self.finish(id).await;
             }
+        };
+        entry.attempts += 1;
+        let spent = (self.clock.unix() - entry.created_at).max(0) as u64;
+        let wait = Policy::Background.retry_after(
+            &error,
+            entry.attempts,
+            std::time::Duration::from_secs(spent),
+            self.clock.unix(),
+        );
+        match wait {
+            Some(wait) => {
+                tracing::info!(oauth_id = %lane.0, room = lane.1, attempt = entry.attempts, ?wait, error = %error, "HipChat call failed; will retry");
+                let mut batch = Batch::new();
+                self.store.requeue(&mut batch, Queue::Outbox, id, &entry);
+                self.store.apply(batch)?;
+                Ok(Some(wait))
+            }
+            None => {
+                tracing::error!(oauth_id = %lane.0, room = lane.1, attempts = entry.attempts, error = %error, call = ?entry.call, "HipChat call given up");
+                self.finish(id).await
+            }
+        }
+    }
+
+    /// One call to HipChat for `entry`: `Ok(Ok(()))` once HipChat has it, `Ok(Err(_))` when
+    /// storing the in-flight mark failed.
+    async fn send(
+        &self,
+        access: Access<'_>,
+        id: QueueId,
+        entry: &OutboxEntry,
+        in_flight: &AtomicBool,
+    ) -> Result<StoreResult<()>, HipChatError> {
+        let api = access.api();
+        match self.settle_in_flight(api, id, entry, in_flight).await {
+            Ok(Ok(true)) => Ok(Ok(())),
+            Ok(Ok(false)) => self.call(api, entry).await.map(Ok),
+            Ok(Err(e)) => Err(e),
+            Err(stored) => Ok(Err(stored)),
         }
     }
 
@@ -311,14 +310,16 @@ impl Inner {
         &self,
         api: Api<'_>,
         id: QueueId,
-        entry: &mut OutboxEntry,
+        entry: &OutboxEntry,
+        in_flight: &AtomicBool,
     ) -> StoreResult<Result<bool, HipChatError>> {
         let Outbound::Notification { notification } = &entry.call else {
             return Ok(Ok(false));
         };
-        if entry.in_flight {
+        if in_flight.load(Ordering::SeqCst) {
             let posted = match self
-                .client
+                .sessions
+                .client()
                 .latest_history(api, entry.room_id, HISTORY_WINDOW)
                 .await
             {
@@ -342,10 +343,12 @@ impl Inner {
             }
             return Ok(posted);
         }
-        entry.in_flight = true;
+        let mut marked = entry.clone();
+        marked.in_flight = true;
         let mut batch = Batch::new();
-        self.store.requeue(&mut batch, Queue::Outbox, id, entry);
+        self.store.requeue(&mut batch, Queue::Outbox, id, &marked);
         self.store.commit(batch).await?;
+        in_flight.store(true, Ordering::SeqCst);
         Ok(Ok(false))
     }
 
@@ -368,12 +371,16 @@ impl Inner {
     async fn call(&self, api: Api<'_>, entry: &OutboxEntry) -> Result<(), HipChatError> {
         match &entry.call {
             Outbound::Notification { notification } => {
-                self.client
+                self.sessions
+                    .client()
                     .send_notification(api, RoomKey::Id(entry.room_id), notification)
                     .await
             }
             Outbound::Glance { update } => {
-                self.client.update_glance(api, entry.room_id, update).await
+                self.sessions
+                    .client()
+                    .update_glance(api, entry.room_id, update)
+                    .await
             }
         }
     }

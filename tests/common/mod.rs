@@ -62,7 +62,7 @@ pub struct Options {
     /// Extra add-on settings.
     pub raw: RawConfig,
     /// The limits the add-on keeps (HipChat's when `None`).
-    pub limits: Option<hipboard::runtime::pacer::RateLimits>,
+    pub limits: Option<hipboard::hipchat::pacer::RateLimits>,
     /// The add-on's clock (the system clock when `None`), for expiry without sleeping.
     pub clock: Option<Clock>,
 }
@@ -139,10 +139,10 @@ impl Options {
             per_room: 1_000_000,
             ..hipboard_sandbox::Limits::hipchat()
         };
-        self.limits = Some(hipboard::runtime::pacer::RateLimits {
+        self.limits = Some(hipboard::hipchat::pacer::RateLimits {
             per_room: 1_000_000,
             per_installation: 1_000_000,
-            ..hipboard::runtime::pacer::RateLimits::HIPCHAT
+            ..hipboard::hipchat::pacer::RateLimits::HIPCHAT
         });
         self
     }
