@@ -14,7 +14,7 @@ use hipboard::hipchat::session::SessionError;
 use hipboard::hipchat::wire::Color;
 use hipboard::model::{Installation, RoomKey};
 use hipboard::runtime::outbox::{Outbound, Staged};
-use hipboard::sandbox::model::Fault;
+use hipboard_sandbox::model::{Fault, FaultAnswer};
 use hipboard::store::Batch;
 
 fn installation(world: &World, oauth_id: &str) -> Installation {
@@ -44,7 +44,7 @@ async fn a_people_question_survives_server_errors() {
     let path = format!("/v2/room/{}", installed.room_id);
     world.sandbox.inject(Fault {
         path_prefix: path.clone(),
-        status: 502,
+        answer: FaultAnswer::Status(502),
         count: 2,
     });
     let people = &world.addon().app.state.views.people;
@@ -69,7 +69,7 @@ async fn a_refused_token_is_renewed_once_and_the_question_asked_again() {
     let path = format!("/v2/user/{user}");
     world.sandbox.inject(Fault {
         path_prefix: path.clone(),
-        status: 401,
+        answer: FaultAnswer::Status(401),
         count: 1,
     });
     let name = people.name_of(&installation, user).await.unwrap();
@@ -84,7 +84,7 @@ async fn a_refused_token_is_renewed_once_and_the_question_asked_again() {
     // A second 401 is HipChat's answer, not a stale token: no third attempt.
     world.sandbox.inject(Fault {
         path_prefix: path.clone(),
-        status: 401,
+        answer: FaultAnswer::Status(401),
         count: 2,
     });
     let refused = people.name_of(&installation, user).await;
@@ -113,7 +113,7 @@ async fn an_interactive_call_gives_up_within_its_budget_on_the_injected_clock() 
     let path = format!("/v2/user/{user}");
     world.sandbox.inject(Fault {
         path_prefix: path.clone(),
-        status: 503,
+        answer: FaultAnswer::Status(503),
         count: 1000,
     });
     let people = world.addon().app.state.views.people.clone();
