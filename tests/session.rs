@@ -14,8 +14,8 @@ use hipboard::hipchat::session::SessionError;
 use hipboard::hipchat::wire::Color;
 use hipboard::model::{Installation, RoomKey};
 use hipboard::runtime::outbox::{Outbound, Staged};
-use hipboard_sandbox::model::{Fault, FaultAnswer};
 use hipboard::store::Batch;
+use hipboard_sandbox::model::{Fault, FaultAnswer};
 
 fn installation(world: &World, oauth_id: &str) -> Installation {
     world.store().installation(oauth_id).unwrap().unwrap()
