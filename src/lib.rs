@@ -13,6 +13,7 @@ pub mod dynaboard;
 pub mod error;
 pub mod handlers;
 pub mod hipchat;
+pub mod locks;
 pub mod memes;
 pub mod metrics;
 pub mod model;

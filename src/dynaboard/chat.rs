@@ -11,7 +11,7 @@ use crate::hipchat::message::truncate;
 use crate::hipchat::rooms::{RoomError, Rooms};
 use crate::hipchat::wire::RoomDetails;
 use crate::model::{ChatAnswer, ChatRoom, Installation, RoomKey, Settings};
-use crate::runtime::locks::KeyedLocks;
+use crate::locks::KeyedLocks;
 use crate::store::{Batch, Store, StoreError};
 
 /// HipChat's limit on room names.

@@ -9,7 +9,7 @@ use super::client::{HipChatClient, HipChatError};
 use super::wire::TokenResponse;
 use crate::clock::Clock;
 use crate::model::{Installation, StoredToken};
-use crate::runtime::locks::KeyedLocks;
+use crate::locks::KeyedLocks;
 use crate::store::{Batch, Store, StoreError};
 
 /// A token is renewed on demand when less than this is left.

@@ -1,5 +1,4 @@
 //! Work after the answer: ordered lanes, the durable outbox.
 
 pub mod lanes;
-pub mod locks;
 pub mod outbox;
