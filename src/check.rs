@@ -4,12 +4,13 @@
 
 use crate::config::RawConfig;
 use crate::dispatch::Registry;
-use crate::dynaboard::check::{self, CheckLine};
+use crate::dynaboard::check;
 use crate::dynaboard::client::{Connection, DynaboardClient};
-use crate::hipchat::client::{HipChatClient, HipChatError};
+use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::Descriptor;
 use crate::store::Store;
 use crate::views::Templates;
+use crate::views::configure::connection_check::Grant;
 
 /// Prints one line per check; fails when any check fails.
 pub async fn run(raw: RawConfig) -> Result<(), String> {
@@ -70,19 +71,8 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
                 let subject = format!("HipChat installation {}", installation.oauth_id);
                 let answer =
                     crate::hipchat::tokens::prove(&client, installation, descriptor.scopes()).await;
-                lines.push(match answer {
-                    Ok(t) => CheckLine::ok(
-                        &subject,
-                        format!("token granted for {}", t.scope.unwrap_or_default()),
-                    ),
-                    Err(HipChatError::Unauthorized(m)) => {
-                        CheckLine::failed(&subject, format!("credentials refused: {m}"))
-                    }
-                    Err(HipChatError::Forbidden(m)) => {
-                        CheckLine::failed(&subject, format!("a scope is missing: {m}"))
-                    }
-                    Err(e) => CheckLine::failed(&subject, e.to_string()),
-                });
+                let answer = answer.map(|t| t.scope.unwrap_or_default());
+                lines.push(Grant::of(answer).command_line(&subject));
             }
         }
     }
