@@ -17,8 +17,8 @@ use crate::dispatch::{Access, Registry};
 use crate::error::ApiError;
 use crate::handlers::{self, Call, Conversation, Mode, Outcome, Person, Services};
 use crate::hipchat::wire::{Notification, RoomMessageItem, Sender};
-use crate::runtime::lanes::{Lanes, Step};
 use crate::locks::KeyedLocks;
+use crate::runtime::lanes::{Lanes, Step};
 use crate::runtime::outbox::{Outbox, Staged};
 use crate::store::{Batch, QueueId, StoreError};
 

@@ -10,8 +10,8 @@ use crate::clock::Clock;
 use crate::hipchat::message::truncate;
 use crate::hipchat::rooms::{RoomError, Rooms};
 use crate::hipchat::wire::RoomDetails;
-use crate::model::{ChatAnswer, ChatRoom, Installation, RoomKey, Settings};
 use crate::locks::KeyedLocks;
+use crate::model::{ChatAnswer, ChatRoom, Installation, RoomKey, Settings};
 use crate::store::{Batch, Store, StoreError};
 
 /// HipChat's limit on room names.

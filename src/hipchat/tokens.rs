@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use super::client::{HipChatClient, HipChatError};
 use super::wire::TokenResponse;
 use crate::clock::Clock;
-use crate::model::{Installation, StoredToken};
 use crate::locks::KeyedLocks;
+use crate::model::{Installation, StoredToken};
 use crate::store::{Batch, Store, StoreError};
 
 /// A token is renewed on demand when less than this is left.
