@@ -71,7 +71,7 @@ fn drive(
                 else {
                     continue;
                 };
-                if delivery.webhooks.first().and_then(|w| w.status) == Some(200) {
+                if delivery.webhooks.iter().any(|w| w.status == Some(200)) {
                     ledger.lock().unwrap().opened.push(title);
                 }
             }
@@ -87,7 +87,7 @@ fn drive(
                 else {
                     continue;
                 };
-                if delivery.webhooks.first().and_then(|w| w.status) != Some(200) {
+                if !delivery.webhooks.iter().any(|w| w.status == Some(200)) {
                     continue;
                 }
                 let replied = sandbox.history(room).iter().any(|p| {

@@ -26,7 +26,10 @@ async fn sigterm_and_sigint_drain_and_exit_cleanly() {
             .post_message(room, 2, "/incident Before shutdown")
             .await
             .unwrap();
-        assert_eq!(delivery.webhooks[0].status, Some(200));
+        // Two webhooks match a slash command (the command's and the unknown-command fallback's)
+        // and race; whichever arrives first answers, the other is the same message again.
+        let statuses: Vec<_> = delivery.webhooks.iter().map(|w| w.status).collect();
+        assert!(statuses.contains(&Some(200)), "{statuses:?}");
 
         let http = hipboard::net::client(Duration::from_secs(5));
         let ready = http
@@ -48,10 +51,10 @@ async fn sigterm_and_sigint_drain_and_exit_cleanly() {
             .post_message(room, 2, "/incident During shutdown")
             .await
             .unwrap();
-        assert_eq!(
-            refused.webhooks[0].status,
-            Some(503),
-            "{signal}: new work is refused"
+        assert!(
+            refused.webhooks.iter().all(|w| w.status == Some(503)),
+            "{signal}: new work is refused: {:?}",
+            refused.webhooks
         );
 
         let status = addon.wait_exit(Duration::from_secs(15)).await;
