@@ -5,8 +5,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hipboard::dispatch::Registry;
 use hipboard::handlers::Call;
+use hipboard::handlers::Registry;
 
 fn registry() -> Registry {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("commands");

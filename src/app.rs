@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use std::sync::atomic::Ordering;
 
-use crate::bot::Bot;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::dispatch::{CommandFileError, Registry};
+use crate::dispatch::CommandFileError;
 use crate::dynaboard::chat::Chats;
 use crate::dynaboard::client::{Connection, DynaboardClient};
-use crate::dynaboard::inbound::Inbound;
 use crate::dynaboard::lookup::{DefaultConnection, Issues};
+use crate::handlers::Registry;
 use crate::handlers::Services;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::{Descriptor, DescriptorError};
@@ -23,6 +22,8 @@ use crate::hipchat::rooms::Rooms;
 use crate::hipchat::session::Sessions;
 use crate::hipchat::tokens::Tokens;
 use crate::net::OutboundPolicy;
+use crate::pipeline::Pipeline;
+use crate::pipeline::events::Inbound;
 use crate::runtime::outbox::Outbox;
 use crate::store::{Store, StoreError};
 use crate::views::{TemplateError, Templates, Views};
@@ -58,7 +59,7 @@ pub struct AppState {
     /// Installation lifecycle.
     pub installer: Arc<Installer>,
     /// The message pipeline.
-    pub bot: Arc<Bot>,
+    pub pipeline: Arc<Pipeline>,
     /// Access tokens.
     pub tokens: Arc<Tokens>,
     /// Outgoing calls.
@@ -148,7 +149,7 @@ impl App {
             base_url: config.base_url.as_str().trim_end_matches('/').to_owned(),
             people: people.clone(),
         };
-        let bot = Bot::new(services.clone(), outbox.clone());
+        let pipeline = Pipeline::new(services.clone(), outbox.clone());
         let chats = Arc::new(Chats::new(
             Rooms::new(sessions),
             store.clone(),
@@ -156,7 +157,7 @@ impl App {
         ));
         let inbound = Inbound {
             services: services.clone(),
-            bot: bot.clone(),
+            pipeline: pipeline.clone(),
             chats,
             default_secret: config
                 .dynaboard
@@ -166,7 +167,7 @@ impl App {
         };
         let views = Views {
             services,
-            bot: bot.clone(),
+            pipeline: pipeline.clone(),
             templates: Arc::new(Templates::load(
                 &config.resources.join("templates").join("views"),
             )?),
@@ -180,7 +181,7 @@ impl App {
                 clock,
                 descriptor,
                 installer,
-                bot,
+                pipeline,
                 tokens,
                 outbox,
                 views,
@@ -198,7 +199,7 @@ impl App {
 
     /// Resumes stored work and starts the periodic sweeps. Call once, inside the runtime.
     pub fn start_background(&self) -> Result<(), StoreError> {
-        let jobs = self.state.bot.resume()?;
+        let jobs = self.state.pipeline.resume()?;
         let sends = self.state.outbox.resume()?;
         if jobs + sends > 0 {
             tracing::info!(jobs, sends, "resumed work accepted before the restart");
@@ -240,6 +241,6 @@ impl App {
 
     /// Waits until accepted work is done and its calls delivered (tests, demo, shutdown).
     pub async fn wait_idle(&self) {
-        self.state.bot.wait_idle().await;
+        self.state.pipeline.wait_idle().await;
     }
 }

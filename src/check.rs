@@ -3,9 +3,9 @@
 //! use by a running server, every installation's HipChat credentials and scopes.
 
 use crate::config::RawConfig;
-use crate::dispatch::Registry;
 use crate::dynaboard::check;
 use crate::dynaboard::client::{Connection, DynaboardClient};
+use crate::handlers::Registry;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::Descriptor;
 use crate::store::Store;

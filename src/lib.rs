@@ -3,7 +3,6 @@
 
 pub mod app;
 pub mod auth;
-pub mod bot;
 pub mod cards;
 pub mod check;
 pub mod clock;
@@ -18,6 +17,7 @@ pub mod memes;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod pipeline;
 pub mod requests;
 pub mod runtime;
 pub mod server;

@@ -162,7 +162,7 @@ pub async fn drain(app: &App) {
             "shutdown deadline reached; unfinished work stays stored for the next start"
         );
     }
-    match app.state.bot.keep_recent_claims().await {
+    match app.state.pipeline.keep_recent_claims().await {
         Ok(n) => tracing::debug!(claims = n, "in-memory claims kept in the store"),
         Err(e) => tracing::error!(error = %e, "cannot keep the in-memory claims"),
     }

@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 
 use hipboard::auth::jwt::{self, Claims, JwtContext};
 use hipboard::auth::signature;
-use hipboard::dispatch::Registry;
 use hipboard::dynaboard::events::Event;
 use hipboard::handlers::Call;
+use hipboard::handlers::Registry;
 use hipboard::handlers::links;
 use hipboard::hipchat::html::Html;
 use hipboard::hipchat::wire::{RoomMessageItem, WebhookEnvelope};

@@ -6,7 +6,7 @@ mod common;
 use common::World;
 use common::dynaboard::{FakeDynaboard, Mode};
 use futures::future::join_all;
-use hipboard::bot::{INBOX_PER_INSTALLATION, MAX_MESSAGE_ID};
+use hipboard::pipeline::{INBOX_PER_INSTALLATION, MAX_MESSAGE_ID};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

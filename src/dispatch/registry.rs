@@ -4,10 +4,10 @@
 //! descriptor's `room_message` webhooks are all derived from this registry.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use regex::{Regex, RegexSet, RegexSetBuilder};
-use serde::Deserialize;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 /// Largest compiled pattern; keeps a careless pattern from costing memory per message.
@@ -39,58 +39,9 @@ pub enum Access {
     RoomAdmins,
 }
 
-/// The handler a command file names. Adding a handler means adding a variant here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HandlerKey {
-    /// `/help [command]`.
-    Help,
-    /// `/issue KEY`.
-    Issue,
-    /// dynaBOARD issue links in any message.
-    Unfurl,
-    /// `/incident <title>`.
-    Incident,
-    /// `/ack INC-n`.
-    Ack,
-    /// `/resolve INC-n`.
-    Resolve,
-    /// `/meme`.
-    Meme,
-    /// Any other slash word.
-    Unknown,
-}
-
-impl HandlerKey {
-    /// Every key a command file may name.
-    pub const ALL: &'static [(&'static str, HandlerKey)] = &[
-        ("help", HandlerKey::Help),
-        ("issue", HandlerKey::Issue),
-        ("unfurl", HandlerKey::Unfurl),
-        ("incident", HandlerKey::Incident),
-        ("ack", HandlerKey::Ack),
-        ("resolve", HandlerKey::Resolve),
-        ("meme", HandlerKey::Meme),
-        ("unknown", HandlerKey::Unknown),
-    ];
-}
-
-impl FromStr for HandlerKey {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        HandlerKey::ALL
-            .iter()
-            .find(|(name, _)| *name == s)
-            .map(|(_, key)| *key)
-            .ok_or_else(|| {
-                let known: Vec<&str> = HandlerKey::ALL.iter().map(|(n, _)| *n).collect();
-                format!("unknown handler {s:?} (known: {})", known.join(", "))
-            })
-    }
-}
-
-/// One validated declaration.
+/// One validated declaration; `K` is the handler key its `handler` field deserializes into.
 #[derive(Debug, Clone)]
-pub struct Command {
+pub struct Command<K> {
     /// Unique name, `[a-z][a-z0-9-]*`; `/help <name>` finds it.
     pub name: String,
     /// Command or pattern.
@@ -104,7 +55,7 @@ pub struct Command {
     /// Example invocations.
     pub examples: Vec<String>,
     /// Which handler runs.
-    pub handler: HandlerKey,
+    pub handler: K,
     /// Who may use it.
     pub access: Access,
     /// Whether guests (people in a room by its guest link, e.g. dynaBOARD customers) may use
@@ -127,8 +78,8 @@ pub struct CommandFileError {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CommandFile {
+#[serde(deny_unknown_fields, bound = "K: Deserialize<'de>")]
+struct CommandFile<K> {
     name: Spanned<String>,
     kind: Spanned<Kind>,
     pattern: Spanned<String>,
@@ -136,34 +87,45 @@ struct CommandFile {
     help: String,
     #[serde(default)]
     examples: Vec<String>,
-    handler: Spanned<String>,
+    handler: Spanned<HandlerName<K>>,
     #[serde(default)]
     access: Access,
     #[serde(default)]
     guests: bool,
 }
 
-/// All commands, compiled for matching.
+/// A `handler` value, deserialized into the key type; an unknown one is reported as such.
+struct HandlerName<K>(K);
+
+impl<'de, K: Deserialize<'de>> Deserialize<'de> for HandlerName<K> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        K::deserialize(deserializer)
+            .map(HandlerName)
+            .map_err(|e| D::Error::custom(format!("unknown handler: {e}")))
+    }
+}
+
+/// All commands, compiled for matching; `K` is the handler key type.
 #[derive(Debug, Clone)]
-pub struct Registry {
+pub struct Registry<K> {
     /// In precedence order: commands before patterns, then by name.
-    commands: Vec<Command>,
+    commands: Vec<Command<K>>,
     set: RegexSet,
     regexes: Vec<Regex>,
 }
 
 /// The result of matching a message: the winning command and its argument text.
 #[derive(Debug, Clone, Copy)]
-pub struct Dispatch<'a> {
+pub struct Dispatch<'a, K> {
     /// Highest-precedence command whose pattern matched.
-    pub command: &'a Command,
+    pub command: &'a Command<K>,
     /// Text after the command's match (commands), or the whole message (patterns).
     pub args: &'a str,
 }
 
-impl Registry {
+impl<K: DeserializeOwned> Registry<K> {
     /// Loads every `*.toml` in `dir`.
-    pub fn load(dir: &Path) -> Result<Registry, CommandFileError> {
+    pub fn load(dir: &Path) -> Result<Registry<K>, CommandFileError> {
         let whole = |file: &Path, problem: String| CommandFileError {
             file: file.to_path_buf(),
             line: 1,
@@ -186,15 +148,15 @@ impl Registry {
     }
 
     /// Builds a registry from `(file name, TOML text)` pairs.
-    pub fn from_sources(sources: Vec<(PathBuf, String)>) -> Result<Registry, CommandFileError> {
-        let mut commands: Vec<(Command, usize)> = Vec::with_capacity(sources.len());
+    pub fn from_sources(sources: Vec<(PathBuf, String)>) -> Result<Registry<K>, CommandFileError> {
+        let mut commands: Vec<(Command<K>, usize)> = Vec::with_capacity(sources.len());
         for (file, text) in &sources {
             let err = |span: Option<std::ops::Range<usize>>, problem: String| CommandFileError {
                 file: file.clone(),
                 line: span.map_or(1, |s| line_of(text, s.start)),
                 problem,
             };
-            let parsed: CommandFile =
+            let parsed: CommandFile<K> =
                 toml::from_str(text).map_err(|e| err(e.span(), e.message().trim().to_owned()))?;
             let name = parsed.name.get_ref().clone();
             if !valid_name(&name) {
@@ -230,11 +192,6 @@ impl Registry {
             if kind == Kind::Command {
                 forgiving(&pattern, &name).map_err(|p| err(Some(parsed.pattern.span()), p))?;
             }
-            let handler = parsed
-                .handler
-                .get_ref()
-                .parse::<HandlerKey>()
-                .map_err(|e| err(Some(parsed.handler.span()), e))?;
             let command = Command {
                 name,
                 kind,
@@ -242,7 +199,7 @@ impl Registry {
                 usage: parsed.usage.trim().to_owned(),
                 help: parsed.help.trim().to_owned(),
                 examples: parsed.examples,
-                handler,
+                handler: parsed.handler.into_inner().0,
                 access: parsed.access,
                 guests: parsed.guests,
                 file: file.clone(),
@@ -256,7 +213,7 @@ impl Registry {
                 problem: "no *.toml command files".into(),
             });
         }
-        let mut commands: Vec<Command> = commands.into_iter().map(|(c, _)| c).collect();
+        let mut commands: Vec<Command<K>> = commands.into_iter().map(|(c, _)| c).collect();
         commands.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         let patterns: Vec<&str> = commands.iter().map(|c| c.pattern.as_str()).collect();
         let set = RegexSetBuilder::new(&patterns)
@@ -282,19 +239,29 @@ impl Registry {
             regexes,
         })
     }
+}
 
+impl<K> Registry<K> {
     /// Every command, in precedence order.
-    pub fn commands(&self) -> &[Command] {
+    pub fn commands(&self) -> &[Command<K>] {
         &self.commands
     }
 
     /// A command by name.
-    pub fn find(&self, name: &str) -> Option<&Command> {
+    pub fn find(&self, name: &str) -> Option<&Command<K>> {
         self.commands.iter().find(|c| c.name == name)
     }
 
+    /// The first command, in precedence order, that runs handler `key` (for its usage line).
+    pub fn for_handler(&self, key: &K) -> Option<&Command<K>>
+    where
+        K: PartialEq,
+    {
+        self.commands.iter().find(|c| c.handler == *key)
+    }
+
     /// The highest-precedence command whose pattern searches successfully in `text`.
-    pub fn dispatch<'a>(&'a self, text: &'a str) -> Option<Dispatch<'a>> {
+    pub fn dispatch<'a>(&'a self, text: &'a str) -> Option<Dispatch<'a, K>> {
         let index = self.set.matches(text).into_iter().next()?;
         let command = &self.commands[index];
         let args = match command.kind {
@@ -369,6 +336,17 @@ fn line_of(text: &str, byte: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The handler keys these tests name.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Key {
+        Help,
+        Unknown,
+        Unfurl,
+    }
+
+    type Registry = super::Registry<Key>;
 
     fn src(name: &str, body: &str) -> (PathBuf, String) {
         (

@@ -5,6 +5,5 @@ pub mod check;
 pub mod client;
 pub mod events;
 pub mod hours;
-pub mod inbound;
 pub mod issue;
 pub mod lookup;

@@ -90,6 +90,26 @@ pub fn decide(found: &Found, stamp: Stamp) -> Result<Take, Refusal> {
     }
 }
 
+/// Takes request `id` for `stamp`'s person (a chat dialog's Confirm): the outcome to commit
+/// (nothing when refused, or when they had taken it already) and what the take came to.
+pub fn take(
+    services: &Services,
+    caller: &Installation,
+    id: &str,
+    stamp: Stamp,
+) -> Result<(Outcome, Result<Take, Refusal>), StoreError> {
+    let Some(found) = find(services, caller, id)? else {
+        return Ok((Outcome::default(), Err(Refusal::Unknown)));
+    };
+    Ok(match decide(&found, stamp) {
+        Ok(Take::Taken { before, after }) => {
+            let outcome = apply(services, &found, id, &before, &after);
+            (outcome, Ok(Take::Taken { before, after }))
+        }
+        other => (Outcome::default(), other),
+    })
+}
+
 /// The take's writes (conditional on the request being unchanged) and its notice.
 pub fn apply(
     services: &Services,

@@ -1,8 +1,33 @@
 //! `/help` and `/help <command>`: derived from the command declarations, never listed by hand.
 
-use crate::dispatch::{Access, Kind, Registry};
+use serde::{Deserialize, Serialize};
+
+use super::{Conversation, HandlerError, HandlerKey, Inline, Outcome, Registry, Services};
+use crate::dispatch::{Access, Kind};
 use crate::hipchat::message::{Html, html};
 use crate::hipchat::wire::{Color, Notification};
+
+/// A `/help` call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Help {
+    /// The command asked about, if any.
+    pub topic: Option<String>,
+}
+
+impl Inline for Help {
+    fn parse(args: &str) -> Result<Help, String> {
+        parse(args).map(|topic| Help { topic })
+    }
+
+    fn run(
+        &self,
+        conversation: &Conversation,
+        services: &Services,
+    ) -> Result<Outcome, HandlerError> {
+        let text = services.help.get(&services.registry, self.topic.as_deref());
+        Ok(Outcome::reply(super::addressed(&conversation.sender, text)))
+    }
+}
 
 /// `/help` takes nothing or one command name (with or without its slash).
 pub fn parse(args: &str) -> Result<Option<String>, String> {
@@ -11,7 +36,7 @@ pub fn parse(args: &str) -> Result<Option<String>, String> {
         .next()
         .map(|w| w.trim_start_matches('/').to_lowercase());
     if words.next().is_some() {
-        return Err("/help takes at most one command name.".into());
+        return Err("Give at most one command name.".into());
     }
     Ok(topic)
 }
@@ -67,8 +92,9 @@ pub fn help(registry: &Registry, topic: Option<&str>) -> Notification {
             }
             None => html(
                 crate::html!(
-                    "There is no command called <b>{}</b>. Type <code>/help</code> for the list.",
-                    name
+                    "There is no command called <b>{}</b>. Type <code>/{}</code> for the list.",
+                    name,
+                    help_name(registry)
                 ),
                 Color::Yellow,
             ),
@@ -103,10 +129,20 @@ fn overview(registry: &Registry) -> Notification {
     if !patterns.is_empty() {
         lines.push(crate::html!("Also: {}", Html::join(patterns, " ")));
     }
-    lines.push(Html::markup(
-        "Type <code>/help &lt;command&gt;</code> for details and examples.",
-    ));
+    if let Some(help) = registry.for_handler(&HandlerKey::Help) {
+        lines.push(crate::html!(
+            "Type <code>{}</code> for details and examples.",
+            &help.usage
+        ));
+    }
     html(Html::join(lines, "<br>"), Color::Purple)
+}
+
+/// The name `/help` is declared under (its command file's).
+pub fn help_name(registry: &Registry) -> &str {
+    registry
+        .for_handler(&HandlerKey::Help)
+        .map_or("help", |c| c.name.as_str())
 }
 
 fn first_sentence(text: &str) -> &str {

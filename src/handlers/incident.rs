@@ -2,7 +2,7 @@
 //! actions, through the views) move it on. Every change is committed with its announcement and
 //! the room's glance push, in one batch, before anyone is told.
 
-use super::{Conversation, HandlerError, Outcome, RoomCall, Services};
+use super::{Conversation, HandlerError, Inline, Outcome, RoomCall, Services};
 use crate::cards::glance::incidents_update;
 use crate::cards::incident::{by_at, incident_notification};
 use crate::hipchat::message::{Html, html, truncate};
@@ -56,6 +56,90 @@ impl std::fmt::Display for Refusal {
             ),
         }
     }
+}
+
+/// An `/incident` call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Open {
+    /// Title.
+    pub title: String,
+}
+
+impl Inline for Open {
+    const NUMBERS_THINGS: bool = true;
+
+    fn parse(args: &str) -> Result<Open, String> {
+        parse_title(args).map(|title| Open { title })
+    }
+
+    fn run(
+        &self,
+        conversation: &Conversation,
+        services: &Services,
+    ) -> Result<Outcome, HandlerError> {
+        open(&self.title, conversation, services)
+    }
+}
+
+/// An `/ack` call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Ack {
+    /// Incident number.
+    pub number: u64,
+}
+
+impl Inline for Ack {
+    fn parse(args: &str) -> Result<Ack, String> {
+        parse_number(args).map(|number| Ack { number })
+    }
+
+    fn run(
+        &self,
+        conversation: &Conversation,
+        services: &Services,
+    ) -> Result<Outcome, HandlerError> {
+        act(self.number, Action::Acknowledge, conversation, services)
+    }
+}
+
+/// A `/resolve` call.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Resolve {
+    /// Incident number.
+    pub number: u64,
+}
+
+impl Inline for Resolve {
+    fn parse(args: &str) -> Result<Resolve, String> {
+        parse_number(args).map(|number| Resolve { number })
+    }
+
+    fn run(
+        &self,
+        conversation: &Conversation,
+        services: &Services,
+    ) -> Result<Outcome, HandlerError> {
+        act(self.number, Action::Resolve, conversation, services)
+    }
+}
+
+/// A card or sidebar action on incident `number` of `room` (confirmed in its dialog, or a
+/// sidebar button) by `stamp`'s person: the outcome to commit and the incident's name after
+/// it, or why it changed nothing (then nothing is committed).
+pub fn act_in_room(
+    services: &Services,
+    oauth_id: &str,
+    room: i64,
+    number: u64,
+    action: Action,
+    stamp: Stamp,
+) -> Result<(Outcome, Result<String, Refusal>), HandlerError> {
+    Ok(
+        match decide(services, oauth_id, room, number, action, stamp)? {
+            Ok(change) => (apply(services, &change)?, Ok(change.after.name())),
+            Err(refusal) => (Outcome::default(), Err(refusal)),
+        },
+    )
 }
 
 /// `/incident` takes a title.

@@ -1,6 +1,8 @@
 //! `/issue KEY`: the issue as a card, or a clear reply saying why not.
 
-use super::{Conversation, Outcome, Services};
+use serde::{Deserialize, Serialize};
+
+use super::{Conversation, Deferred, HandlerError, Outcome, Services};
 use crate::cards::issue::issue_notification;
 use crate::dynaboard::client::LookupError;
 use crate::handlers::links;
@@ -15,11 +17,32 @@ pub fn parse(args: &str) -> Result<IssueKey, String> {
         return Err("Which issue?".into());
     };
     if words.next().is_some() {
-        return Err("/issue takes one issue key.".into());
+        return Err("Give one issue key.".into());
     }
     IssueKey::parse(word)
         .or_else(|| links::find(word).into_iter().next().map(|l| l.key))
         .ok_or_else(|| format!("{} is not an issue key (like DB-12).", truncate(word, 40)))
+}
+
+/// An `/issue` call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    /// The issue.
+    pub key: IssueKey,
+}
+
+impl Deferred for Issue {
+    fn parse(args: &str) -> Result<Issue, String> {
+        parse(args).map(|key| Issue { key })
+    }
+
+    async fn run(
+        &self,
+        conversation: &Conversation,
+        services: &Services,
+    ) -> Result<Outcome, HandlerError> {
+        Ok(issue(&self.key, conversation, services).await)
+    }
 }
 
 /// Looks the issue up and answers with its card.

@@ -1,4 +1,5 @@
-//! Command handlers: plain functions from a parsed call, and what they need, to an [`Outcome`].
+//! Command handlers: plain functions from a parsed call, and what they need, to an [`Outcome`];
+//! the handler table (`table.rs`) maps each command file's `handler` key to one of them.
 //!
 //! Handlers never see HTTP or sled. They get typed arguments, the conversation and the services
 //! they use; they return replies and state changes, which the caller commits in one batch.
@@ -10,6 +11,7 @@ pub mod incident;
 pub mod issue;
 pub mod links;
 pub mod meme;
+mod table;
 pub mod unfurl;
 pub mod unknown;
 
@@ -18,109 +20,18 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
-use crate::dispatch::{Command, HandlerKey, Registry};
 use crate::dynaboard::lookup::Issues;
 use crate::hipchat::message::{html, prefix_message};
 use crate::hipchat::people::People;
 use crate::hipchat::wire::{Color, Notification};
-use crate::model::IssueKey;
 use crate::runtime::outbox::Outbound;
 use crate::store::{Batch, Store, StoreError};
-use incident::Action;
-use links::IssueLink;
+pub use table::{Call, Deferred, HandlerKey, Inline, Mode};
 
-/// A command call with typed arguments. Serialisable: deferred calls wait in the inbox.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "handler", rename_all = "snake_case")]
-pub enum Call {
-    /// `/help [command]`.
-    Help {
-        /// The command asked about, if any.
-        topic: Option<String>,
-    },
-    /// `/issue KEY`.
-    Issue {
-        /// The issue.
-        key: IssueKey,
-    },
-    /// Issue links pasted in a message.
-    Unfurl {
-        /// The links found.
-        links: Vec<IssueLink>,
-    },
-    /// `/incident <title>`.
-    Incident {
-        /// Title.
-        title: String,
-    },
-    /// `/meme`.
-    Meme,
-    /// `/ack INC-n` or `/resolve INC-n`.
-    IncidentAction {
-        /// Incident number.
-        number: u64,
-        /// What to do.
-        action: Action,
-    },
-    /// A slash word no command declared.
-    Unknown {
-        /// The word as typed, without its slash.
-        word: String,
-    },
-}
-
-/// Where a handler runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Inside the webhook request (no outside I/O): may reply inline (§6.4).
-    Inline,
-    /// After the webhook is answered, from the inbox, in per-room order.
-    Deferred,
-}
-
-impl Call {
-    /// Parses the argument text for `handler`; the error says what is wrong with it.
-    pub fn parse(handler: HandlerKey, args: &str) -> Result<Call, String> {
-        match handler {
-            HandlerKey::Help => help::parse(args).map(|topic| Call::Help { topic }),
-            HandlerKey::Issue => issue::parse(args).map(|key| Call::Issue { key }),
-            HandlerKey::Unfurl => unfurl::parse(args).map(|links| Call::Unfurl { links }),
-            HandlerKey::Incident => {
-                incident::parse_title(args).map(|title| Call::Incident { title })
-            }
-            HandlerKey::Ack => incident::parse_number(args).map(|number| Call::IncidentAction {
-                number,
-                action: Action::Acknowledge,
-            }),
-            HandlerKey::Meme => meme::parse(args).map(|()| Call::Meme),
-            HandlerKey::Unknown => unknown::parse(args).map(|word| Call::Unknown { word }),
-            HandlerKey::Resolve => {
-                incident::parse_number(args).map(|number| Call::IncidentAction {
-                    number,
-                    action: Action::Resolve,
-                })
-            }
-        }
-    }
-
-    /// Whether it takes a per-installation number (incidents), so calls of one installation
-    /// are best applied one at a time.
-    pub fn numbers_things(&self) -> bool {
-        matches!(self, Call::Incident { .. })
-    }
-
-    /// Where this call runs.
-    pub fn mode(&self) -> Mode {
-        match self {
-            Call::Help { .. }
-            | Call::Incident { .. }
-            | Call::IncidentAction { .. }
-            | Call::Meme
-            | Call::Unknown { .. } => Mode::Inline,
-            Call::Issue { .. } | Call::Unfurl { .. } => Mode::Deferred,
-        }
-    }
-}
+/// The command registry, each file's `handler` deserialized into a [`HandlerKey`].
+pub type Registry = crate::dispatch::Registry<HandlerKey>;
+/// One command of the registry.
+pub type Command = crate::dispatch::Command<HandlerKey>;
 
 /// A person in the room.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -235,30 +146,6 @@ pub struct Services {
     pub base_url: String,
     /// HipChat's users and rooms.
     pub people: Arc<People>,
-}
-
-/// Runs a call.
-pub async fn run(
-    call: &Call,
-    conversation: &Conversation,
-    services: &Services,
-) -> Result<Outcome, HandlerError> {
-    match call {
-        Call::Help { topic } => Ok(Outcome::reply(addressed(
-            &conversation.sender,
-            services.help.get(&services.registry, topic.as_deref()),
-        ))),
-        Call::Unknown { word } => Ok(unknown::reply(&services.registry, word)
-            .map(|n| Outcome::reply(addressed(&conversation.sender, n)))
-            .unwrap_or_default()),
-        Call::Issue { key } => Ok(issue::issue(key, conversation, services).await),
-        Call::Unfurl { links } => unfurl::unfurl(links, conversation, services).await,
-        Call::Meme => Ok(Outcome::reply(meme::meme())),
-        Call::Incident { title } => incident::open(title, conversation, services),
-        Call::IncidentAction { number, action } => {
-            incident::act(*number, *action, conversation, services)
-        }
-    }
 }
 
 /// Names the person a help or error reply is for, in front of it.

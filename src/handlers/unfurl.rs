@@ -4,7 +4,9 @@
 use futures::future::join_all;
 
 use super::links::{self, IssueLink};
-use super::{Conversation, HandlerError, Outcome, Services};
+use serde::{Deserialize, Serialize};
+
+use super::{Conversation, Deferred, HandlerError, Outcome, Services};
 use crate::cards::issue::issue_notification;
 use crate::hipchat::message::{Html, html};
 use crate::hipchat::wire::Color;
@@ -16,6 +18,28 @@ pub const MAX_CARDS: usize = 3;
 pub const REPEAT_WINDOW_SECS: i64 = 10 * 60;
 
 /// The links in the message (on any host: which are dynaBOARD's is decided per installation).
+/// Issue links pasted in a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unfurl {
+    /// The links found.
+    pub links: Vec<IssueLink>,
+}
+
+impl Deferred for Unfurl {
+    fn parse(args: &str) -> Result<Unfurl, String> {
+        parse(args).map(|links| Unfurl { links })
+    }
+
+    async fn run(
+        &self,
+        conversation: &Conversation,
+        services: &Services,
+    ) -> Result<Outcome, HandlerError> {
+        unfurl(&self.links, conversation, services).await
+    }
+}
+
+/// Parses the links.
 pub fn parse(text: &str) -> Result<Vec<IssueLink>, String> {
     let found = links::find(text);
     if found.is_empty() {

@@ -1,7 +1,10 @@
 //! Slash words no command declared: "did you mean /incident?" for a near miss, else a pointer to
 //! `/help`, so a typo is never met with silence.
 
-use crate::dispatch::{Kind, Registry};
+use serde::{Deserialize, Serialize};
+
+use super::{Conversation, HandlerError, Inline, Outcome, Registry, Services};
+use crate::dispatch::Kind;
 use crate::hipchat::message::{html, truncate};
 use crate::hipchat::wire::{Color, Notification};
 
@@ -31,6 +34,30 @@ const HIPCHAT_BUILTINS: &[&str] = &[
 ];
 
 /// The slash word of the message (without its slash), as typed.
+/// A slash word no command declared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unknown {
+    /// The word as typed, without its slash.
+    pub word: String,
+}
+
+impl Inline for Unknown {
+    fn parse(args: &str) -> Result<Unknown, String> {
+        parse(args).map(|word| Unknown { word })
+    }
+
+    fn run(
+        &self,
+        conversation: &Conversation,
+        services: &Services,
+    ) -> Result<Outcome, HandlerError> {
+        Ok(reply(&services.registry, &self.word)
+            .map(|n| Outcome::reply(super::addressed(&conversation.sender, n)))
+            .unwrap_or_default())
+    }
+}
+
+/// Parses the slash word.
 pub fn parse(text: &str) -> Result<String, String> {
     text.split_whitespace()
         .next()
@@ -47,15 +74,18 @@ pub fn reply(registry: &Registry, word: &str) -> Option<Notification> {
         return None;
     }
     let typed = truncate(word, MAX_WORD);
+    let help = super::help::help_name(registry);
     let text = match closest(registry, &folded) {
         Some(name) => crate::html!(
-            "Unknown command <code>/{}</code> — did you mean <code>/{}</code>? <code>/help</code> lists the commands.",
+            "Unknown command <code>/{}</code> — did you mean <code>/{}</code>? <code>/{}</code> lists the commands.",
             typed,
-            name
+            name,
+            help
         ),
         None => crate::html!(
-            "Unknown command <code>/{}</code>. <code>/help</code> lists the commands.",
-            typed
+            "Unknown command <code>/{}</code>. <code>/{}</code> lists the commands.",
+            typed,
+            help
         ),
     };
     Some(html(text, Color::Yellow))

@@ -19,12 +19,12 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::auth::{AuthError, Caller, Claims, jwt};
-use crate::bot::Bot;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::handlers::Services;
 use crate::hipchat::people::People;
 use crate::model::Installation;
+use crate::pipeline::Pipeline;
 
 /// How long a page's own token lives; pages renew it through `HipChat.auth.withToken`.
 const PAGE_TOKEN_SECS: i64 = 15 * 60;
@@ -98,7 +98,7 @@ pub struct Views {
     /// Handler services (store, clock, issues, registry, base URL).
     pub services: Services,
     /// Where outcomes are committed and sent.
-    pub bot: Arc<Bot>,
+    pub pipeline: Arc<Pipeline>,
     /// Templates.
     pub templates: Arc<Templates>,
     /// Room-admin checks and user names.

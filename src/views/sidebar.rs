@@ -7,6 +7,7 @@ use super::{Page, PageBase, Views, page, room_of};
 use crate::auth::Caller;
 use crate::cards::incident::{state_lozenge, when};
 use crate::error::ApiError;
+use crate::handlers::HandlerKey;
 use crate::model::{Incident, Stamp};
 
 /// An incident as the sidebar shows it.
@@ -80,6 +81,8 @@ pub fn room_incidents(
 struct SidebarPage<'a> {
     base: &'a PageBase,
     incidents: Vec<IncidentView>,
+    /// How to open an incident: the usage line of the command file that runs the handler.
+    incident_usage: Option<&'a str>,
 }
 
 /// The page of `GET /views/sidebar?signed_request=…`.
@@ -92,6 +95,11 @@ pub fn page_view(views: &Views, caller: &Caller) -> Result<Page, ApiError> {
         &SidebarPage {
             base: &base,
             incidents: incident_views(active, views.services.clock.unix()),
+            incident_usage: views
+                .services
+                .registry
+                .for_handler(&HandlerKey::Incident)
+                .map(|c| c.usage.as_str()),
         },
     )?;
     Ok(page(html, &base, &caller.installation))

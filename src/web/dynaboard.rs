@@ -11,8 +11,8 @@ use serde_json::json;
 use super::extract::{Body, DynaboardSignature, Json, Path};
 use super::response::public_json;
 use crate::dynaboard::hours::ChatStatus;
-use crate::dynaboard::inbound::{EventAnswer, Inbound, Source};
 use crate::error::ApiError;
+use crate::pipeline::events::{EventAnswer, Inbound, Source};
 
 /// The routes.
 pub fn router(inbound: Inbound) -> Router {

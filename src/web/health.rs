@@ -34,7 +34,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         (
             StatusCode::OK,
             Json(
-                json!({"status": "ready", "pending_jobs": state.bot.pending_jobs(), "pending_calls": state.outbox.pending()}),
+                json!({"status": "ready", "pending_jobs": state.pipeline.pending_jobs(), "pending_calls": state.outbox.pending()}),
             ),
         )
     }

@@ -1,7 +1,7 @@
 //! The HTTP edge: the router, the extractors, every endpoint of the add-on, its middleware, and
 //! the one place that maps errors to responses (`error`), with one JSON error shape.
 //!
-//! Protocol and domain code below it (`hipchat`, `dynaboard`, `bot`, `views`) knows no HTTP
+//! Protocol and domain code below it (`hipchat`, `dynaboard`, `pipeline`, `views`) knows no HTTP
 //! server type: the edge reads requests into plain values, calls it, and answers.
 
 pub mod assets;
@@ -27,9 +27,9 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::app::{App, AppState};
 use crate::auth::Verifier;
-use crate::bot::Bot;
 use crate::hipchat::descriptor::WEBHOOK_PATH;
 use crate::hipchat::install::Installer;
+use crate::pipeline::Pipeline;
 
 /// Largest request body any endpoint reads.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -51,9 +51,9 @@ impl FromRef<AppState> for Arc<Installer> {
     }
 }
 
-impl FromRef<AppState> for Arc<Bot> {
-    fn from_ref(s: &AppState) -> Arc<Bot> {
-        s.bot.clone()
+impl FromRef<AppState> for Arc<Pipeline> {
+    fn from_ref(s: &AppState) -> Arc<Pipeline> {
+        s.pipeline.clone()
     }
 }
 

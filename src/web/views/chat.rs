@@ -12,13 +12,11 @@ use crate::cards::incident::when;
 use crate::error::ApiError;
 use crate::handlers::chat::{self, Found, Refusal, Take};
 use crate::model::Stamp;
+use crate::pipeline::Work;
 use crate::store::StoreError;
 use crate::views::{Views, room_of, scripted_page, user_of};
 use crate::web::error::json_error;
 use crate::web::extract::{Json, Path};
-
-/// Attempts when another take commits between our read and our write.
-const RETRIES: usize = 5;
 
 /// `GET /views/chat?signed_request=…`.
 pub async fn dialog(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
@@ -56,38 +54,36 @@ pub async fn take(
     let room = room_of(&caller)?;
     let user = user_of(&caller.claims)?;
     let name = views.acting_name(&caller, user).await;
-    for _ in 0..RETRIES {
-        let found = find(&views, &caller, &id)?;
+    // Posted by the caller's installation, which serves the room the notice is in.
+    let work = Work::in_room(&caller.installation.oauth_id, room);
+    let decide = || async {
         let stamp = Stamp {
             by: name.clone(),
             by_id: Some(user),
             at: views.services.clock.unix(),
         };
-        let (before, after) = match chat::decide(&found, stamp) {
-            Ok(Take::Taken { before, after }) => (before, after),
-            Ok(Take::AlreadyYours(request)) => {
-                let message = format!("You took the chat with {} already.", request.who());
-                return Ok(Json(json!({ "message": message })).into_response());
-            }
-            Err(refusal) => {
-                return Ok(json_error(StatusCode::CONFLICT, &refusal.to_string()));
-            }
-        };
-        let outcome = chat::apply(&views.services, &found, &id, &before, &after);
-        // Posted by the caller's installation, which serves the room the notice is in.
-        let oauth_id = &caller.installation.oauth_id;
-        match views.bot.commit_outcome(oauth_id, room, outcome).await {
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-            Ok(()) => {
-                let message = format!("You take the chat with {}.", after.who());
-                return Ok(Json(json!({ "message": message })).into_response());
-            }
+        let taken = chat::take(&views.services, &caller.installation, &id, stamp)?;
+        Ok::<_, ApiError>(taken)
+    };
+    let message = match views.pipeline.act(&work, decide).await {
+        Ok((_, Ok(Take::Taken { after, .. }))) => {
+            format!("You take the chat with {}.", after.who())
         }
-    }
-    Err(ApiError::Conflict(
-        "the chat request keeps changing; try again".into(),
-    ))
+        Ok((_, Ok(Take::AlreadyYours(request)))) => {
+            format!("You took the chat with {} already.", request.who())
+        }
+        Ok((_, Err(Refusal::Unknown))) => {
+            return Err(ApiError::NotFound(Refusal::Unknown.to_string()));
+        }
+        Ok((_, Err(refusal))) => return Ok(json_error(StatusCode::CONFLICT, &refusal.to_string())),
+        Err(ApiError::Store(StoreError::Conflict(_))) => {
+            return Err(ApiError::Conflict(
+                "the chat request keeps changing; try again".into(),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Json(json!({ "message": message })).into_response())
 }
 
 fn find(views: &Views, caller: &Caller, id: &str) -> Result<Found, ApiError> {

@@ -9,12 +9,10 @@ use serde_json::json;
 
 use super::page_response;
 use crate::auth::Caller;
-use crate::cards::meme::meme_notification;
 use crate::error::ApiError;
-use crate::handlers::Outcome;
+use crate::handlers::meme;
 use crate::memes;
-use crate::model::Meme;
-use crate::store::Batch;
+use crate::pipeline::Work;
 use crate::views::{Views, room_of, user_of};
 use crate::web::extract::{Json, Path, Query};
 
@@ -52,7 +50,8 @@ pub async fn preview(
     Ok(svg(memes::render(template, &top, &bottom), "no-store"))
 }
 
-/// `POST /views/api/memes`: stores the meme and posts it to the room as an image card.
+/// `POST /views/api/memes`: the meme handler, run in the pipeline, stores the meme and posts it
+/// to the room as an image card.
 pub async fn post(
     State(views): State<Views>,
     caller: Caller,
@@ -73,24 +72,19 @@ pub async fn post(
             format!("HipChat user {user}")
         });
     let oauth_id = &caller.installation.oauth_id;
-    let meme = Meme {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        template: template.name.to_owned(),
-        top,
-        bottom,
-        by,
-        at: views.services.clock.unix(),
+    let work = Work::in_room(oauth_id, room);
+    let decide = || {
+        let posted = meme::post(
+            &views.services,
+            oauth_id,
+            template,
+            top.clone(),
+            bottom.clone(),
+            by.clone(),
+        );
+        async move { Ok::<_, ApiError>(posted) }
     };
-    let base_url = &views.services.base_url;
-    let url = format!("{base_url}/memes/{oauth_id}/{}.svg", meme.id);
-    let mut writes = Batch::new();
-    views.services.store.put_meme(&mut writes, oauth_id, &meme);
-    let outcome = Outcome {
-        replies: vec![meme_notification(&meme, &url, base_url)],
-        writes,
-        room_calls: Vec::new(),
-    };
-    views.bot.commit_outcome(oauth_id, room, outcome).await?;
+    let (_, url) = views.pipeline.act(&work, decide).await?;
     Ok(Json(json!({"url": url})).into_response())
 }
 

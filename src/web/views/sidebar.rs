@@ -12,13 +12,12 @@ use crate::error::ApiError;
 use crate::handlers::incident::{self, Action};
 use crate::model::IssueKey;
 use crate::model::Stamp;
+use crate::pipeline::Work;
+use crate::store::StoreError;
 use crate::views::sidebar::{incident_views, room_incidents};
 use crate::views::{Views, room_of, user_of};
 use crate::web::error::json_error;
 use crate::web::extract::{Json, Path};
-
-/// Attempts when a concurrent change invalidates a decision.
-const RETRIES: usize = 5;
 
 /// `GET /views/sidebar?signed_request=…`.
 pub async fn page_view(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
@@ -41,7 +40,8 @@ pub async fn list(
 
 /// `POST /views/api/incidents/{number}/{acknowledge|resolve}`: 200 with the new list, 409 when
 /// the incident cannot take the action, 404 for an unknown number. The change is announced in
-/// the room and pushed to its glance, exactly like `/ack` and `/resolve`.
+/// the room and pushed to its glance, exactly like `/ack` and `/resolve`: the incident handler
+/// runs in the pipeline, the one commit and retry loop of every user action.
 pub async fn act(
     State(views): State<Views>,
     caller: Caller,
@@ -64,42 +64,39 @@ pub async fn act(
         }
     };
     let services = &views.services;
-    for _ in 0..RETRIES {
+    let work = Work::in_room(&oauth_id, room);
+    let decide = || async {
         let stamp = Stamp {
             by: name.clone(),
             by_id: Some(user),
             at: services.clock.unix(),
         };
-        let change = match incident::decide(services, &oauth_id, room, number, action, stamp)? {
-            Ok(change) => change,
-            Err(incident::Refusal::Unknown(n)) => {
-                return Err(ApiError::NotFound(format!("There is no incident INC-{n}.")));
-            }
-            Err(refusal) => {
-                return Ok(json_error(StatusCode::CONFLICT, &refusal.to_string()));
-            }
-        };
-        let outcome = incident::apply(services, &change)?;
-        match views.bot.commit_outcome(&oauth_id, room, outcome).await {
-            Err(crate::store::StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-            Ok(()) => {
-                let active = room_incidents(&views, &caller, room)?;
-                let verb = match action {
-                    Action::Acknowledge => "acknowledged",
-                    Action::Resolve => "resolved",
-                };
-                let body = json!({
-                    "message": format!("{} {verb}.", change.after.name()),
-                    "incidents": incident_views(active, services.clock.unix()),
-                });
-                return Ok(Json(body).into_response());
-            }
+        let acted = incident::act_in_room(services, &oauth_id, room, number, action, stamp)?;
+        Ok::<_, ApiError>(acted)
+    };
+    let name = match views.pipeline.act(&work, decide).await {
+        Ok((_, Ok(name))) => name,
+        Ok((_, Err(incident::Refusal::Unknown(n)))) => {
+            return Err(ApiError::NotFound(format!("There is no incident INC-{n}.")));
         }
-    }
-    Err(ApiError::Conflict(
-        "the incident keeps changing; try again".into(),
-    ))
+        Ok((_, Err(refusal))) => return Ok(json_error(StatusCode::CONFLICT, &refusal.to_string())),
+        Err(ApiError::Store(StoreError::Conflict(_))) => {
+            return Err(ApiError::Conflict(
+                "the incident keeps changing; try again".into(),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    let active = room_incidents(&views, &caller, room)?;
+    let verb = match action {
+        Action::Acknowledge => "acknowledged",
+        Action::Resolve => "resolved",
+    };
+    let body = json!({
+        "message": format!("{name} {verb}."),
+        "incidents": incident_views(active, services.clock.unix()),
+    });
+    Ok(Json(body).into_response())
 }
 
 /// `GET /views/api/issues/{key}`: the issue for the sidebar's detail view.

@@ -1,5 +1,5 @@
-//! dynaBOARD's calls to the add-on, served by the web edge: signed events in (the default
-//! connection's, and an installation's own connection's), chat status out.
+//! dynaBOARD events entering the pipeline (the web edge serves their endpoints): signed events
+//! in (the default connection's, and an installation's own connection's), chat status out.
 //!
 //! Events are verified (HMAC-SHA256 of the raw body, constant time), decoded strictly, claimed
 //! by delivery id and queued in one batch, then answered; the announcements go out afterwards.
@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::chat::{ChatError, Chats};
-use super::events::{Event, EventKind};
-use super::hours::{self, ChatStatus};
+use super::{CLAIM_TTL_SECS, Job, Pipeline};
 use crate::auth::signature;
-use crate::bot::{Bot, Job};
+use crate::dynaboard::chat::{ChatError, Chats};
+use crate::dynaboard::events::{Event, EventKind};
+use crate::dynaboard::hours::{self, ChatStatus};
 use crate::error::ApiError;
 use crate::handlers::Services;
 use crate::handlers::event::{ChatRoomNotice, EventJob};
@@ -31,12 +31,12 @@ pub const MAX_EVENT_SKEW_SECS: i64 = 5 * 60;
 /// older one could be a replay whose id was forgotten (its `at` is signed with the body).
 fn fresh(event: &Event, now: i64) -> Result<(), ApiError> {
     let at = event.at.timestamp();
-    if at < now - crate::bot::CLAIM_TTL_SECS {
+    if at < now - CLAIM_TTL_SECS {
         return Err(ApiError::BadRequest(format!(
             "event {} happened at {}, more than {} minutes ago: too old to accept (a replay?)",
             event.id,
             event.at.to_rfc3339(),
-            crate::bot::CLAIM_TTL_SECS / 60
+            CLAIM_TTL_SECS / 60
         )));
     }
     if at > now + MAX_EVENT_SKEW_SECS {
@@ -55,7 +55,7 @@ pub struct Inbound {
     /// Handler services.
     pub services: Services,
     /// Where events are queued.
-    pub bot: Arc<Bot>,
+    pub pipeline: Arc<Pipeline>,
     /// Chat rooms.
     pub chats: Arc<Chats>,
     /// `DYNABOARD_WEBHOOK_SECRET` of the default connection.
@@ -157,7 +157,7 @@ impl Inbound {
             chat_room: None,
         }));
         let fresh = self
-            .bot
+            .pipeline
             .accept_claimed(&format!("evt:{delivery}"), job)
             .await?;
         crate::metrics::dynaboard_event(if fresh { "accepted" } else { "duplicate" }, "");
@@ -228,7 +228,7 @@ impl Inbound {
             chat_room: Some(notice),
         }));
         // The answer, the room mapping and the notice become durable together.
-        self.bot.accept(writes, job).await?;
+        self.pipeline.accept(writes, None, job).await?;
         crate::metrics::dynaboard_event("accepted", "");
         Ok(EventAnswer::Chat(opened.answer))
     }

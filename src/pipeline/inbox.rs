@@ -1,19 +1,20 @@
-//! The inbox: work accepted and acknowledged, done after the answer, in per-room order. A job
+//! The inbox: work accepted and acknowledged, done after the answer, in per-room order, each
+//! job run and committed through the pipeline's one commit. A job
 //! whose outside service is down is retried in place with backoff (keeping its lane's order);
 //! a job left unfinished by a crash runs again on the next start.
 
 use serde::{Deserialize, Serialize};
 
-use super::{Bot, CONFLICT_RETRIES, INBOX_CAPACITY, INBOX_PER_INSTALLATION};
+use super::commit::Work;
+use super::{Handled, INBOX_CAPACITY, INBOX_PER_INSTALLATION, Pipeline};
 use crate::error::ApiError;
 use crate::handlers::event::{self, EventJob};
-use crate::handlers::{self, Call, Conversation, HandlerError, Outcome};
+use crate::handlers::{Call, Conversation, HandlerError, Outcome};
 use crate::hipchat::message::html;
 use crate::hipchat::retry::OUTBOX_BACKOFF;
 use crate::hipchat::wire::{Color, Notification};
 use crate::model::RoomRef;
 use crate::runtime::lanes::Step;
-use crate::runtime::outbox::Staged;
 use crate::store::{Batch, Queue, QueueId, StoreError};
 
 /// Attempts of a job whose outside service stays down (about a day at the 5-minute cap).
@@ -63,12 +64,12 @@ impl Job {
 /// A job as queued: with the time it was accepted, for the queue's age (read back as a
 /// [`Job`], which ignores it).
 #[derive(Serialize)]
-struct Stamped<'a> {
+pub(super) struct Stamped<'a> {
     #[serde(flatten)]
-    job: &'a Job,
-    created_at: i64,
+    pub(super) job: &'a Job,
+    pub(super) created_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<String>,
+    pub(super) request_id: Option<String>,
 }
 
 /// A job as read back: the job and the request that caused it (read in one go).
@@ -99,10 +100,20 @@ impl Attempts {
     }
 }
 
-impl Bot {
-    /// Adds a job to `batch` (which may hold a claim and other writes), commits, and starts it.
-    /// `Ok(false)` when a claim in the batch was already held: a duplicate, acknowledged.
-    pub async fn accept(&self, mut batch: Batch, job: Job) -> Result<bool, ApiError> {
+impl Pipeline {
+    /// Accepts a job guarded by a delivery-id claim; `false` when the id was seen before.
+    pub async fn accept_claimed(&self, claim: &str, job: Job) -> Result<bool, ApiError> {
+        self.accept(Batch::new(), Some(claim), job).await
+    }
+
+    /// Commits a job with `writes` (and `claim`, when it has one) and starts it.
+    /// `Ok(false)` when the claim was already held: a duplicate, acknowledged.
+    pub async fn accept(
+        &self,
+        writes: Batch,
+        claim: Option<&str>,
+        job: Job,
+    ) -> Result<bool, ApiError> {
         let lane = job.lane();
         let installation = lane.0.as_str();
         // An installation's own quota first, so that one tenant's flood is refused long before
@@ -124,21 +135,25 @@ impl Bot {
                 "busy: too much work queued; try again shortly".into(),
             ));
         }
-        let store = &self.services.store;
-        let entry = Stamped {
-            job: &job,
-            created_at: self.services.clock.unix(),
-            request_id: crate::requests::current(),
-        };
-        let id = store.enqueue(&mut batch, Queue::Inbox, &entry)?;
-        match store.commit(batch).await {
-            Ok(()) => {
-                self.inbox.push(lane, id);
-                Ok(true)
+        let work = Work::accepting(installation, claim, &job);
+        // Accepting runs no handler: its writes are committed once, never decided again.
+        let mut writes = Some(writes);
+        let decide = || {
+            let outcome = writes.take().map(|writes| Outcome {
+                writes,
+                ..Outcome::default()
+            });
+            async move {
+                match outcome {
+                    Some(outcome) => Ok((outcome, ())),
+                    None => Err(ApiError::from(StoreError::Conflict(format!(
+                        "accepting work for {installation}"
+                    )))),
+                }
             }
-            Err(StoreError::Duplicate(_)) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        };
+        let (handled, ()) = self.act(&work, decide).await?;
+        Ok(!matches!(handled, Handled::Duplicate))
     }
 
     /// Re-queues jobs accepted before a restart.
@@ -191,36 +206,16 @@ impl Bot {
     }
 
     async fn run_queued(&self, id: QueueId, job: &Job) -> Result<(), HandlerError> {
-        let store = &self.services.store;
-        for _ in 0..CONFLICT_RETRIES {
-            let outcome = match &job {
+        let work = Work::job(job, id);
+        let decide = || async {
+            let outcome = match job {
                 Job::Command(command) => self.run_command(command).await?,
                 Job::Event(event) => event::announce(event, &self.services).await?,
             };
-            let mut batch = outcome.writes;
-            store.dequeue(&mut batch, Queue::Inbox, id);
-            let mut staged = Staged::default();
-            let oauth_id = match &job {
-                Job::Command(command) => {
-                    for reply in outcome.replies {
-                        self.stage_reply(&mut batch, &mut staged, &command.conversation, reply)?;
-                    }
-                    &command.conversation.oauth_id
-                }
-                // Events have no message to reply to: everything they send is a room call.
-                Job::Event(event) => &event.oauth_id,
-            };
-            self.stage_calls(&mut batch, &mut staged, oauth_id, outcome.room_calls)?;
-            match store.commit(batch).await {
-                Ok(()) => {
-                    self.outbox.release(staged);
-                    return Ok(());
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict(format!("job {}", id.0)).into())
+            Ok::<_, HandlerError>((outcome, ()))
+        };
+        self.act(&work, decide).await?;
+        Ok(())
     }
 
     async fn run_command(&self, job: &CommandJob) -> Result<Outcome, HandlerError> {
@@ -229,7 +224,7 @@ impl Bot {
                 return Ok(Outcome::reply(refusal));
             }
         }
-        handlers::run(&job.call, &job.conversation, &self.services).await
+        job.call.run(&job.conversation, &self.services).await
     }
 
     /// `Some(reply)` when the sender may not use an admin-only command (or HipChat cannot say).
