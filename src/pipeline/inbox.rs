@@ -258,3 +258,38 @@ impl Pipeline {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handlers::{issue, unfurl};
+    use crate::model::IssueKey;
+
+    /// Deferred calls queued by an earlier version read back, and are written, the same way.
+    #[test]
+    fn queued_calls_keep_their_form() {
+        let conversation = serde_json::json!({"oauth_id": "o", "room_id": 1, "room_name": "R",
+            "sender": {"id": 2, "name": "Ada", "mention_name": "ada"}, "message_id": "m"});
+        let issue_job = serde_json::json!({"job": "command", "conversation": conversation,
+            "call": {"handler": "issue", "key": "DB-12"}, "created_at": 5, "request_id": "r"});
+        let queued: Queued = serde_json::from_value(issue_job.clone()).unwrap();
+        assert_eq!(queued.request_id.as_deref(), Some("r"));
+        let Job::Command(command) = &queued.job else {
+            panic!("{:?}", queued.job)
+        };
+        let key = IssueKey::parse("DB-12").unwrap();
+        assert_eq!(command.call, Call::Issue(issue::Issue { key }));
+        let written = serde_json::to_value(Stamped {
+            job: &queued.job,
+            created_at: 5,
+            request_id: queued.request_id.clone(),
+        })
+        .unwrap();
+        assert_eq!(written["call"], issue_job["call"]);
+
+        let unfurl_call = serde_json::json!({"handler": "unfurl", "links": []});
+        let call: Call = serde_json::from_value(unfurl_call.clone()).unwrap();
+        assert_eq!(call, Call::Unfurl(unfurl::Unfurl { links: Vec::new() }));
+        assert_eq!(serde_json::to_value(&call).unwrap(), unfurl_call);
+    }
+}
