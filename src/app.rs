@@ -58,7 +58,7 @@ pub struct AppState {
     pub descriptor: Arc<Descriptor>,
     /// Installation lifecycle.
     pub installer: Arc<Installer>,
-    /// The message pipeline.
+    /// Every user action's pipeline, and the inbox.
     pub pipeline: Arc<Pipeline>,
     /// Access tokens.
     pub tokens: Arc<Tokens>,

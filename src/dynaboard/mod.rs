@@ -1,4 +1,5 @@
-//! dynaBOARD: the REST client, issues, inbound events, service hours and chat rooms.
+//! dynaBOARD protocol: the REST client, issues, inbound event decoding, service hours and chat
+//! rooms.
 
 pub mod chat;
 pub mod check;
