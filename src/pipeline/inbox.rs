@@ -43,6 +43,14 @@ pub enum Job {
 }
 
 impl Job {
+    /// The installation the job runs for.
+    fn installation(&self) -> &str {
+        match self {
+            Job::Command(c) => &c.conversation.oauth_id,
+            Job::Event(e) => &e.oauth_id,
+        }
+    }
+
     /// Jobs of one lane run in order: one lane per installation and room.
     pub(super) fn lane(&self) -> (String, String) {
         match self {
@@ -114,8 +122,7 @@ impl Pipeline {
         claim: Option<&str>,
         job: Job,
     ) -> Result<bool, ApiError> {
-        let lane = job.lane();
-        let installation = lane.0.as_str();
+        let installation = job.installation();
         // An installation's own quota first, so that one tenant's flood is refused long before
         // the shared inbox fills and everyone else would be refused with it.
         if self.inbox.pending_of(installation) >= INBOX_PER_INSTALLATION
