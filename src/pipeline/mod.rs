@@ -19,8 +19,8 @@ pub use inbox::{CommandJob, Job};
 
 use crate::handlers::Services;
 use crate::hipchat::wire::Notification;
-use crate::runtime::lanes::{Lanes, Step};
 use crate::locks::KeyedLocks;
+use crate::runtime::lanes::{Lanes, Step};
 use crate::runtime::outbox::Outbox;
 use crate::store::{QueueId, StoreError};
 
