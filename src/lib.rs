@@ -20,7 +20,6 @@ pub mod net;
 pub mod pipeline;
 pub mod requests;
 pub mod runtime;
-pub mod server;
 pub mod store;
 pub mod views;
 pub mod web;

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use hipboard::app::App;
+use hipboard::check;
 use hipboard::clock::Clock;
 use hipboard::config::RawConfig;
-use hipboard::{check, server};
+use hipboard::web::server;
 
 mod cli;
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use hipboard::server::{ConnectionLimits, serve_guarded};
+use hipboard::web::server::{ConnectionLimits, serve_guarded};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

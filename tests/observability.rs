@@ -147,7 +147,7 @@ async fn serve_exposes_metrics_on_its_own_listener_and_logs_json_with_request_id
 async fn webhook_outcomes_hipchat_calls_and_commits_are_counted() {
     let world = World::start().await;
     let metrics = free_port();
-    hipboard::server::serve_metrics(&world.addon().app, metrics)
+    hipboard::web::server::serve_metrics(&world.addon().app, metrics)
         .await
         .unwrap();
     let installed = world.install_in("Support").await;

@@ -10,8 +10,8 @@ use hipboard::app::App;
 use hipboard::clock::Clock;
 use hipboard::config::RawConfig;
 use hipboard::model::{EventToggles, LoginNotices, Settings};
-use hipboard::server;
 use hipboard::store::{Batch, Store};
+use hipboard::web::server;
 use hipboard_sandbox::dynaboard::{DemoDynaboard, EventTarget};
 use hipboard_sandbox::{Sandbox, SandboxSettings};
 

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 
 use super::demo::local_only;
-use hipboard::server;
+use hipboard::web::server;
 use hipboard_sandbox::{InstallError, Sandbox, SandboxSettings};
 
 /// Flags of `hipboard sandbox`.

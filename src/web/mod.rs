@@ -13,6 +13,7 @@ pub mod install;
 pub mod metrics;
 pub mod middleware;
 pub mod response;
+pub mod server;
 pub mod views;
 pub mod webhook;
 

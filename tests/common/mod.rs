@@ -203,7 +203,7 @@ impl World {
     /// Stops the add-on cleanly (its accepted work done, everything kept, as on SIGTERM) and
     /// starts it again on the same store.
     pub async fn restart_addon(&mut self) {
-        hipboard::server::drain(&self.addon().app).await;
+        hipboard::web::server::drain(&self.addon().app).await;
         self.crash_addon().await;
         self.start_addon_again().await;
     }

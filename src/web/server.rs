@@ -138,7 +138,7 @@ pub async fn serve(app: App) -> Result<(), String> {
 pub async fn serve_metrics(app: &App, addr: std::net::SocketAddr) -> Result<(), String> {
     let handle = crate::metrics::enable()?;
     let listener = bind("HIPBOARD_METRICS_ADDR", addr).await?;
-    let router = crate::web::metrics::router(crate::web::metrics::Scrape {
+    let router = super::metrics::router(super::metrics::Scrape {
         handle,
         store: app.state.store.clone(),
         clock: app.state.clock.clone(),
