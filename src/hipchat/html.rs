@@ -115,11 +115,6 @@ impl Html {
         out
     }
 
-    /// Whether there is no HTML at all.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The HTML as the string the wire carries.
     pub fn as_str(&self) -> &str {
         &self.0
