@@ -267,7 +267,7 @@ fn ms(d: Duration) -> String {
 }
 
 /// 10,000 installations and 100,000 incidents (10 per installation), written directly.
-fn populate(dir: &std::path::Path, caps_base: &str) -> Vec<String> {
+async fn populate(dir: &std::path::Path, caps_base: &str) -> Vec<String> {
     let store = Store::open(dir).unwrap();
     let mut ids = Vec::new();
     for chunk in 0..10 {
@@ -293,7 +293,7 @@ fn populate(dir: &std::path::Path, caps_base: &str) -> Vec<String> {
             );
             ids.push(oauth_id);
         }
-        store.apply(batch).unwrap();
+        store.apply(batch).await.unwrap();
     }
     for oauth_id in &ids {
         for n in 0..10 {
@@ -318,8 +318,9 @@ fn populate(dir: &std::path::Path, caps_base: &str) -> Vec<String> {
             };
             store
                 .stage_new_incident(&mut batch, oauth_id, incident)
+                .await
                 .unwrap();
-            store.apply(batch).unwrap();
+            store.apply(batch).await.unwrap();
         }
     }
     store.flush_blocking().unwrap();
@@ -421,7 +422,7 @@ fn main() {
         // Memory and start-up with 10,000 installations and 100,000 incidents.
         let big = tempfile::tempdir().unwrap();
         let started = Instant::now();
-        let ids = populate(big.path(), &sink_url);
+        let ids = populate(big.path(), &sink_url).await;
         println!("populated 10,000 installations and 100,000 incidents in {:.1} s", started.elapsed().as_secs_f64());
         let addr = free_addr();
         let spawned = Instant::now();

@@ -198,9 +198,9 @@ impl App {
     }
 
     /// Resumes stored work and starts the periodic sweeps. Call once, inside the runtime.
-    pub fn start_background(&self) -> Result<(), StoreError> {
-        let jobs = self.state.pipeline.resume()?;
-        let sends = self.state.outbox.resume()?;
+    pub async fn start_background(&self) -> Result<(), StoreError> {
+        let jobs = self.state.pipeline.resume().await?;
+        let sends = self.state.outbox.resume().await?;
         if jobs + sends > 0 {
             tracing::info!(jobs, sends, "resumed work accepted before the restart");
         }
@@ -219,14 +219,16 @@ impl App {
             loop {
                 tick.tick().await;
                 let now = clock.unix();
-                let swept = store
-                    .sweep_claims(now)
-                    .and_then(|_| {
-                        store.sweep_issue_cache(now - crate::dynaboard::lookup::CACHE_TTL_SECS)
-                    })
-                    .and_then(|_| {
-                        store.sweep_unfurls(now - crate::handlers::unfurl::REPEAT_WINDOW_SECS)
-                    });
+                let swept = async {
+                    store.sweep_claims(now).await?;
+                    store
+                        .sweep_issue_cache(now - crate::dynaboard::lookup::CACHE_TTL_SECS)
+                        .await?;
+                    store
+                        .sweep_unfurls(now - crate::handlers::unfurl::REPEAT_WINDOW_SECS)
+                        .await
+                }
+                .await;
                 if let Err(e) = swept {
                     tracing::error!(error = %e, "periodic sweep failed");
                 }

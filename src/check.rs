@@ -58,7 +58,7 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
     match Store::open(&config.data_dir) {
         Err(e) => println!("skip  HipChat installations: {e} (is hipboard running?)"),
         Ok(store) => {
-            let installations = store.installations().map_err(|e| e.to_string())?;
+            let installations = store.installations().await.map_err(|e| e.to_string())?;
             if installations.is_empty() {
                 println!(
                     "skip  HipChat: no installations in {}",

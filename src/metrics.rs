@@ -48,12 +48,12 @@ pub fn enabled() -> bool {
 }
 
 /// The scrape's text: the queues' depth and age read now, then every recorded value.
-pub fn scrape(handle: &PrometheusHandle, store: &Store, clock: &Clock) -> String {
+pub async fn scrape(handle: &PrometheusHandle, store: &Store, clock: &Clock) -> String {
     let now = clock.unix();
     for (queue, name) in [(Queue::Inbox, "inbox"), (Queue::Outbox, "outbox")] {
-        let depth = store.queue_len(queue);
+        let depth = store.queue_len(queue).await;
         metrics::gauge!("hipboard_queue_depth", "queue" => name).set(depth as f64);
-        let age = match store.oldest_queued_at(queue) {
+        let age = match store.oldest_queued_at(queue).await {
             Ok(Some(at)) => (now - at).max(0) as f64,
             Ok(None) => 0.0,
             Err(e) => {

@@ -391,7 +391,7 @@ async fn guests_run_only_what_a_command_allows() {
         "{said:?}"
     );
     assert_eq!(said.len(), 2, "{said:?}");
-    assert_eq!(world.store().incident_count(&global), 0);
+    assert_eq!(world.store().incident_count(&global).await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -427,7 +427,7 @@ async fn a_sender_flagged_as_guest_runs_no_command() {
     assert_eq!(status, 200, "{reply}");
     assert!(reply.contains("for team members only"), "{reply}");
     world.idle().await;
-    assert_eq!(world.store().incident_count(&installed.oauth_id), 0);
+    assert_eq!(world.store().incident_count(&installed.oauth_id).await, 0);
 }
 
 /// The chat request card in the notification room, and the request id its action acts on.

@@ -20,7 +20,7 @@ use serde_json::json;
 
 const SECRET: &str = "crash-test-event-secret";
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Ledger {
     /// Titles of incidents whose /incident was answered 200.
     opened: Vec<String>,
@@ -199,11 +199,12 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
     assert!(addon.wait_exit(Duration::from_secs(20)).await.success());
 
     let store = Store::open(data.path()).expect("the store opens cleanly after all the kills");
-    let ledger = ledger.lock().unwrap();
-    let total = store.incident_count(&oauth_id) as u64;
-    let titles: Vec<String> = (1..=total)
-        .filter_map(|n| store.incident(&oauth_id, n).unwrap().map(|i| i.title))
-        .collect();
+    let ledger = ledger.lock().unwrap().clone();
+    let total = store.incident_count(&oauth_id).await as u64;
+    let mut titles: Vec<String> = Vec::new();
+    for n in 1..=total {
+        titles.extend(store.incident(&oauth_id, n).await.unwrap().map(|i| i.title));
+    }
     for title in &ledger.opened {
         assert!(
             titles.contains(title),
@@ -213,6 +214,7 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
     for k in &ledger.acknowledged {
         let incident = store
             .incident(&oauth_id, *k)
+            .await
             .unwrap()
             .expect("acknowledged incident exists");
         assert_ne!(
@@ -227,9 +229,13 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
         duplicates, 0,
         "announcements sent twice over {cycles} kills: {seen:?}"
     );
-    assert_eq!(store.queue_len(Queue::Inbox), 0, "work left in the inbox");
     assert_eq!(
-        store.queue_len(Queue::Outbox),
+        store.queue_len(Queue::Inbox).await,
+        0,
+        "work left in the inbox"
+    );
+    assert_eq!(
+        store.queue_len(Queue::Outbox).await,
         0,
         "calls left in the outbox"
     );

@@ -315,6 +315,7 @@ async fn incident_and_blocker_issues_open_incidents() {
     let incident = world
         .store()
         .incident(&installed.oauth_id, 1)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(incident.opened.by, "Zoë Ångström (dynaBOARD)");
@@ -375,6 +376,7 @@ async fn an_installation_s_own_connection_has_its_own_url_and_secret() {
     let own = world
         .store()
         .settings(&installed.oauth_id)
+        .await
         .unwrap()
         .connection
         .unwrap();

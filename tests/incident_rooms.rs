@@ -113,6 +113,7 @@ async fn an_incident_announced_in_another_installation_s_room_is_that_room_s() {
         world
             .store()
             .incident(&support.oauth_id, 1)
+            .await
             .unwrap()
             .is_none(),
         "not Support's"

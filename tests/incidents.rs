@@ -174,7 +174,7 @@ async fn incidents_in_another_room_of_a_global_installation_are_refused() {
         refusal.message,
         "Ben Builder: INC-1 belongs to another room; act on it there."
     );
-    let incident = world.store().incident(&oauth_id, 1).unwrap().unwrap();
+    let incident = world.store().incident(&oauth_id, 1).await.unwrap().unwrap();
     assert_eq!(incident.state, hipboard::model::IncidentState::Open);
 }
 
@@ -189,6 +189,7 @@ async fn acknowledged_changes_survive_a_crash() {
     let incident = world
         .store()
         .incident(&installed.oauth_id, 1)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(incident.state, hipboard::model::IncidentState::Acknowledged);

@@ -103,8 +103,13 @@ fn allowing(origins: &[&str]) -> common::Options {
     }
 }
 
-fn stored(world: &World, oauth_id: &str) -> bool {
-    world.store().installation(oauth_id).unwrap().is_some()
+async fn stored(world: &World, oauth_id: &str) -> bool {
+    world
+        .store()
+        .installation(oauth_id)
+        .await
+        .unwrap()
+        .is_some()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +124,7 @@ async fn incoherent_or_unproven_installations_are_refused_and_not_stored() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    assert!(stored(&world, "ok-client"));
+    assert!(stored(&world, "ok-client").await);
 
     // links.self differs from the capabilitiesUrl.
     fake.capabilities.lock().unwrap()["links"]["self"] = json!("http://elsewhere/v2/capabilities");
@@ -130,7 +135,7 @@ async fn incoherent_or_unproven_installations_are_refused_and_not_stored() {
         body["error"].as_str().unwrap().contains("links.self"),
         "{body}"
     );
-    assert!(!stored(&world, "c1"));
+    assert!(!stored(&world, "c1").await);
     fake.capabilities.lock().unwrap()["links"]["self"] = json!(fake.capabilities_url());
 
     // No token URL.
@@ -153,7 +158,7 @@ async fn incoherent_or_unproven_installations_are_refused_and_not_stored() {
     let (status, body) =
         post_installed(&world, &payload(&fake.capabilities_url(), "c3", Some(5))).await;
     assert_eq!(status, 403, "{body}");
-    assert!(!stored(&world, "c3"));
+    assert!(!stored(&world, "c3").await);
     *fake.token_status.lock().unwrap() = 200;
 
     // Capabilities unreachable.
@@ -163,7 +168,7 @@ async fn incoherent_or_unproven_installations_are_refused_and_not_stored() {
     )
     .await;
     assert_eq!(status, 502);
-    assert!(!stored(&world, "c4"));
+    assert!(!stored(&world, "c4").await);
 
     // Malformed payloads.
     let (status, body) = post_installed(&world, &json!({"oauthId": "c5"})).await;
@@ -197,7 +202,7 @@ async fn reinstalls_replace_and_never_duplicate() {
     let mut again = payload(&caps, "same", Some(5));
     again["oauthSecret"] = json!("new-secret");
     assert_eq!(post_installed(&world, &again).await.0, 200);
-    let all = world.store().installations().unwrap();
+    let all = world.store().installations().await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].oauth_secret, "new-secret");
 
@@ -209,6 +214,7 @@ async fn reinstalls_replace_and_never_duplicate() {
         world
             .store()
             .installation("same")
+            .await
             .unwrap()
             .unwrap()
             .oauth_secret,
@@ -223,7 +229,7 @@ async fn reinstalls_replace_and_never_duplicate() {
             .0,
         200
     );
-    assert!(stored(&world, "same") && stored(&world, "intruder"));
+    assert!(stored(&world, "same").await && stored(&world, "intruder").await);
     // ...and a reinstall without updateCallbackUrl removes the orphan HipChat no longer grants.
     fake.removed.lock().unwrap().push("same".into());
     assert_eq!(
@@ -232,8 +238,8 @@ async fn reinstalls_replace_and_never_duplicate() {
             .0,
         200
     );
-    assert!(!stored(&world, "same"));
-    assert!(stored(&world, "successor"));
+    assert!(!stored(&world, "same").await);
+    assert!(stored(&world, "successor").await);
     // Another room of the same group is a separate installation.
     assert_eq!(
         post_installed(&world, &payload(&caps, "room6", Some(6)))
@@ -241,7 +247,7 @@ async fn reinstalls_replace_and_never_duplicate() {
             .0,
         200
     );
-    assert!(stored(&world, "successor") && stored(&world, "room6"));
+    assert!(stored(&world, "successor").await && stored(&world, "room6").await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -263,7 +269,7 @@ async fn unsigned_delete_is_confirmed_with_hipchat_first() {
 
     // A spoofed DELETE while HipChat still grants the credentials: 409, nothing removed.
     assert_eq!(delete(installed.oauth_id.clone()).await, 409);
-    assert!(stored(&world, &installed.oauth_id));
+    assert!(stored(&world, &installed.oauth_id).await);
     // Each confirmation costs a token request at HipChat: repeated at once, they are refused
     // without asking HipChat again.
     let token_calls = |world: &World| {
@@ -304,7 +310,7 @@ async fn unsigned_delete_is_confirmed_with_hipchat_first() {
         count: 1,
     });
     assert_eq!(delete(installed.oauth_id.clone()).await, 503);
-    assert!(stored(&world, &installed.oauth_id));
+    assert!(stored(&world, &installed.oauth_id).await);
     later(22);
 
     // Unknown installation.
@@ -315,7 +321,7 @@ async fn unsigned_delete_is_confirmed_with_hipchat_first() {
         world.sandbox.uninstall(&installed.oauth_id).await.unwrap(),
         204
     );
-    assert!(!stored(&world, &installed.oauth_id));
+    assert!(!stored(&world, &installed.oauth_id).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -355,7 +361,7 @@ async fn redirect_uninstall_and_update_flows() {
         world.sandbox.base_url()
     );
     assert_eq!(no_redirects.get(forged).send().await.unwrap().status(), 400);
-    assert!(stored(&world, &installed.oauth_id));
+    assert!(stored(&world, &installed.oauth_id).await);
 
     let back = format!("{}/rooms", world.sandbox.base_url());
     let visit = world
@@ -373,10 +379,10 @@ async fn redirect_uninstall_and_update_flows() {
     assert_ne!(phishing, visit);
     let response = no_redirects.get(&phishing).send().await.unwrap();
     assert_eq!(response.status(), 400);
-    assert!(stored(&world, &installed.oauth_id));
+    assert!(stored(&world, &installed.oauth_id).await);
     let response = no_redirects.get(&visit).send().await.unwrap();
     assert_eq!(response.status(), 302, "{:?}", response.text().await);
-    assert!(!stored(&world, &installed.oauth_id));
+    assert!(!stored(&world, &installed.oauth_id).await);
 }
 
 /// The `installable_url` inside a HipChat uninstall redirect URL.
@@ -434,8 +440,8 @@ async fn both_uninstall_flows_complete_in_either_order_for_a_day() {
         .uninstall_by_redirect(&first.oauth_id, &back)
         .unwrap();
     assert_eq!(delete(first.oauth_id.clone()).await, 204);
-    assert!(!stored(&world, &first.oauth_id));
-    assert!(world.store().installations().unwrap().is_empty());
+    assert!(!stored(&world, &first.oauth_id).await);
+    assert!(world.store().installations().await.unwrap().is_empty());
     assert_eq!(visit(redirect.clone()).await, (302, Some(back.clone())));
     assert!(
         !unfetched(installable_url_of(&redirect)).await,
@@ -449,7 +455,7 @@ async fn both_uninstall_flows_complete_in_either_order_for_a_day() {
         .uninstall_by_redirect(&second.oauth_id, &back)
         .unwrap();
     assert_eq!(visit(redirect.clone()).await, (302, Some(back.clone())));
-    assert!(!stored(&world, &second.oauth_id));
+    assert!(!stored(&world, &second.oauth_id).await);
     assert_eq!(delete(second.oauth_id.clone()).await, 204);
 
     // An origin that never installed the add-on is still refused, and nothing fetched there.
@@ -499,8 +505,8 @@ async fn only_the_operators_hipchats_may_install() {
             .contains("HIPBOARD_HIPCHAT_ORIGINS"),
         "{body}"
     );
-    assert!(!stored(&world, "stranger"));
-    assert!(world.store().installations().unwrap().is_empty());
+    assert!(!stored(&world, "stranger").await);
+    assert!(world.store().installations().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -532,7 +538,7 @@ async fn without_a_list_no_hipchat_on_a_private_address_may_install() {
         let (status, body) = post_installed(&world, &payload(caps, "private", None)).await;
         assert_eq!(status, 403, "{caps}: {body}");
     }
-    assert!(world.store().installations().unwrap().is_empty());
+    assert!(world.store().installations().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -564,7 +570,7 @@ async fn installation_attempts_are_rate_limited() {
     )
     .await;
     assert_eq!(status, 429, "{body}");
-    assert!(!stored(&world, "one-more"));
+    assert!(!stored(&world, "one-more").await);
     // A minute later the HipChat may install again.
     clock.set(start + chrono::Duration::seconds(60));
     let (status, body) = post_installed(

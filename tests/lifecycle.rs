@@ -216,7 +216,7 @@ async fn an_answer_that_changed_nothing_is_not_acted_on_when_delivered_again() {
         .unwrap();
     world.idle().await;
     assert_eq!(notifications_since(&world, before), 0);
-    let incident = world.store().incident(&installed.oauth_id, 1);
+    let incident = world.store().incident(&installed.oauth_id, 1).await;
     assert_eq!(
         incident.unwrap().unwrap().state,
         hipboard::model::IncidentState::Open

@@ -27,6 +27,7 @@ async fn send(world: &World, oauth_id: &str, room_id: i64, message: impl ToHtml)
             room_id,
             Outbound::Notification { notification },
         )
+        .await
         .unwrap();
     state.store.commit(batch).await.unwrap();
     state.outbox.release(staged);
@@ -144,7 +145,13 @@ async fn queued_calls_survive_a_restart() {
     )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(world.store().queue_len(hipboard::store::Queue::Outbox) == 1);
+    assert!(
+        world
+            .store()
+            .queue_len(hipboard::store::Queue::Outbox)
+            .await
+            == 1
+    );
     // Stop without draining: abort mid-retry, like a crash between attempts.
     world.crash_addon().await;
     world.sandbox.clear_faults();

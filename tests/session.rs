@@ -17,8 +17,8 @@ use hipboard::runtime::outbox::{Outbound, Staged};
 use hipboard::store::Batch;
 use hipboard_sandbox::model::{Fault, FaultAnswer};
 
-fn installation(world: &World, oauth_id: &str) -> Installation {
-    world.store().installation(oauth_id).unwrap().unwrap()
+async fn installation(world: &World, oauth_id: &str) -> Installation {
+    world.store().installation(oauth_id).await.unwrap().unwrap()
 }
 
 /// Statuses HipChat answered to calls of `path`, in order.
@@ -40,7 +40,7 @@ fn user_id(world: &World) -> i64 {
 async fn a_people_question_survives_server_errors() {
     let world = World::start().await;
     let installed = world.install_in("Support").await;
-    let installation = installation(&world, &installed.oauth_id);
+    let installation = installation(&world, &installed.oauth_id).await;
     let path = format!("/v2/room/{}", installed.room_id);
     world.sandbox.inject(Fault {
         path_prefix: path.clone(),
@@ -60,7 +60,7 @@ async fn a_people_question_survives_server_errors() {
 async fn a_refused_token_is_renewed_once_and_the_question_asked_again() {
     let world = World::start().await;
     let installed = world.install_in("Support").await;
-    let installation = installation(&world, &installed.oauth_id);
+    let installation = installation(&world, &installed.oauth_id).await;
     let people = &world.addon().app.state.views.people;
     let user = user_id(&world);
     // The token is cached before HipChat starts refusing it.
@@ -108,7 +108,7 @@ async fn an_interactive_call_gives_up_within_its_budget_on_the_injected_clock() 
     })
     .await;
     let installed = world.install_in("Support").await;
-    let installation = installation(&world, &installed.oauth_id);
+    let installation = installation(&world, &installed.oauth_id).await;
     let user = user_id(&world);
     let path = format!("/v2/user/{user}");
     world.sandbox.inject(Fault {
@@ -178,6 +178,7 @@ async fn the_outbox_and_interactive_calls_share_the_installations_budget() {
                 installed.room_id,
                 Outbound::Notification { notification },
             )
+            .await
             .unwrap();
         state.store.commit(batch).await.unwrap();
         state.outbox.release(staged);
@@ -187,7 +188,7 @@ async fn the_outbox_and_interactive_calls_share_the_installations_budget() {
     assert_eq!(answers(&world, &posts), vec![204, 204]);
     // ...so a question asked while a person waits is not sent: it would be over HipChat's limit
     // for minutes, far beyond what an interactive call may wait.
-    let installation = installation(&world, &installed.oauth_id);
+    let installation = installation(&world, &installed.oauth_id).await;
     let room = format!("/v2/room/{}", installed.room_id);
     let before = answers(&world, &room).len();
     let asked = state

@@ -72,8 +72,8 @@ fn room_error(html: &str) -> Option<String> {
     Some(html[start..].split("</div>").next()?.to_owned())
 }
 
-fn settings(world: &World, installed: &Installed) -> Settings {
-    world.store().settings(&installed.oauth_id).unwrap()
+async fn settings(world: &World, installed: &Installed) -> Settings {
+    world.store().settings(&installed.oauth_id).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +93,7 @@ async fn a_room_that_does_not_exist_is_refused_on_its_field() {
     );
     assert!(!html.contains("Saved."));
     assert_eq!(
-        settings(&world, &installed),
+        settings(&world, &installed).await,
         Settings::default(),
         "nothing saved"
     );
@@ -112,7 +112,7 @@ async fn a_global_installation_picks_any_room_and_keeps_it_by_id() {
         .await;
     let incidents = world.sandbox.room_named("Incidents").unwrap().id;
     assert_eq!(
-        settings(&world, &installed).notification_room,
+        settings(&world, &installed).await.notification_room,
         Some(RoomRef::Id(incidents))
     );
     // Stored by id, shown by the name HipChat reports now.
@@ -134,7 +134,7 @@ async fn a_room_installation_may_announce_in_any_room() {
         .configure(&installed, &[("notification_room", "Incidents")])
         .await;
     assert_eq!(
-        settings(&world, &installed).notification_room,
+        settings(&world, &installed).await.notification_room,
         Some(RoomRef::Id(incidents))
     );
     // Its own room, by name or id, is the default: stored as "this installation's room".
@@ -144,7 +144,7 @@ async fn a_room_installation_may_announce_in_any_room() {
             &[("notification_room", "Support"), ("room_prefix", "Help")],
         )
         .await;
-    let saved = settings(&world, &installed);
+    let saved = settings(&world, &installed).await;
     assert_eq!(
         (saved.notification_room, saved.room_prefix.as_str()),
         (None, "Help")
@@ -166,7 +166,7 @@ async fn when_hipchat_cannot_be_asked_the_room_is_not_accepted() {
     assert_eq!(status, 422, "{html}");
     let error = room_error(&html).unwrap();
     assert!(error.starts_with("Cannot check the room now"), "{error}");
-    assert_eq!(settings(&world, &installed), Settings::default());
+    assert_eq!(settings(&world, &installed).await, Settings::default());
 }
 
 fn hm(h: u32, m: u32) -> NaiveTime {
@@ -197,7 +197,7 @@ async fn hours_take_common_forms_and_run_overnight() {
             ],
         )
         .await;
-    let hours = settings(&world, &installed).hours.unwrap();
+    let hours = settings(&world, &installed).await.hours.unwrap();
     assert_eq!(
         (hours.days[0], hours.days[1]),
         (

@@ -61,9 +61,9 @@ async fn sigterm_and_sigint_drain_and_exit_cleanly() {
         assert!(status.success(), "{signal}: exit status {status:?}");
         let store = Store::open(data.path()).expect("store opens cleanly");
         assert_eq!(
-            store.incident(&oauth_id, 1).unwrap().unwrap().title,
+            store.incident(&oauth_id, 1).await.unwrap().unwrap().title,
             "Before shutdown"
         );
-        assert!(store.incident(&oauth_id, 2).unwrap().is_none());
+        assert!(store.incident(&oauth_id, 2).await.unwrap().is_none());
     }
 }

@@ -39,6 +39,7 @@ async fn one_request_serves_many_callers_and_the_cache() {
     let installation = state
         .store
         .installation(&installed.oauth_id)
+        .await
         .unwrap()
         .unwrap();
     let before = token_requests(&world);
@@ -78,6 +79,7 @@ async fn tokens_are_renewed_before_they_expire() {
     let installation = state
         .store
         .installation(&installed.oauth_id)
+        .await
         .unwrap()
         .unwrap();
     let first = state.tokens.get(&installation).await.unwrap();
@@ -103,15 +105,17 @@ async fn a_refused_token_request_marks_the_installation_revoked() {
     let installation = state
         .store
         .installation(&installed.oauth_id)
+        .await
         .unwrap()
         .unwrap();
     world.sandbox.revoke(&installed.oauth_id).unwrap();
-    state.tokens.invalidate(&installed.oauth_id).unwrap();
+    state.tokens.invalidate(&installed.oauth_id).await.unwrap();
     let error = state.tokens.get(&installation).await.unwrap_err();
     assert!(matches!(error, TokenError::Revoked(_)), "{error}");
     let stored = state
         .store
         .installation(&installed.oauth_id)
+        .await
         .unwrap()
         .unwrap();
     assert!(stored.revoked_at.is_some());

@@ -96,7 +96,7 @@ async fn a_real_command_never_also_gets_the_unknown_command_answer() {
     let opened = texts(&room.say("/incident x").await);
     assert_eq!(opened.len(), 1, "{opened:?}");
     assert!(!opened[0].contains("Unknown command"), "{opened:?}");
-    assert_eq!(world.store().incident_count(&installed.oauth_id), 1);
+    assert_eq!(world.store().incident_count(&installed.oauth_id).await, 1);
     // The catch-all webhook did fire for it (HipChat delivers to every matching pattern), so
     // "nothing more" above is the dispatcher's precedence, not a pattern that missed.
     let delivery = world
@@ -127,7 +127,7 @@ async fn a_real_command_never_also_gets_the_unknown_command_answer() {
         answers.iter().all(|a| !a.contains("Unknown command")),
         "{answers:?}"
     );
-    assert_eq!(world.store().incident_count(&installed.oauth_id), 2);
+    assert_eq!(world.store().incident_count(&installed.oauth_id).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

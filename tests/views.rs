@@ -209,6 +209,7 @@ async fn the_sidebar_lists_and_acts_on_incidents_with_its_token() {
     let incident = world
         .store()
         .incident(&installed.oauth_id, 2)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(incident.state, hipboard::model::IncidentState::Open);
@@ -387,7 +388,7 @@ async fn the_configuration_page_is_for_admins_and_validates_every_field() {
     assert!(html.contains("The prefix has 1–30 characters"));
     assert!(html.contains("not an http:// or https:// URL"));
     assert_eq!(
-        world.store().settings(&installed.oauth_id).unwrap(),
+        world.store().settings(&installed.oauth_id).await.unwrap(),
         Default::default()
     );
 
@@ -412,7 +413,7 @@ async fn the_configuration_page_is_for_admins_and_validates_every_field() {
     let (status, html) = post(bad.clone()).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("Saved."));
-    let settings = world.store().settings(&installed.oauth_id).unwrap();
+    let settings = world.store().settings(&installed.oauth_id).await.unwrap();
     assert_eq!(settings.room_prefix, "Support");
     assert_eq!(
         settings.events.logins,
@@ -577,7 +578,7 @@ async fn page_tokens_are_refused_as_webhook_tokens_and_never_outlive_hipchats() 
     assert_eq!(response.status(), 401);
     let text = response.text().await.unwrap();
     assert!(text.contains("not a HipChat token"), "{text}");
-    assert_eq!(world.store().incident_count(&installed.oauth_id), 0);
+    assert_eq!(world.store().incident_count(&installed.oauth_id).await, 0);
 
     // Renewing through a page (a view opened with the page's token) keeps the HipChat session's end.
     let renewed_page = world
@@ -674,7 +675,7 @@ async fn a_saved_token_is_never_sent_to_another_dynaboard() {
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     assert!(page.contains("Enter the API token again"), "{page}");
-    let saved = world.store().settings(&installed.oauth_id).unwrap();
+    let saved = world.store().settings(&installed.oauth_id).await.unwrap();
     assert_eq!(
         saved.connection.unwrap().url,
         home.url.trim_end_matches('/')
@@ -753,7 +754,7 @@ async fn a_global_installation_is_configured_by_group_admins_only() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body.to_string().contains("only group admins"), "{body}");
     assert_eq!(
-        world.store().settings(&oauth_id).unwrap(),
+        world.store().settings(&oauth_id).await.unwrap(),
         Default::default()
     );
     // Ada is a group admin.

@@ -24,6 +24,7 @@ pub async fn commit_ceiling(
                 store.claim(&mut batch, &format!("msg:{t}:{n}"), 0, 1800);
                 store
                     .enqueue(&mut batch, Queue::Outbox, &serde_json::json!({"n": n}))
+                    .await
                     .unwrap();
                 let started = Instant::now();
                 store.commit(batch).await.unwrap();

@@ -36,11 +36,12 @@ pub struct Verifier {
 
 impl Verifier {
     /// Verifies a raw token: issuer known and active, HS256 signature, times, room of a room install.
-    pub fn verify(&self, token: &str) -> Result<(Claims, Installation), VerifyError> {
+    pub async fn verify(&self, token: &str) -> Result<(Claims, Installation), VerifyError> {
         let issuer = jwt::unverified_issuer(token)?;
         let installation = self
             .store
-            .installation(&issuer)?
+            .installation(&issuer)
+            .await?
             .ok_or(AuthError::UnknownIssuer)?;
         let claims = jwt::verify(token, &installation, self.clock.unix())?;
         if let (Some(own), Some(ctx)) = (installation.room_id, claims.context.room_id) {

@@ -134,7 +134,7 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
     let addon_listener = server::bind("HIPBOARD_ADDR", config.addr).await?;
     let descriptor_url = config.url("/descriptor.json");
     let app = App::build(config, clock).map_err(|e| e.to_string())?;
-    app.start_background().map_err(|e| e.to_string())?;
+    app.start_background().await.map_err(|e| e.to_string())?;
     let router = app.router();
     let addon_task = tokio::spawn(server::serve_guarded(
         addon_listener,
@@ -193,7 +193,7 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
 async fn demo_settings(store: &Store, oauth_ids: &[String]) -> Result<(), String> {
     let mut batch = Batch::new();
     for oauth_id in oauth_ids {
-        let old = store.settings(oauth_id).map_err(|e| e.to_string())?;
+        let old = store.settings(oauth_id).await.map_err(|e| e.to_string())?;
         let new = Settings {
             events: EventToggles {
                 logins: LoginNotices::Everyone,

@@ -98,12 +98,14 @@ impl Chats {
     }
 
     /// The recorded answer of an earlier delivery with this key, if any.
-    pub fn answered(
+    pub async fn answered(
         &self,
         installation: &Installation,
         delivery: &str,
     ) -> Result<Option<ChatAnswer>, StoreError> {
-        self.store.chat_answer(&installation.oauth_id, delivery)
+        self.store
+            .chat_answer(&installation.oauth_id, delivery)
+            .await
     }
 
     /// Finds or creates the user's room; the caller commits `writes` with the notice.
@@ -124,7 +126,11 @@ impl Chats {
         let key = format!("{}/{}", installation.oauth_id, user.email);
         let _turn = self.locks.lock(&key).await;
         let topic = topic(user);
-        let room = match self.store.chat_room(&installation.oauth_id, &user.email)? {
+        let room = match self
+            .store
+            .chat_room(&installation.oauth_id, &user.email)
+            .await?
+        {
             Some(known) => match self
                 .rooms
                 .find(installation, RoomKey::Id(known.room_id))

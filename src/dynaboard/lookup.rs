@@ -54,16 +54,16 @@ impl Issues {
 
     /// The installation the default connection's events belong to (DESIGN.md): the owner
     /// HipChat's global installation, else its earliest; `None` without a default or an owner.
-    pub fn default_owner(&self) -> StoreResult<Option<Installation>> {
+    pub async fn default_owner(&self) -> StoreResult<Option<Installation>> {
         match self.default.as_ref().and_then(|d| d.owner.as_ref()) {
-            Some(owner) => self.store.default_connection_owner(owner),
+            Some(owner) => self.store.default_connection_owner(owner).await,
             None => Ok(None),
         }
     }
 
     /// The dynaBOARD an installation talks to: its own, else the deployment default.
-    pub fn connection(&self, oauth_id: &str) -> Option<Connection> {
-        let own = match self.store.settings(oauth_id) {
+    pub async fn connection(&self, oauth_id: &str) -> Option<Connection> {
+        let own = match self.store.settings(oauth_id).await {
             Ok(settings) => settings.connection,
             Err(e) => {
                 tracing::error!(oauth_id, error = %e, "settings unreadable; trying the default dynaBOARD");
@@ -81,14 +81,14 @@ impl Issues {
                     None
                 }
             },
-            None => self.default_connection(oauth_id).cloned(),
+            None => self.default_connection(oauth_id).await.cloned(),
         }
     }
 
     /// The deployment's default connection, when installation `oauth_id` may use it.
-    pub fn default_connection(&self, oauth_id: &str) -> Option<&Connection> {
+    pub async fn default_connection(&self, oauth_id: &str) -> Option<&Connection> {
         let default = self.default.as_ref()?;
-        match self.store.installation(oauth_id) {
+        match self.store.installation(oauth_id).await {
             Ok(Some(installation)) if self.may_use_default(&installation) => {
                 Some(&default.connection)
             }
@@ -113,7 +113,7 @@ impl Issues {
         key: &IssueKey,
     ) -> Result<Issue, LookupError> {
         let now = self.clock.unix();
-        match self.store.cached_issue(oauth_id, key) {
+        match self.store.cached_issue(oauth_id, key).await {
             Ok(Some(c)) if now - c.fetched_at < CACHE_TTL_SECS => return Ok(c.issue),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "issue cache unreadable; asking dynaBOARD"),
@@ -123,7 +123,7 @@ impl Issues {
             issue: issue.clone(),
             fetched_at: now,
         };
-        if let Err(e) = self.store.cache_issue(oauth_id, &cached) {
+        if let Err(e) = self.store.cache_issue(oauth_id, &cached).await {
             tracing::warn!(error = %e, "cannot cache issue");
         }
         Ok(issue)

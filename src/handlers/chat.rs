@@ -43,26 +43,26 @@ pub enum Take {
 /// The request `id` as the caller's installation sees it: its own, or one announced by another
 /// installation of the same HipChat group (a global installation's notice in a room that also
 /// has a room installation, whichever of the two HipChat signs the dialog with).
-pub fn find(
+pub async fn find(
     services: &Services,
     caller: &Installation,
     id: &str,
 ) -> Result<Option<Found>, StoreError> {
     let store = &services.store;
-    if let Some(request) = store.chat_request(&caller.oauth_id, id)? {
+    if let Some(request) = store.chat_request(&caller.oauth_id, id).await? {
         return Ok(Some(Found {
             oauth_id: caller.oauth_id.clone(),
             request,
         }));
     }
-    for other in store.installations()? {
+    for other in store.installations().await? {
         let same_group = other.group_id == caller.group_id
             && other.capabilities_url == caller.capabilities_url
             && other.oauth_id != caller.oauth_id;
         if !same_group {
             continue;
         }
-        if let Some(request) = store.chat_request(&other.oauth_id, id)? {
+        if let Some(request) = store.chat_request(&other.oauth_id, id).await? {
             return Ok(Some(Found {
                 oauth_id: other.oauth_id,
                 request,
@@ -92,13 +92,13 @@ pub fn decide(found: &Found, stamp: Stamp) -> Result<Take, Refusal> {
 
 /// Takes request `id` for `stamp`'s person (a chat dialog's Confirm): the outcome to commit
 /// (nothing when refused, or when they had taken it already) and what the take came to.
-pub fn take(
+pub async fn take(
     services: &Services,
     caller: &Installation,
     id: &str,
     stamp: Stamp,
 ) -> Result<(Outcome, Result<Take, Refusal>), StoreError> {
-    let Some(found) = find(services, caller, id)? else {
+    let Some(found) = find(services, caller, id).await? else {
         return Ok((Outcome::default(), Err(Refusal::Unknown)));
     };
     Ok(match decide(&found, stamp) {

@@ -45,14 +45,14 @@ pub fn opens_incident(issue_type: Option<&str>, priority: Option<&str>) -> bool 
 
 /// Announces the event and opens an incident when it calls for one.
 pub async fn announce(job: &EventJob, services: &Services) -> Result<Outcome, HandlerError> {
-    let Some(installation) = services.store.installation(&job.oauth_id)? else {
+    let Some(installation) = services.store.installation(&job.oauth_id).await? else {
         tracing::warn!(oauth_id = %job.oauth_id, "event for a removed installation dropped");
         return Ok(Outcome::default());
     };
     let Some(room_id) = resolve_room(job, &installation, services).await? else {
         return Ok(Outcome::default());
     };
-    let settings = services.store.settings(&job.oauth_id)?;
+    let settings = services.store.settings(&job.oauth_id).await?;
     let toggles = settings.events;
     let event = &job.event;
     let announced = match &event.kind {
@@ -103,7 +103,8 @@ pub async fn announce(job: &EventJob, services: &Services) -> Result<Outcome, Ha
                 &title,
                 stamp,
                 Some(issue.key.clone()),
-            )?;
+            )
+            .await?;
             outcome.writes.extend(opened.writes);
             outcome.room_calls.extend(
                 opened
@@ -131,7 +132,7 @@ async fn is_incident(
     }
     let (Some(key), Some(connection)) = (
         IssueKey::parse(&issue.key),
-        services.issues.connection(oauth_id),
+        services.issues.connection(oauth_id).await,
     ) else {
         return Ok(false);
     };

@@ -19,7 +19,7 @@ impl Inline for Help {
         parse(args).map(|topic| Help { topic })
     }
 
-    fn run(
+    async fn run(
         &self,
         conversation: &Conversation,
         services: &Services,

@@ -72,12 +72,12 @@ impl Inline for Open {
         parse_title(args).map(|title| Open { title })
     }
 
-    fn run(
+    async fn run(
         &self,
         conversation: &Conversation,
         services: &Services,
     ) -> Result<Outcome, HandlerError> {
-        open(&self.title, conversation, services)
+        open(&self.title, conversation, services).await
     }
 }
 
@@ -93,12 +93,12 @@ impl Inline for Ack {
         parse_number(args).map(|number| Ack { number })
     }
 
-    fn run(
+    async fn run(
         &self,
         conversation: &Conversation,
         services: &Services,
     ) -> Result<Outcome, HandlerError> {
-        act(self.number, Action::Acknowledge, conversation, services)
+        act(self.number, Action::Acknowledge, conversation, services).await
     }
 }
 
@@ -114,19 +114,19 @@ impl Inline for Resolve {
         parse_number(args).map(|number| Resolve { number })
     }
 
-    fn run(
+    async fn run(
         &self,
         conversation: &Conversation,
         services: &Services,
     ) -> Result<Outcome, HandlerError> {
-        act(self.number, Action::Resolve, conversation, services)
+        act(self.number, Action::Resolve, conversation, services).await
     }
 }
 
 /// A card or sidebar action on incident `number` of `room` (confirmed in its dialog, or a
 /// sidebar button) by `stamp`'s person: the outcome to commit and the incident's name after
 /// it, or why it changed nothing (then nothing is committed).
-pub fn act_in_room(
+pub async fn act_in_room(
     services: &Services,
     oauth_id: &str,
     room: i64,
@@ -135,8 +135,8 @@ pub fn act_in_room(
     stamp: Stamp,
 ) -> Result<(Outcome, Result<String, Refusal>), HandlerError> {
     Ok(
-        match decide(services, oauth_id, room, number, action, stamp)? {
-            Ok(change) => (apply(services, &change)?, Ok(change.after.name())),
+        match decide(services, oauth_id, room, number, action, stamp).await? {
+            Ok(change) => (apply(services, &change).await?, Ok(change.after.name())),
             Err(refusal) => (Outcome::default(), Err(refusal)),
         },
     )
@@ -175,7 +175,7 @@ pub fn parse_number(args: &str) -> Result<u64, String> {
 }
 
 /// Opens an incident in the conversation's room.
-pub fn open(
+pub async fn open(
     title: &str,
     conversation: &Conversation,
     services: &Services,
@@ -189,12 +189,13 @@ pub fn open(
         stamp,
         None,
     )
+    .await
 }
 
 /// Opens an incident in a room, announced by installation `announcer` (also used for dynaBOARD
 /// events). It belongs to the room's home installation, which numbers it and posts its card, so
 /// the room's glance, sidebar, `/ack` and card actions all find it.
-pub fn open_in(
+pub async fn open_in(
     services: &Services,
     announcer: &str,
     room_id: i64,
@@ -202,7 +203,7 @@ pub fn open_in(
     stamp: Stamp,
     issue: Option<String>,
 ) -> Result<Outcome, HandlerError> {
-    let home = services.store.room_home(announcer, room_id)?;
+    let home = services.store.room_home(announcer, room_id).await?;
     let mut writes = Batch::new();
     let draft = Incident {
         number: 0,
@@ -216,8 +217,9 @@ pub fn open_in(
     };
     let incident = services
         .store
-        .stage_new_incident(&mut writes, &home, draft)?;
-    let mut active = services.store.active_incidents(&home, room_id)?;
+        .stage_new_incident(&mut writes, &home, draft)
+        .await?;
+    let mut active = services.store.active_incidents(&home, room_id).await?;
     active.push(incident.clone());
     let card = incident_notification(&incident, &services.base_url);
     let mut outcome = Outcome {
@@ -234,7 +236,7 @@ pub fn open_in(
     }
     outcome
         .room_calls
-        .extend(glance_calls(services, &home, room_id, &active)?);
+        .extend(glance_calls(services, &home, room_id, &active).await?);
     Ok(outcome)
 }
 
@@ -251,14 +253,14 @@ pub struct Change {
 
 /// Incident `number` of room `room_id`, asked through installation `oauth_id`, with the room's
 /// home installation that holds it.
-pub fn find(
+pub async fn find(
     services: &Services,
     oauth_id: &str,
     room_id: i64,
     number: u64,
 ) -> StoreResult<Result<(String, Incident), Refusal>> {
-    let home = services.store.room_home(oauth_id, room_id)?;
-    let Some(incident) = services.store.incident(&home, number)? else {
+    let home = services.store.room_home(oauth_id, room_id).await?;
+    let Some(incident) = services.store.incident(&home, number).await? else {
         return Ok(Err(Refusal::Unknown(number)));
     };
     if incident.room_id != room_id {
@@ -291,7 +293,7 @@ pub fn transition(before: &Incident, action: Action, stamp: Stamp) -> Result<Inc
 
 /// Decides what `action` by `stamp` does to incident `number` of room `room_id`, asked through
 /// installation `oauth_id`.
-pub fn decide(
+pub async fn decide(
     services: &Services,
     oauth_id: &str,
     room_id: i64,
@@ -299,20 +301,20 @@ pub fn decide(
     action: Action,
     stamp: Stamp,
 ) -> StoreResult<Result<Change, Refusal>> {
-    Ok(
-        find(services, oauth_id, room_id, number)?.and_then(|(home, before)| {
+    Ok(find(services, oauth_id, room_id, number)
+        .await?
+        .and_then(|(home, before)| {
             let after = transition(&before, action, stamp)?;
             Ok(Change {
                 home,
                 before,
                 after,
             })
-        }),
-    )
+        }))
 }
 
 /// The writes, announcement and glance pushes of a decided change.
-pub fn apply(services: &Services, change: &Change) -> Result<Outcome, HandlerError> {
+pub async fn apply(services: &Services, change: &Change) -> Result<Outcome, HandlerError> {
     let Change {
         home,
         before,
@@ -324,7 +326,8 @@ pub fn apply(services: &Services, change: &Change) -> Result<Outcome, HandlerErr
         .stage_incident_change(&mut writes, home, before, after);
     let mut active: Vec<Incident> = services
         .store
-        .active_incidents(home, after.room_id)?
+        .active_incidents(home, after.room_id)
+        .await?
         .into_iter()
         .filter(|i| i.number != after.number)
         .collect();
@@ -334,12 +337,12 @@ pub fn apply(services: &Services, change: &Change) -> Result<Outcome, HandlerErr
     Ok(Outcome {
         replies: vec![incident_notification(after, &services.base_url)],
         writes,
-        room_calls: glance_calls(services, home, after.room_id, &active)?,
+        room_calls: glance_calls(services, home, after.room_id, &active).await?,
     })
 }
 
 /// `/ack` and `/resolve`: the change, or a reply saying why nothing changed.
-pub fn act(
+pub async fn act(
     number: u64,
     action: Action,
     conversation: &Conversation,
@@ -353,8 +356,10 @@ pub fn act(
         number,
         action,
         stamp,
-    )? {
-        Ok(change) => apply(services, &change),
+    )
+    .await?
+    {
+        Ok(change) => apply(services, &change).await,
         Err(refusal) => Ok(Outcome::reply(super::addressed(
             &conversation.sender,
             refusal_reply(&refusal),
@@ -368,7 +373,7 @@ pub fn refusal_reply(refusal: &Refusal) -> Notification {
 }
 
 /// The room's glance, pushed through every installation showing it there.
-fn glance_calls(
+async fn glance_calls(
     services: &Services,
     home: &str,
     room_id: i64,
@@ -377,7 +382,8 @@ fn glance_calls(
     let update = incidents_update(active);
     Ok(services
         .store
-        .room_installations(home, room_id)?
+        .room_installations(home, room_id)
+        .await?
         .iter()
         .map(|oauth_id| {
             let call = Outbound::Glance {

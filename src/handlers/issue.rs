@@ -47,7 +47,7 @@ impl Deferred for Issue {
 
 /// Looks the issue up and answers with its card.
 pub async fn issue(key: &IssueKey, conversation: &Conversation, services: &Services) -> Outcome {
-    let Some(connection) = services.issues.connection(&conversation.oauth_id) else {
+    let Some(connection) = services.issues.connection(&conversation.oauth_id).await else {
         return Outcome::reply(not_connected());
     };
     match services

@@ -28,7 +28,7 @@ impl Inline for Meme {
         parse(args).map(|()| Meme {})
     }
 
-    fn run(&self, _: &Conversation, _: &Services) -> Result<Outcome, HandlerError> {
+    async fn run(&self, _: &Conversation, _: &Services) -> Result<Outcome, HandlerError> {
         Ok(Outcome::reply(meme()))
     }
 }

@@ -1,8 +1,9 @@
 //! The handler table: each `handler` key a command file may name, the call it parses into and
 //! where it runs, in one list. A new command is its TOML file, one line here and its handler.
 //!
-//! Inline handlers are plain synchronous functions (a sync fn cannot await, so "inline does no
-//! outside I/O" is the compiler's rule); deferred handlers are async and run from the inbox.
+//! Inline handlers run inside the webhook request: they read the store (async, since the store
+//! may be a database) and stage their writes, but call no outside service; deferred handlers run
+//! from the inbox after the answer and may call HipChat and dynaBOARD.
 
 use std::future::Future;
 
@@ -11,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::{Conversation, HandlerError, Outcome, Services};
 use super::{help, incident, issue, meme, unfurl, unknown};
 
-/// A handler that runs inside the request (no outside I/O) and may answer inline (§6.4).
+/// A handler that runs inside the request (the store only, no outside service) and may answer
+/// inline (§6.4).
 pub trait Inline: Sized {
     /// Whether it takes a per-installation number (incidents), so calls of one installation
     /// are best applied one at a time.
@@ -23,7 +25,7 @@ pub trait Inline: Sized {
         &self,
         conversation: &Conversation,
         services: &Services,
-    ) -> Result<Outcome, HandlerError>;
+    ) -> impl Future<Output = Result<Outcome, HandlerError>> + Send;
 }
 
 /// A handler that runs after the answer, from the inbox, in per-room order.
@@ -43,7 +45,7 @@ pub trait Deferred: Sized {
 /// Where a handler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// Inside the webhook request (no outside I/O): may reply inline (§6.4).
+    /// Inside the webhook request (the store only): may reply inline (§6.4).
     Inline,
     /// After the webhook is answered, from the inbox, in per-room order.
     Deferred,
@@ -103,7 +105,7 @@ macro_rules! handler_table {
         }
     };
     (@run Inline $call:ident $conversation:ident $services:ident) => {
-        Inline::run($call, $conversation, $services)
+        Inline::run($call, $conversation, $services).await
     };
     (@run Deferred $call:ident $conversation:ident $services:ident) => {
         Deferred::run($call, $conversation, $services).await

@@ -54,7 +54,7 @@ pub async fn unfurl(
     conversation: &Conversation,
     services: &Services,
 ) -> Result<Outcome, HandlerError> {
-    let Some(connection) = services.issues.connection(&conversation.oauth_id) else {
+    let Some(connection) = services.issues.connection(&conversation.oauth_id).await else {
         // No dynaBOARD for this room: none of these links is ours, so none is fetched.
         return Ok(Outcome::default());
     };
@@ -66,7 +66,8 @@ pub async fn unfurl(
         }
         let recent = services
             .store
-            .unfurled_at(&conversation.oauth_id, conversation.room_id, &link.key)?
+            .unfurled_at(&conversation.oauth_id, conversation.room_id, &link.key)
+            .await?
             .is_some_and(|at| now - at < REPEAT_WINDOW_SECS);
         if !recent {
             keys.push(link.key.clone());

@@ -46,7 +46,7 @@ impl Inline for Unknown {
         parse(args).map(|word| Unknown { word })
     }
 
-    fn run(
+    async fn run(
         &self,
         conversation: &Conversation,
         services: &Services,

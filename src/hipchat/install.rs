@@ -207,7 +207,7 @@ impl Installer {
         let origin = capabilities.origin();
         self.admission.admit(&origin, self.clock.unix())?;
         self.client.policy().check(&capabilities).await?;
-        let existing = self.store.installation(&payload.oauth_id)?;
+        let existing = self.store.installation(&payload.oauth_id).await?;
         if let Some(old) = &existing {
             // Only the HipChat that created an oauthId may replace it.
             if old.capabilities_url != payload.capabilities_url {
@@ -216,7 +216,8 @@ impl Installer {
         } else {
             let held = self
                 .store
-                .installations()?
+                .installations()
+                .await?
                 .iter()
                 .filter(|i| Url::parse(&i.capabilities_url).is_ok_and(|u| u.origin() == origin))
                 .count();
@@ -255,7 +256,7 @@ impl Installer {
         // A reinstall without updateCallbackUrl leaves the previous oauthId orphaned (§13.8).
         // The payload's roomId is unsigned, so an older installation of the same HipChat, group
         // and room is removed only once HipChat refuses that installation's own credentials.
-        for orphan in self.store.installations()? {
+        for orphan in self.store.installations().await? {
             let same_place = orphan.capabilities_url == installation.capabilities_url
                 && orphan.group_id == installation.group_id
                 && orphan.room_id == installation.room_id
@@ -269,7 +270,7 @@ impl Installer {
         }
         if existing.is_some() {
             // Same oauthId again: replace the record, start from a fresh token.
-            self.tokens.invalidate(&installation.oauth_id).ok();
+            self.tokens.invalidate(&installation.oauth_id).await.ok();
         }
         let mut batch = Batch::new();
         self.store.put_installation(&mut batch, &installation);
@@ -282,7 +283,8 @@ impl Installer {
     pub async fn update(&self, payload: UpdatePayload) -> Result<Installation, InstallError> {
         let mut installation = self
             .store
-            .installation(&payload.oauth_id)?
+            .installation(&payload.oauth_id)
+            .await?
             .ok_or_else(|| InstallError::Unknown(payload.oauth_id.clone()))?;
         // Unsigned request: it may refresh the record, never point it at another HipChat.
         if installation.capabilities_url != payload.capabilities_url {
@@ -304,7 +306,7 @@ impl Installer {
         installation.api_url = endpoints.api_url;
         installation.homepage = endpoints.homepage;
         installation.revoked_at = None;
-        self.tokens.invalidate(&installation.oauth_id).ok();
+        self.tokens.invalidate(&installation.oauth_id).await.ok();
         let mut batch = Batch::new();
         self.store.put_installation(&mut batch, &installation);
         self.store.commit(batch).await?;
@@ -314,10 +316,11 @@ impl Installer {
     /// `DELETE {callbackUrl}/{oauthId}`: delete only once HipChat refuses the credentials. An
     /// installation removed lately (by the redirect flow, which may come first) is done already.
     pub async fn uninstall(&self, oauth_id: &str) -> Result<(), InstallError> {
-        let Some(installation) = self.store.installation(oauth_id)? else {
+        let Some(installation) = self.store.installation(oauth_id).await? else {
             if self
                 .store
-                .removed_installation(oauth_id, self.clock.unix())?
+                .removed_installation(oauth_id, self.clock.unix())
+                .await?
                 .is_some()
             {
                 return Ok(());
@@ -348,7 +351,7 @@ impl Installer {
             .map_err(|_| InstallError::BadPayload("installable_url is not a URL".into()))?;
         // Only fetch from a HipChat we know: the origin of some installation, or of one removed
         // lately (the DELETE may have removed its last installation first).
-        let known = self.store.known_hipchats(self.clock.unix())?;
+        let known = self.store.known_hipchats(self.clock.unix()).await?;
         let home = known
             .iter()
             .find(|h| same_origin(&installable, &h.capabilities_url))
@@ -366,7 +369,7 @@ impl Installer {
             .installable(installable.as_str())
             .await
             .map_err(InstallError::HipChatUnreachable)?;
-        match self.store.installation(&record.oauth_id)? {
+        match self.store.installation(&record.oauth_id).await? {
             Some(i) if i.capabilities_url == capabilities_url => {
                 self.store
                     .delete_installation_data(&record.oauth_id, self.clock.unix())

@@ -187,7 +187,12 @@ impl<'a> Session<'a> {
                     // The cached token may have been revoked early; one fresh token, then judge.
                     tracing::info!(oauth_id = %installation.oauth_id, %reason, "token refused; renewing it once");
                     renewed = true;
-                    if let Err(e) = self.sessions.tokens.invalidate(&installation.oauth_id) {
+                    if let Err(e) = self
+                        .sessions
+                        .tokens
+                        .invalidate(&installation.oauth_id)
+                        .await
+                    {
                         tracing::warn!(error = %e, "cannot drop cached token");
                     }
                 }

@@ -67,27 +67,30 @@ impl Tokens {
             return Err(TokenError::Inactive(installation.oauth_id.clone()));
         }
         let now = self.clock.unix();
-        if let Some(token) = self.fresh(&installation.oauth_id, now)? {
+        if let Some(token) = self.fresh(&installation.oauth_id, now).await? {
             return Ok(token);
         }
         let _turn = self.in_flight.lock(&installation.oauth_id).await;
         // Whoever held the lock before us may have fetched one already.
-        if let Some(token) = self.fresh(&installation.oauth_id, self.clock.unix())? {
+        if let Some(token) = self
+            .fresh(&installation.oauth_id, self.clock.unix())
+            .await?
+        {
             return Ok(token);
         }
         self.renew(installation).await
     }
 
     /// Forgets the cached token (HipChat answered 401 to it).
-    pub fn invalidate(&self, oauth_id: &str) -> Result<(), TokenError> {
+    pub async fn invalidate(&self, oauth_id: &str) -> Result<(), TokenError> {
         lock(&self.memo).remove(oauth_id);
-        Ok(self.store.drop_token(oauth_id)?)
+        Ok(self.store.drop_token(oauth_id).await?)
     }
 
     /// Renews tokens of recently used installations that expire soon; returns how many.
     pub async fn sweep(&self) -> usize {
         let now = self.clock.unix();
-        let due = match self.store.tokens() {
+        let due = match self.store.tokens().await {
             Ok(tokens) => tokens,
             Err(e) => {
                 tracing::error!(error = %e, "token sweep cannot read tokens");
@@ -101,7 +104,7 @@ impl Tokens {
             {
                 continue;
             }
-            let Ok(Some(installation)) = self.store.installation(&oauth_id) else {
+            let Ok(Some(installation)) = self.store.installation(&oauth_id).await else {
                 continue;
             };
             let _turn = self.in_flight.lock(&oauth_id).await;
@@ -123,11 +126,11 @@ impl Tokens {
         prove(&self.client, installation, scopes).await
     }
 
-    fn fresh(&self, oauth_id: &str, now: i64) -> Result<Option<String>, TokenError> {
+    async fn fresh(&self, oauth_id: &str, now: i64) -> Result<Option<String>, TokenError> {
         let remembered = lock(&self.memo).get(oauth_id).cloned();
         let mut token = match remembered {
             Some(t) => t,
-            None => match self.store.token(oauth_id)? {
+            None => match self.store.token(oauth_id).await? {
                 Some(t) => t,
                 None => return Ok(None),
             },
@@ -138,7 +141,7 @@ impl Tokens {
         // Record use coarsely (once a minute) so the sweep knows who is active.
         if now - token.last_used > 60 {
             token.last_used = now;
-            self.store.put_token(oauth_id, &token)?;
+            self.store.put_token(oauth_id, &token).await?;
         }
         let access = token.access_token.clone();
         lock(&self.memo).insert(oauth_id.to_owned(), token);
@@ -169,7 +172,9 @@ impl Tokens {
                     scope: t.scope.unwrap_or_else(|| self.scopes.join(" ")),
                     last_used,
                 };
-                self.store.put_token(&installation.oauth_id, &stored)?;
+                self.store
+                    .put_token(&installation.oauth_id, &stored)
+                    .await?;
                 lock(&self.memo).insert(installation.oauth_id.clone(), stored);
                 Ok(t.access_token)
             }
@@ -189,7 +194,7 @@ impl Tokens {
         self.store.put_installation(&mut batch, &revoked);
         self.store.commit(batch).await?;
         lock(&self.memo).remove(&installation.oauth_id);
-        self.store.drop_token(&installation.oauth_id)
+        self.store.drop_token(&installation.oauth_id).await
     }
 }
 

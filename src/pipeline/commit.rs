@@ -183,7 +183,7 @@ impl Pipeline {
                 && outcome.replies.len() <= 1
                 && work.queues.is_none()
             {
-                let fresh = !store.is_claimed(claim, now)?
+                let fresh = !store.is_claimed(claim, now).await?
                     && self.recent.claim(claim, now, now + CLAIM_TTL_SECS);
                 return Ok(match fresh {
                     true => Applied {
@@ -208,7 +208,7 @@ impl Pipeline {
                     created_at: now,
                     request_id: crate::requests::current(),
                 };
-                Some(store.enqueue(&mut batch, Queue::Inbox, &entry)?)
+                Some(store.enqueue(&mut batch, Queue::Inbox, &entry).await?)
             }
             None => None,
         };
@@ -219,11 +219,13 @@ impl Pipeline {
         };
         let mut staged = Staged::default();
         for reply in replies {
-            self.stage_reply(&mut batch, &mut staged, work.reply_to, work.oauth_id, reply)?;
+            self.stage_reply(&mut batch, &mut staged, work.reply_to, work.oauth_id, reply)
+                .await?;
         }
-        self.stage_calls(&mut batch, &mut staged, work.oauth_id, outcome.room_calls)?;
+        self.stage_calls(&mut batch, &mut staged, work.oauth_id, outcome.room_calls)
+            .await?;
         let written = match work.inline {
-            true => store.apply(batch),
+            true => store.apply(batch).await,
             false => store.commit(batch).await,
         };
         match written {
@@ -259,7 +261,7 @@ impl Pipeline {
     }
 
     /// Stages calls in the outbox as part of `batch`.
-    fn stage_calls(
+    async fn stage_calls(
         &self,
         batch: &mut Batch,
         staged: &mut Staged,
@@ -273,13 +275,15 @@ impl Pipeline {
         } in calls
         {
             let sender = sender.as_deref().unwrap_or(oauth_id);
-            self.outbox.stage(batch, staged, sender, room_id, call)?;
+            self.outbox
+                .stage(batch, staged, sender, room_id, call)
+                .await?;
         }
         Ok(())
     }
 
     /// Stages a reply: attached to its message, or posted to the action's room.
-    fn stage_reply(
+    async fn stage_reply(
         &self,
         batch: &mut Batch,
         staged: &mut Staged,
@@ -300,6 +304,8 @@ impl Pipeline {
         let call = Outbound::Notification {
             notification: Box::new(notification),
         };
-        self.outbox.stage(batch, staged, oauth_id, room_id, call)
+        self.outbox
+            .stage(batch, staged, oauth_id, room_id, call)
+            .await
     }
 }

@@ -111,7 +111,7 @@ impl Inbound {
                     ApiError::Unavailable("events for the default connection are off: DYNABOARD_WEBHOOK_SECRET is not set".into())
                 })?;
                 signature::verify(secret.as_bytes(), body, given)?;
-                self.default_owner()?.ok_or_else(|| {
+                self.default_owner().await?.ok_or_else(|| {
                     ApiError::Unavailable(
                         "no HipChat installation uses the default dynaBOARD connection yet".into(),
                     )
@@ -122,18 +122,21 @@ impl Inbound {
                 let owner = self
                     .services
                     .store
-                    .connection_owner(id)?
+                    .connection_owner(id)
+                    .await?
                     .ok_or_else(not_found)?;
                 let own = self
                     .services
                     .store
-                    .settings(&owner)?
+                    .settings(&owner)
+                    .await?
                     .connection
                     .ok_or_else(not_found)?;
                 signature::verify(own.webhook_secret.as_bytes(), body, given)?;
                 self.services
                     .store
-                    .installation(&owner)?
+                    .installation(&owner)
+                    .await?
                     .filter(Installation::is_active)
                     .ok_or_else(not_found)?
             }
@@ -141,7 +144,7 @@ impl Inbound {
         let event =
             Event::decode(body).map_err(|e| ApiError::BadRequest(format!("invalid event: {e}")))?;
         fresh(&event, self.services.clock.unix())?;
-        let settings = self.services.store.settings(&installation.oauth_id)?;
+        let settings = self.services.store.settings(&installation.oauth_id).await?;
         let room = self.notification_room(&installation, &settings);
         let delivery = format!("{}:{}", source.key(), event.id);
         if event.kind == EventKind::ChatRequest {
@@ -178,7 +181,7 @@ impl Inbound {
         delivery: String,
     ) -> Result<EventAnswer, ApiError> {
         // A repeated delivery gets the same answer again.
-        if let Some(answer) = self.chats.answered(&installation, &delivery)? {
+        if let Some(answer) = self.chats.answered(&installation, &delivery).await? {
             crate::metrics::dynaboard_event("duplicate", "");
             return Ok(EventAnswer::Chat(answer));
         }
@@ -234,26 +237,27 @@ impl Inbound {
     }
 
     /// Whether chat is open now on the default connection's dynaBOARD.
-    pub fn default_status(&self) -> StoreResult<ChatStatus> {
-        let owner = self.default_owner()?;
-        self.status(owner.as_ref())
+    pub async fn default_status(&self) -> StoreResult<ChatStatus> {
+        let owner = self.default_owner().await?;
+        self.status(owner.as_ref()).await
     }
 
     /// Whether chat is open now on the dynaBOARD of connection `id`.
-    pub fn own_status(&self, id: &str) -> Result<ChatStatus, ApiError> {
+    pub async fn own_status(&self, id: &str) -> Result<ChatStatus, ApiError> {
         let owner = self
             .services
             .store
-            .connection_owner(id)?
+            .connection_owner(id)
+            .await?
             .ok_or_else(|| ApiError::NotFound(format!("no dynaBOARD connection {id}")))?;
-        let installation = self.services.store.installation(&owner)?;
-        Ok(self.status(installation.as_ref())?)
+        let installation = self.services.store.installation(&owner).await?;
+        Ok(self.status(installation.as_ref()).await?)
     }
 
     /// Whether chat is open now for `owner`'s dynaBOARD (always, without an owner or hours).
-    fn status(&self, owner: Option<&Installation>) -> StoreResult<ChatStatus> {
+    async fn status(&self, owner: Option<&Installation>) -> StoreResult<ChatStatus> {
         let settings = match owner {
-            Some(i) => self.services.store.settings(&i.oauth_id)?,
+            Some(i) => self.services.store.settings(&i.oauth_id).await?,
             None => Settings::default(),
         };
         Ok(hours::status(
@@ -263,8 +267,8 @@ impl Inbound {
     }
 
     /// The installation the default connection belongs to (see the store's rule).
-    pub fn default_owner(&self) -> StoreResult<Option<Installation>> {
-        self.services.issues.default_owner()
+    pub async fn default_owner(&self) -> StoreResult<Option<Installation>> {
+        self.services.issues.default_owner().await
     }
 
     /// Where events are announced: the configured room, else a room installation's own room,

@@ -164,8 +164,8 @@ impl Pipeline {
     }
 
     /// Re-queues jobs accepted before a restart.
-    pub fn resume(&self) -> Result<usize, StoreError> {
-        let jobs: Vec<(QueueId, Job)> = self.services.store.queued(Queue::Inbox)?;
+    pub async fn resume(&self) -> Result<usize, StoreError> {
+        let jobs: Vec<(QueueId, Job)> = self.services.store.queued(Queue::Inbox).await?;
         let n = jobs.len();
         for (id, job) in jobs {
             self.inbox.push(job.lane(), id);
@@ -203,7 +203,8 @@ impl Pipeline {
         let Some(queued) = self
             .services
             .store
-            .queued_entry::<Queued>(Queue::Inbox, id)?
+            .queued_entry::<Queued>(Queue::Inbox, id)
+            .await?
         else {
             return Ok(());
         };
@@ -240,7 +241,12 @@ impl Pipeline {
         conversation: &Conversation,
         command: &str,
     ) -> Result<Option<Notification>, HandlerError> {
-        let Some(installation) = self.services.store.installation(&conversation.oauth_id)? else {
+        let Some(installation) = self
+            .services
+            .store
+            .installation(&conversation.oauth_id)
+            .await?
+        else {
             return Ok(None);
         };
         let verdict = self

@@ -134,7 +134,7 @@ impl Pipeline {
         let store = &self.services.store;
         let now = self.services.clock.unix();
         let claims = self.recent.unexpired(now);
-        store.keep_claims(&claims)?;
+        store.keep_claims(&claims).await?;
         store.flush().await?;
         Ok(claims.len())
     }

@@ -125,7 +125,7 @@ impl Outbox {
     }
 
     /// Adds a call for `room_id` to `batch`; deliver it with [`Outbox::release`] after commit.
-    pub fn stage(
+    pub async fn stage(
         &self,
         batch: &mut Batch,
         staged: &mut Staged,
@@ -142,7 +142,11 @@ impl Outbox {
             created_at: self.inner.clock.unix(),
             request_id: crate::requests::current(),
         };
-        let id = self.inner.store.enqueue(batch, Queue::Outbox, &entry)?;
+        let id = self
+            .inner
+            .store
+            .enqueue(batch, Queue::Outbox, &entry)
+            .await?;
         let glance = matches!(entry.call, Outbound::Glance { .. });
         staged.0.push(((entry.oauth_id, room_id), id, glance));
         Ok(())
@@ -169,8 +173,8 @@ impl Outbox {
     }
 
     /// Queues every stored entry again (after a restart).
-    pub fn resume(&self) -> StoreResult<usize> {
-        let entries: Vec<(QueueId, OutboxEntry)> = self.inner.store.queued(Queue::Outbox)?;
+    pub async fn resume(&self) -> StoreResult<usize> {
+        let entries: Vec<(QueueId, OutboxEntry)> = self.inner.store.queued(Queue::Outbox).await?;
         let n = entries.len();
         for (id, entry) in entries {
             let glance = matches!(entry.call, Outbound::Glance { .. });
@@ -217,7 +221,11 @@ impl Inner {
         lane: &Lane,
         id: QueueId,
     ) -> StoreResult<Option<std::time::Duration>> {
-        let Some(mut entry) = self.store.queued_entry::<OutboxEntry>(Queue::Outbox, id)? else {
+        let Some(mut entry) = self
+            .store
+            .queued_entry::<OutboxEntry>(Queue::Outbox, id)
+            .await?
+        else {
             return Ok(None);
         };
         if let Some(request) = &entry.request_id {
@@ -226,7 +234,7 @@ impl Inner {
         if self.superseded(lane, id, &entry) {
             return self.finish(id).await;
         }
-        let installation = match self.store.installation(&entry.oauth_id)? {
+        let installation = match self.store.installation(&entry.oauth_id).await? {
             Some(i) if i.is_active() => i,
             _ => {
                 tracing::warn!(oauth_id = %entry.oauth_id, "dropping outbox entry of a removed or revoked installation");
@@ -275,7 +283,7 @@ impl Inner {
                 tracing::info!(oauth_id = %lane.0, room = lane.1, attempt = entry.attempts, ?wait, error = %error, "HipChat call failed; will retry");
                 let mut batch = Batch::new();
                 self.store.requeue(&mut batch, Queue::Outbox, id, &entry);
-                self.store.apply(batch)?;
+                self.store.apply(batch).await?;
                 Ok(Some(wait))
             }
             None => {
@@ -392,7 +400,7 @@ impl Inner {
     async fn finish(&self, id: QueueId) -> StoreResult<Option<std::time::Duration>> {
         let mut batch = Batch::new();
         self.store.dequeue(&mut batch, Queue::Outbox, id);
-        self.store.apply(batch)?;
+        self.store.apply(batch).await?;
         Ok(None)
     }
 }

@@ -2,8 +2,6 @@
 //! next. Everything above it (records, keys, caches, group commit) is the same on every backend.
 
 use std::future::Future;
-use std::ops::ControlFlow;
-use std::pin::Pin;
 
 use super::StoreResult;
 
@@ -183,35 +181,48 @@ pub fn claim_expiry(bytes: &[u8]) -> i64 {
         .unwrap_or(i64::MIN)
 }
 
-/// What a scan calls for each `(key, value)`; breaking stops the scan.
-pub type Visit<'a> = &'a mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>;
-
-/// A boxed future of a backend's flush.
-pub type Flushing<'a> = Pin<Box<dyn Future<Output = StoreResult<()>> + Send + 'a>>;
+/// One record as a scan returns it: `(key, value)`.
+pub type Record = (Vec<u8>, Vec<u8>);
 
 /// An ordered key-value store with atomic batches: what the [`super::Store`] needs of a backend.
 ///
 /// Keys and values are opaque bytes. Within a [`Keyspace`], keys are ordered bytewise
 /// (lexicographically by unsigned byte, a shorter key before its extensions), as sled and
-/// PostgreSQL's `bytea` order them. Every method may be called from many threads at once.
+/// PostgreSQL's `bytea` order them. Every method may be called from many tasks at once, and on
+/// PostgreSQL from many processes at once.
 ///
 /// Visibility: a read sees every batch whose [`Backend::apply`] returned `Ok` before the read
-/// began, on this handle and on every other handle of the same storage. Durability: a batch is
-/// durable (survives a crash of the process or the machine) once a [`Backend::flush`] that
-/// began after its `apply` returned has completed with `Ok`.
+/// began, on this handle and on every other handle of the same storage (another instance's
+/// included). Durability: a batch is durable (survives a crash of the process or the machine)
+/// once a [`Backend::flush`] that began after its `apply` returned has completed with `Ok`.
+///
+/// Methods return `Send` futures so that the store can be used from any task; the store holds
+/// one concrete backend ([`super::Engine`]), so no future is boxed.
 pub trait Backend: Send + Sync {
-    /// Reads `key`; calls `found` with its bytes and returns `true` if it is present, returns
-    /// `false` (and never calls `found`) if absent.
-    fn get(&self, space: Keyspace, key: &[u8], found: &mut dyn FnMut(&[u8])) -> StoreResult<bool>;
+    /// The bytes under `key`, or `None` if absent.
+    fn get(
+        &self,
+        space: Keyspace,
+        key: &[u8],
+    ) -> impl Future<Output = StoreResult<Option<Vec<u8>>>> + Send;
 
-    /// Calls `each(key, value)` for every record of `space` whose key starts with `prefix`
-    /// (every record for an empty prefix), in ascending key order, until `each` breaks. The
-    /// records are those of one moment or, on a backend that cannot promise that, each record
-    /// as of some moment during the scan; a batch is never seen half-applied.
-    fn scan(&self, space: Keyspace, prefix: &[u8], each: Visit<'_>) -> StoreResult<()>;
+    /// The records of `space` whose key starts with `prefix` (every record for an empty
+    /// prefix), in ascending key order, at most `limit` of them. The records are those of one
+    /// moment or, on a backend that cannot promise that, each record as of some moment during
+    /// the scan; a batch is never seen half-applied.
+    fn scan(
+        &self,
+        space: Keyspace,
+        prefix: &[u8],
+        limit: Option<usize>,
+    ) -> impl Future<Output = StoreResult<Vec<Record>>> + Send;
 
     /// Number of records of `space` whose key starts with `prefix`.
-    fn count(&self, space: Keyspace, prefix: &[u8]) -> StoreResult<usize>;
+    fn count(
+        &self,
+        space: Keyspace,
+        prefix: &[u8],
+    ) -> impl Future<Output = StoreResult<usize>> + Send;
 
     /// Applies `ops` atomically and in order, isolated from every concurrent batch
     /// (serialisable): either every operation takes effect, or none does and the error says
@@ -219,18 +230,18 @@ pub trait Backend: Send + Sync {
     /// first one met in order), `Io` when storage failed. A later operation sees the effect of
     /// an earlier one in the same batch. An empty batch succeeds and changes nothing. Returning
     /// `Ok` makes the batch visible, not yet durable: see [`Backend::flush`].
-    fn apply(&self, ops: &[Op]) -> StoreResult<()>;
+    fn apply(&self, ops: &[Op]) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// A fresh id, greater than every id handed out before, across restarts too (queue keys).
-    fn next_id(&self) -> StoreResult<u64>;
+    fn next_id(&self) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// Makes every batch applied before the call durable. The store calls it for many commits
     /// at once (group commit) and answers none of them before it completes.
-    fn flush(&self) -> Flushing<'_>;
+    fn flush(&self) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// [`Backend::flush`], blocking the calling thread: for shutdown outside the runtime.
     fn flush_blocking(&self) -> StoreResult<()>;
 
     /// Whether the storage answers reads now (`/healthz`, `/readyz`).
-    fn is_healthy(&self) -> bool;
+    fn is_healthy(&self) -> impl Future<Output = bool> + Send;
 }

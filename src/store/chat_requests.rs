@@ -14,8 +14,9 @@ fn request_key(oauth_id: &str, id: &str) -> Vec<u8> {
 
 impl Store {
     /// A chat request announced by an installation.
-    pub fn chat_request(&self, oauth_id: &str, id: &str) -> StoreResult<Option<ChatRequest>> {
+    pub async fn chat_request(&self, oauth_id: &str, id: &str) -> StoreResult<Option<ChatRequest>> {
         self.get(Keyspace::ChatRooms, &request_key(oauth_id, id))
+            .await
     }
 
     /// Records a new chat request in the batch.

@@ -21,8 +21,9 @@ fn answer_key(oauth_id: &str, delivery: &str) -> Vec<u8> {
 
 impl Store {
     /// The personal room of a dynaBOARD user, by e-mail.
-    pub fn chat_room(&self, oauth_id: &str, email: &str) -> StoreResult<Option<ChatRoom>> {
+    pub async fn chat_room(&self, oauth_id: &str, email: &str) -> StoreResult<Option<ChatRoom>> {
         self.get(Keyspace::ChatRooms, &room_key(oauth_id, email))
+            .await
     }
 
     /// Records a user's personal room in the batch.
@@ -31,8 +32,13 @@ impl Store {
     }
 
     /// The recorded answer of a chat request delivery.
-    pub fn chat_answer(&self, oauth_id: &str, delivery: &str) -> StoreResult<Option<ChatAnswer>> {
+    pub async fn chat_answer(
+        &self,
+        oauth_id: &str,
+        delivery: &str,
+    ) -> StoreResult<Option<ChatAnswer>> {
         self.get(Keyspace::ChatRooms, &answer_key(oauth_id, delivery))
+            .await
     }
 
     /// Records the answer of a chat request delivery in the batch.

@@ -1,66 +1,69 @@
 //! The store contract as one suite, written against [`Store`] and its [`Batch`] only, so every
-//! backend runs the same checks: sled here, PostgreSQL with its own opener.
+//! backend runs the same checks: sled here, PostgreSQL in `postgres/tests.rs`.
 
 use super::{Batch, Keyspace, Store, StoreError, StoreResult};
 
 /// Runs every check on a fresh, empty store. `open` opens the same storage each time it is
 /// called (after the previous handle was dropped), which tests durability across a reopen.
-pub(crate) async fn run(open: &dyn Fn() -> StoreResult<Store>) {
-    let store = open().unwrap();
-    get_put_remove(&store);
-    scans_are_in_key_order(&store);
+pub(crate) async fn run(open: impl AsyncFn() -> StoreResult<Store>) {
+    let store = open().await.unwrap();
+    get_put_remove(&store).await;
+    scans_are_in_key_order(&store).await;
     claims_dedupe_until_they_expire(&store).await;
-    expectations_conflict(&store);
-    failed_batches_apply_nothing(&store);
-    let last_id = store.next_id().unwrap();
-    assert!(store.next_id().unwrap() > last_id, "ids increase");
-    flushed_writes_survive(store, open, last_id).await;
+    expectations_conflict(&store).await;
+    failed_batches_apply_nothing(&store).await;
+    let last_id = store.next_id().await.unwrap();
+    assert!(store.next_id().await.unwrap() > last_id, "ids increase");
+    flushed_writes_survive(store, &open, last_id).await;
 }
 
 const SPACE: Keyspace = Keyspace::Memes;
 
-fn put(store: &Store, key: &str, value: u64) {
+async fn put(store: &Store, key: &str, value: u64) {
     let mut batch = Batch::new();
     batch.put(SPACE, key.as_bytes().to_vec(), &value);
-    store.apply(batch).unwrap();
+    store.apply(batch).await.unwrap();
 }
 
-fn get(store: &Store, key: &str) -> Option<u64> {
-    store.get(SPACE, key.as_bytes()).unwrap()
+async fn get(store: &Store, key: &str) -> Option<u64> {
+    store.get(SPACE, key.as_bytes()).await.unwrap()
 }
 
-fn get_put_remove(store: &Store) {
-    assert_eq!(get(store, "gpr/a"), None);
-    put(store, "gpr/a", 1);
-    assert_eq!(get(store, "gpr/a"), Some(1));
-    put(store, "gpr/a", 2);
-    assert_eq!(get(store, "gpr/a"), Some(2), "a put replaces");
+async fn get_put_remove(store: &Store) {
+    assert_eq!(get(store, "gpr/a").await, None);
+    put(store, "gpr/a", 1).await;
+    assert_eq!(get(store, "gpr/a").await, Some(1));
+    put(store, "gpr/a", 2).await;
+    assert_eq!(get(store, "gpr/a").await, Some(2), "a put replaces");
     assert_eq!(
-        store.get::<u64>(Keyspace::Counters, b"gpr/a").unwrap(),
+        store
+            .get::<u64>(Keyspace::Counters, b"gpr/a")
+            .await
+            .unwrap(),
         None,
         "spaces are apart"
     );
     let mut batch = Batch::new();
     batch.remove(SPACE, b"gpr/a".to_vec());
     batch.remove(SPACE, b"gpr/never".to_vec());
-    store.apply(batch).unwrap();
-    assert_eq!(get(store, "gpr/a"), None);
-    store.apply(Batch::new()).unwrap();
+    store.apply(batch).await.unwrap();
+    assert_eq!(get(store, "gpr/a").await, None);
+    store.apply(Batch::new()).await.unwrap();
 }
 
-fn scans_are_in_key_order(store: &Store) {
+async fn scans_are_in_key_order(store: &Store) {
     for (n, key) in [
         "scan/b", "scan/a", "scan/ab", "scan/a/x", "scan", "scao/a", "scan/B",
     ]
     .iter()
     .enumerate()
     {
-        put(store, key, n as u64);
+        put(store, key, n as u64).await;
     }
     let mut batch = Batch::new();
     batch.put(SPACE, b"scan/\xff".to_vec(), &9u64);
-    store.apply(batch).unwrap();
-    let keys: Vec<Vec<u8>> = store.keys(SPACE, b"scan/").unwrap();
+    store.apply(batch).await.unwrap();
+    let keys: Vec<Vec<u8>> = store.keys(SPACE, b"scan/").await.unwrap();
     let expected: [&[u8]; 6] = [
         b"scan/B",
         b"scan/a",
@@ -73,16 +76,22 @@ fn scans_are_in_key_order(store: &Store) {
         keys, expected,
         "bytewise order, a key before its extensions"
     );
-    let scanned: Vec<(Vec<u8>, u64)> = store.scan(SPACE, b"scan/").unwrap();
+    let scanned: Vec<(Vec<u8>, u64)> = store.scan(SPACE, b"scan/").await.unwrap();
     assert_eq!(
         scanned.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
         [6, 1, 3, 2, 0, 9]
     );
-    assert_eq!(store.count(SPACE, b"scan/"), 6);
-    assert_eq!(store.count(SPACE, b"scan"), 7);
-    assert_eq!(store.count(SPACE, b"nothing/"), 0);
-    assert!(store.scan::<u64>(SPACE, b"nothing/").unwrap().is_empty());
-    assert_eq!(store.first::<u64>(Keyspace::Tokens).unwrap(), None);
+    assert_eq!(store.count(SPACE, b"scan/").await, 6);
+    assert_eq!(store.count(SPACE, b"scan").await, 7);
+    assert_eq!(store.count(SPACE, b"nothing/").await, 0);
+    assert!(
+        store
+            .scan::<u64>(SPACE, b"nothing/")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.first::<u64>(Keyspace::Tokens).await.unwrap(), None);
 }
 
 async fn claims_dedupe_until_they_expire(store: &Store) {
@@ -92,92 +101,105 @@ async fn claims_dedupe_until_they_expire(store: &Store) {
         batch
     };
     store.commit(claim(100)).await.unwrap();
-    assert!(store.is_claimed("claim:1", 159).unwrap());
+    assert!(store.is_claimed("claim:1", 159).await.unwrap());
     assert!(
-        !store.is_claimed("claim:1", 160).unwrap(),
+        !store.is_claimed("claim:1", 160).await.unwrap(),
         "expired at its expiry"
     );
-    assert!(!store.is_claimed("claim:2", 100).unwrap());
+    assert!(!store.is_claimed("claim:2", 100).await.unwrap());
     match store.commit(claim(159)).await {
         Err(StoreError::Duplicate(key)) => assert_eq!(key, "claim:1"),
         other => panic!("a held claim is a duplicate, got {other:?}"),
     }
     store.commit(claim(160)).await.unwrap();
-    assert!(store.is_claimed("claim:1", 219).unwrap(), "claimed again");
+    assert!(
+        store.is_claimed("claim:1", 219).await.unwrap(),
+        "claimed again"
+    );
     // Memory's claims are kept with the later expiry; expired claims are swept, held ones not.
     store
         .keep_claims(&[("claim:1".into(), 100), ("claim:3".into(), 500)])
+        .await
         .unwrap();
-    assert!(store.is_claimed("claim:1", 219).unwrap());
-    assert!(store.is_claimed("claim:3", 499).unwrap());
-    assert_eq!(store.sweep_claims(220).unwrap(), 1);
-    assert!(store.is_claimed("claim:3", 499).unwrap());
+    assert!(store.is_claimed("claim:1", 219).await.unwrap());
+    assert!(store.is_claimed("claim:3", 499).await.unwrap());
+    assert_eq!(store.sweep_claims(220).await.unwrap(), 1);
+    assert!(store.is_claimed("claim:3", 499).await.unwrap());
 }
 
-fn expectations_conflict(store: &Store) {
-    put(store, "expect/a", 1);
-    let change = |expected: Option<u64>, to: u64| {
+async fn expectations_conflict(store: &Store) {
+    put(store, "expect/a", 1).await;
+    let change = async |expected: Option<u64>, to: u64| {
         let mut batch = Batch::new();
         batch.expect(SPACE, b"expect/a".to_vec(), expected.as_ref());
         batch.put(SPACE, b"expect/a".to_vec(), &to);
-        store.apply(batch)
+        store.apply(batch).await
     };
-    change(Some(1), 2).unwrap();
-    match change(Some(1), 3) {
+    change(Some(1), 2).await.unwrap();
+    match change(Some(1), 3).await {
         Err(StoreError::Conflict(key)) => assert_eq!(key, "expect/a"),
         other => panic!("a stale expectation conflicts, got {other:?}"),
     }
-    assert!(matches!(change(None, 3), Err(StoreError::Conflict(_))));
-    assert_eq!(get(store, "expect/a"), Some(2));
+    assert!(matches!(
+        change(None, 3).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(get(store, "expect/a").await, Some(2));
     let mut absent = Batch::new();
     absent.expect::<u64>(SPACE, b"expect/new".to_vec(), None);
     absent.put(SPACE, b"expect/new".to_vec(), &1u64);
     // A later operation sees an earlier one of the same batch.
     absent.expect(SPACE, b"expect/new".to_vec(), Some(&1u64));
-    store.apply(absent).unwrap();
-    assert_eq!(get(store, "expect/new"), Some(1));
+    store.apply(absent).await.unwrap();
+    assert_eq!(get(store, "expect/new").await, Some(1));
 }
 
-fn failed_batches_apply_nothing(store: &Store) {
-    put(store, "atomic/kept", 1);
+async fn failed_batches_apply_nothing(store: &Store) {
+    put(store, "atomic/kept", 1).await;
     let mut held = Batch::new();
     store.claim(&mut held, "atomic:claim", 0, 1_000);
-    store.apply(held).unwrap();
-    let doomed = |last: fn(&mut Batch, &Store)| {
+    store.apply(held).await.unwrap();
+    let doomed = async |last: fn(&mut Batch, &Store)| {
         let mut batch = Batch::new();
         batch.put(SPACE, b"atomic/new".to_vec(), &1u64);
         batch.remove(SPACE, b"atomic/kept".to_vec());
         batch.put(Keyspace::Counters, b"atomic/other".to_vec(), &1u64);
         last(&mut batch, store);
-        store.apply(batch)
+        store.apply(batch).await
     };
-    let duplicate = doomed(|batch, store| store.claim(batch, "atomic:claim", 10, 60));
+    let duplicate = doomed(|batch, store| store.claim(batch, "atomic:claim", 10, 60)).await;
     assert!(matches!(duplicate, Err(StoreError::Duplicate(_))));
-    let conflict = doomed(|batch, _| batch.expect(SPACE, b"atomic/kept".to_vec(), Some(&7u64)));
+    let conflict =
+        doomed(|batch, _| batch.expect(SPACE, b"atomic/kept".to_vec(), Some(&7u64))).await;
     assert!(matches!(conflict, Err(StoreError::Conflict(_))));
-    assert_eq!(get(store, "atomic/new"), None);
-    assert_eq!(get(store, "atomic/kept"), Some(1));
+    assert_eq!(get(store, "atomic/new").await, None);
+    assert_eq!(get(store, "atomic/kept").await, Some(1));
     assert_eq!(
         store
             .get::<u64>(Keyspace::Counters, b"atomic/other")
+            .await
             .unwrap(),
         None
     );
 }
 
-async fn flushed_writes_survive(store: Store, open: &dyn Fn() -> StoreResult<Store>, id: u64) {
+async fn flushed_writes_survive(
+    store: Store,
+    open: &impl AsyncFn() -> StoreResult<Store>,
+    id: u64,
+) {
     let mut batch = Batch::new();
     batch.put(SPACE, b"durable/a".to_vec(), &42u64);
     store.commit(batch).await.unwrap();
-    put(&store, "durable/b", 7);
+    put(&store, "durable/b", 7).await;
     store.flush().await.unwrap();
     drop(store);
-    let store = open().unwrap();
-    assert_eq!(get(&store, "durable/a"), Some(42));
-    assert_eq!(get(&store, "durable/b"), Some(7));
-    assert_eq!(get(&store, "expect/a"), Some(2));
+    let store = open().await.unwrap();
+    assert_eq!(get(&store, "durable/a").await, Some(42));
+    assert_eq!(get(&store, "durable/b").await, Some(7));
+    assert_eq!(get(&store, "expect/a").await, Some(2));
     assert!(
-        store.next_id().unwrap() > id,
+        store.next_id().await.unwrap() > id,
         "ids increase across a reopen"
     );
 }
@@ -185,17 +207,17 @@ async fn flushed_writes_survive(store: Store, open: &dyn Fn() -> StoreResult<Sto
 #[tokio::test]
 async fn sled_keeps_the_store_contract() {
     let dir = tempfile::tempdir().unwrap();
-    let open = || {
+    let open = async || {
         // sled's flusher thread lets go of the directory's lock a moment after a drop.
         let mut opened = Store::open(dir.path());
         for _ in 0..200 {
             if opened.is_ok() {
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(10));
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             opened = Store::open(dir.path());
         }
         opened
     };
-    run(&open).await;
+    run(open).await;
 }

@@ -12,18 +12,18 @@ impl Store {
     }
 
     /// Whether an unexpired claim on `key` exists.
-    pub fn is_claimed(&self, key: &str, now: i64) -> StoreResult<bool> {
-        self.claim_held(Keyspace::Seen, key.as_bytes(), now)
+    pub async fn is_claimed(&self, key: &str, now: i64) -> StoreResult<bool> {
+        self.claim_held(Keyspace::Seen, key.as_bytes(), now).await
     }
 
     /// Writes claims held elsewhere (in memory) as they are: `(key, expiry)`. A claim already
     /// stored is the same claim and keeps the later expiry.
-    pub fn keep_claims(&self, claims: &[(String, i64)]) -> StoreResult<()> {
+    pub async fn keep_claims(&self, claims: &[(String, i64)]) -> StoreResult<()> {
         for (key, expires_at) in claims {
             let key = key.as_bytes();
             // Read, then write the later expiry on condition nobody changed it meanwhile.
             loop {
-                let old = self.get_raw(Keyspace::Seen, key)?;
+                let old = self.get_raw(Keyspace::Seen, key).await?;
                 let kept = old
                     .as_deref()
                     .map_or(i64::MIN, claim_expiry)
@@ -31,7 +31,7 @@ impl Store {
                 let mut batch = Batch::new();
                 batch.expect_bytes(Keyspace::Seen, key.to_vec(), old);
                 batch.put_bytes(Keyspace::Seen, key.to_vec(), claim_value(kept).to_vec());
-                match self.apply(batch) {
+                match self.apply(batch).await {
                     Err(StoreError::Conflict(_)) => continue,
                     done => break done?,
                 }
@@ -41,15 +41,15 @@ impl Store {
     }
 
     /// Removes expired claims; returns how many.
-    pub fn sweep_claims(&self, now: i64) -> StoreResult<usize> {
+    pub async fn sweep_claims(&self, now: i64) -> StoreResult<usize> {
         let mut removed = 0;
-        for (k, v) in self.scan_raw(Keyspace::Seen, b"")? {
+        for (k, v) in self.scan_raw(Keyspace::Seen, b"").await? {
             if claim_expiry(&v) <= now {
                 // Only remove the value we looked at; a fresh claim raced in stays.
                 let mut batch = Batch::new();
                 batch.expect_bytes(Keyspace::Seen, k.clone(), Some(v));
                 batch.remove(Keyspace::Seen, k);
-                match self.apply(batch) {
+                match self.apply(batch).await {
                     Ok(()) => removed += 1,
                     Err(StoreError::Conflict(_)) => {}
                     Err(e) => return Err(e),

@@ -20,7 +20,10 @@ impl<T> Default for Derived<T> {
 
 impl<T: Clone> Derived<T> {
     /// The cached value, or `compute`'s, kept unless invalidated meanwhile.
-    pub(super) fn get(&self, compute: impl FnOnce() -> StoreResult<T>) -> StoreResult<T> {
+    pub(super) async fn get<F: Future<Output = StoreResult<T>>>(
+        &self,
+        compute: impl FnOnce() -> F,
+    ) -> StoreResult<T> {
         let generation = {
             let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(value) = &state.1 {
@@ -28,7 +31,7 @@ impl<T: Clone> Derived<T> {
             }
             state.0
         };
-        let value = compute()?;
+        let value = compute().await?;
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if state.0 == generation {
             state.1 = Some(value.clone());

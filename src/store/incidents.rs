@@ -35,20 +35,27 @@ fn counter_key(oauth_id: &str) -> Vec<u8> {
 
 impl Store {
     /// An incident by number.
-    pub fn incident(&self, oauth_id: &str, number: u64) -> StoreResult<Option<Incident>> {
-        let Some(key) = self.get::<String>(Keyspace::Incidents, &index_key(oauth_id, number))?
+    pub async fn incident(&self, oauth_id: &str, number: u64) -> StoreResult<Option<Incident>> {
+        let Some(key) = self
+            .get::<String>(Keyspace::Incidents, &index_key(oauth_id, number))
+            .await?
         else {
             return Ok(None);
         };
-        self.get(Keyspace::Incidents, key.as_bytes())
+        self.get(Keyspace::Incidents, key.as_bytes()).await
     }
 
     /// A room's unresolved incidents, oldest first.
-    pub fn active_incidents(&self, oauth_id: &str, room_id: i64) -> StoreResult<Vec<Incident>> {
+    pub async fn active_incidents(
+        &self,
+        oauth_id: &str,
+        room_id: i64,
+    ) -> StoreResult<Vec<Incident>> {
         let mut prefix = installation_prefix(oauth_id);
         prefix.extend_from_slice(format!("a/{room_id:020}/").as_bytes());
         Ok(self
-            .scan(Keyspace::Incidents, &prefix)?
+            .scan(Keyspace::Incidents, &prefix)
+            .await?
             .into_iter()
             .map(|(_, v)| v)
             .collect())
@@ -56,14 +63,14 @@ impl Store {
 
     /// Adds a new incident to the batch under the next number; conflicts if another incident
     /// took that number first (retry).
-    pub fn stage_new_incident(
+    pub async fn stage_new_incident(
         &self,
         batch: &mut Batch,
         oauth_id: &str,
         mut incident: Incident,
     ) -> StoreResult<Incident> {
         let counter = counter_key(oauth_id);
-        let last: Option<u64> = self.get(Keyspace::Counters, &counter)?;
+        let last: Option<u64> = self.get(Keyspace::Counters, &counter).await?;
         let number = last.unwrap_or(0) + 1;
         batch.expect(Keyspace::Counters, counter.clone(), last.as_ref());
         batch.put(Keyspace::Counters, counter, &number);
@@ -101,9 +108,9 @@ impl Store {
     }
 
     /// Number of incidents stored for an installation (all states).
-    pub fn incident_count(&self, oauth_id: &str) -> usize {
+    pub async fn incident_count(&self, oauth_id: &str) -> usize {
         let mut prefix = installation_prefix(oauth_id);
         prefix.extend_from_slice(b"n/");
-        self.count(Keyspace::Incidents, &prefix)
+        self.count(Keyspace::Incidents, &prefix).await
     }
 }

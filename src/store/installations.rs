@@ -19,7 +19,7 @@ const CACHE_LIMIT: usize = 20_000;
 
 impl Store {
     /// One installation by oauthId.
-    pub fn installation(&self, oauth_id: &str) -> StoreResult<Option<Installation>> {
+    pub async fn installation(&self, oauth_id: &str) -> StoreResult<Option<Installation>> {
         let cache = &self.inner.installations.inner;
         let generation = {
             let read = cache.read().unwrap_or_else(|p| p.into_inner());
@@ -28,7 +28,9 @@ impl Store {
             }
             read.0
         };
-        let found: Option<Installation> = self.get(Keyspace::Installations, oauth_id.as_bytes())?;
+        let found: Option<Installation> = self
+            .get(Keyspace::Installations, oauth_id.as_bytes())
+            .await?;
         if let Some(installation) = &found {
             let mut write = cache.write().unwrap_or_else(|p| p.into_inner());
             if write.0 == generation {
@@ -44,9 +46,9 @@ impl Store {
     /// Every HipChat with an installation, or with one removed less than
     /// [`crate::model::REMEMBERED_FOR_SECS`] before `now` (Unix seconds), each once: the uninstall
     /// redirect may come after the `DELETE` removed the last installation of its HipChat.
-    pub fn known_hipchats(&self, now: i64) -> StoreResult<Vec<KnownHipChat>> {
-        let mut known = self.installed_hipchats()?.to_vec();
-        known.extend(self.recently_left_hipchats(now)?);
+    pub async fn known_hipchats(&self, now: i64) -> StoreResult<Vec<KnownHipChat>> {
+        let mut known = self.installed_hipchats().await?.to_vec();
+        known.extend(self.recently_left_hipchats(now).await?);
         known.sort();
         known.dedup();
         Ok(known)
@@ -54,20 +56,24 @@ impl Store {
 
     /// Every HipChat with an installation, each once. Cached until installations change: the
     /// unsigned uninstall redirect asks, and must stay cheap.
-    fn installed_hipchats(&self) -> StoreResult<Arc<Vec<KnownHipChat>>> {
-        self.inner.known_hipchats.get(|| {
-            let mut known: Vec<KnownHipChat> = self
-                .installations()?
-                .into_iter()
-                .map(|i| KnownHipChat {
-                    capabilities_url: i.capabilities_url,
-                    homepage: i.homepage,
-                })
-                .collect();
-            known.sort();
-            known.dedup();
-            Ok(Arc::new(known))
-        })
+    async fn installed_hipchats(&self) -> StoreResult<Arc<Vec<KnownHipChat>>> {
+        self.inner
+            .known_hipchats
+            .get(|| async {
+                let mut known: Vec<KnownHipChat> = self
+                    .installations()
+                    .await?
+                    .into_iter()
+                    .map(|i| KnownHipChat {
+                        capabilities_url: i.capabilities_url,
+                        homepage: i.homepage,
+                    })
+                    .collect();
+                known.sort();
+                known.dedup();
+                Ok(Arc::new(known))
+            })
+            .await
     }
 
     /// Called after a batch wrote the installations tree.
@@ -83,17 +89,18 @@ impl Store {
     }
 
     /// Every installation, oldest key first.
-    pub fn installations(&self) -> StoreResult<Vec<Installation>> {
+    pub async fn installations(&self) -> StoreResult<Vec<Installation>> {
         Ok(self
-            .scan(Keyspace::Installations, b"")?
+            .scan(Keyspace::Installations, b"")
+            .await?
             .into_iter()
             .map(|(_, v)| v)
             .collect())
     }
 
     /// Number of installations.
-    pub fn installation_count(&self) -> usize {
-        self.count(Keyspace::Installations, b"")
+    pub async fn installation_count(&self) -> usize {
+        self.count(Keyspace::Installations, b"").await
     }
 
     /// Adds (or replaces) an installation to the batch.
@@ -106,30 +113,31 @@ impl Store {
     }
 
     /// The cached token of an installation.
-    pub fn token(&self, oauth_id: &str) -> StoreResult<Option<StoredToken>> {
-        self.get(Keyspace::Tokens, oauth_id.as_bytes())
+    pub async fn token(&self, oauth_id: &str) -> StoreResult<Option<StoredToken>> {
+        self.get(Keyspace::Tokens, oauth_id.as_bytes()).await
     }
 
     /// Every cached token with its installation id.
-    pub fn tokens(&self) -> StoreResult<Vec<(String, StoredToken)>> {
+    pub async fn tokens(&self) -> StoreResult<Vec<(String, StoredToken)>> {
         Ok(self
-            .scan(Keyspace::Tokens, b"")?
+            .scan(Keyspace::Tokens, b"")
+            .await?
             .into_iter()
             .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v))
             .collect())
     }
 
     /// Caches a token. Not flushed: a lost token is simply requested again.
-    pub fn put_token(&self, oauth_id: &str, token: &StoredToken) -> StoreResult<()> {
+    pub async fn put_token(&self, oauth_id: &str, token: &StoredToken) -> StoreResult<()> {
         let mut batch = Batch::new();
         batch.put(Keyspace::Tokens, oauth_id.as_bytes().to_vec(), token);
-        self.apply(batch)
+        self.apply(batch).await
     }
 
     /// Forgets a cached token (HipChat refused it).
-    pub fn drop_token(&self, oauth_id: &str) -> StoreResult<()> {
+    pub async fn drop_token(&self, oauth_id: &str) -> StoreResult<()> {
         let mut batch = Batch::new();
         batch.remove(Keyspace::Tokens, oauth_id.as_bytes().to_vec());
-        self.apply(batch)
+        self.apply(batch).await
     }
 }

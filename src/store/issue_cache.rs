@@ -11,38 +11,42 @@ fn key(oauth_id: &str, issue: &IssueKey) -> Vec<u8> {
 
 impl Store {
     /// The cached issue, however old; callers judge freshness.
-    pub fn cached_issue(
+    pub async fn cached_issue(
         &self,
         oauth_id: &str,
         issue: &IssueKey,
     ) -> StoreResult<Option<CachedIssue>> {
-        self.get(Keyspace::IssueCache, &key(oauth_id, issue))
+        self.get(Keyspace::IssueCache, &key(oauth_id, issue)).await
     }
 
     /// Caches an issue. Not flushed: losing a cache entry costs one lookup.
-    pub fn cache_issue(&self, oauth_id: &str, cached: &CachedIssue) -> StoreResult<()> {
+    pub async fn cache_issue(&self, oauth_id: &str, cached: &CachedIssue) -> StoreResult<()> {
         let mut batch = Batch::new();
         batch.put(
             Keyspace::IssueCache,
             key(oauth_id, &cached.issue.key),
             cached,
         );
-        self.apply(batch)
+        self.apply(batch).await
     }
 
     /// Forgets an installation's cached issues (its connection changed).
-    pub fn clear_issue_cache(&self, oauth_id: &str) -> StoreResult<()> {
+    pub async fn clear_issue_cache(&self, oauth_id: &str) -> StoreResult<()> {
         let mut batch = Batch::new();
-        for k in self.keys(Keyspace::IssueCache, &installation_prefix(oauth_id))? {
+        for k in self
+            .keys(Keyspace::IssueCache, &installation_prefix(oauth_id))
+            .await?
+        {
             batch.remove(Keyspace::IssueCache, k);
         }
-        self.apply(batch)
+        self.apply(batch).await
     }
 
     /// Removes entries fetched before `older_than`; returns how many.
-    pub fn sweep_issue_cache(&self, older_than: i64) -> StoreResult<usize> {
+    pub async fn sweep_issue_cache(&self, older_than: i64) -> StoreResult<usize> {
         let stale: Vec<Vec<u8>> = self
-            .scan::<CachedIssue>(Keyspace::IssueCache, b"")?
+            .scan::<CachedIssue>(Keyspace::IssueCache, b"")
+            .await?
             .into_iter()
             .filter(|(_, c)| c.fetched_at < older_than)
             .map(|(k, _)| k)
@@ -52,7 +56,7 @@ impl Store {
         for k in stale {
             batch.remove(Keyspace::IssueCache, k);
         }
-        self.apply(batch)?;
+        self.apply(batch).await?;
         Ok(n)
     }
 }

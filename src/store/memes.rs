@@ -11,8 +11,8 @@ fn key(oauth_id: &str, id: &str) -> Vec<u8> {
 
 impl Store {
     /// A meme by installation and id.
-    pub fn meme(&self, oauth_id: &str, id: &str) -> StoreResult<Option<Meme>> {
-        self.get(Keyspace::Memes, &key(oauth_id, id))
+    pub async fn meme(&self, oauth_id: &str, id: &str) -> StoreResult<Option<Meme>> {
+        self.get(Keyspace::Memes, &key(oauth_id, id)).await
     }
 
     /// Stores a meme in the batch that posts it.

@@ -16,19 +16,22 @@ mod chat_rooms;
 mod contract;
 mod dedupe;
 mod derived;
+mod engine;
 mod incidents;
 mod installations;
 mod issue_cache;
 mod memes;
 mod observer;
+mod postgres;
 mod queue;
 mod removed;
 mod rooms;
 mod settings;
 mod sled;
+#[cfg(test)]
+mod test_db;
 mod unfurls;
 
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,9 +41,11 @@ use serde::de::DeserializeOwned;
 
 use crate::model::{Installation, KnownHipChat, Removed};
 
+pub use self::postgres::{PostgresBackend, SCHEMA_VERSION};
 pub use self::sled::SledBackend;
-pub use backend::{Backend, Flushing, Keyspace, Op, Visit, claim_expiry, claim_value};
+pub use backend::{Backend, Keyspace, Op, Record, claim_expiry, claim_value};
 pub use batch::Batch;
+pub use engine::Engine;
 pub use observer::{StoreObserver, observe};
 pub use queue::{Queue, QueueId};
 
@@ -86,7 +91,7 @@ pub struct Store {
 }
 
 struct Inner {
-    backend: Box<dyn Backend>,
+    backend: Engine,
     /// Installations read on every webhook and call, kept decoded; see `installations.rs`.
     installations: installations::Cache,
     /// The default connection's owner, derived from every installation and its settings.
@@ -106,11 +111,53 @@ struct Inner {
 impl Store {
     /// Opens (creating if needed) the embedded store in the data directory `dir`.
     pub fn open(dir: &Path) -> StoreResult<Store> {
-        Ok(Store::new(Box::new(SledBackend::open(dir)?)))
+        Ok(Store::new(Engine::Sled(SledBackend::open(dir)?)))
+    }
+
+    /// Connects to the PostgreSQL database at `url` (migrating its schema under a lock) with at
+    /// most `pool_size` connections. Caches follow every instance's writes: the backend's change
+    /// announcements invalidate them as they arrive.
+    pub async fn open_postgres(url: &str, pool_size: usize) -> StoreResult<Store> {
+        let backend = PostgresBackend::connect(url, pool_size).await?;
+        let mut changes = backend.listen();
+        let store = Store::new(Engine::Postgres(backend));
+        let inner = Arc::downgrade(&store.inner);
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                let spaces = match changes.recv().await {
+                    Ok(spaces) => spaces,
+                    // Announcements were missed: anything may have changed.
+                    Err(RecvError::Lagged(_)) => Keyspace::ALL.to_vec(),
+                    Err(RecvError::Closed) => return,
+                };
+                let Some(inner) = inner.upgrade() else { return };
+                let mut changed = backend::Keyspaces::default();
+                for space in spaces {
+                    changed.insert(space);
+                }
+                Store { inner }.spaces_changed(changed);
+            }
+        });
+        Ok(store)
+    }
+
+    /// The schema version of the database, or `None` on a backend without one (sled).
+    pub fn schema_version(&self) -> Option<i32> {
+        match &self.inner.backend {
+            Engine::Postgres(pg) => Some(pg.schema_version()),
+            Engine::Sled(_) => None,
+        }
+    }
+
+    /// Whether other processes may share this store (PostgreSQL): what is kept only in this
+    /// process's memory is then not shared with them.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.inner.backend, Engine::Postgres(_))
     }
 
     /// The store over `backend`.
-    pub fn new(backend: Box<dyn Backend>) -> Store {
+    pub fn new(backend: Engine) -> Store {
         Store {
             inner: Arc::new(Inner {
                 backend,
@@ -127,8 +174,13 @@ impl Store {
     }
 
     /// Whether the store answers reads (for `/healthz`).
-    pub fn is_healthy(&self) -> bool {
-        self.inner.backend.is_healthy()
+    pub async fn is_healthy(&self) -> bool {
+        self.inner.backend.is_healthy().await
+    }
+
+    /// The backend's name, as `hipboard check` reports it.
+    pub fn backend_name(&self) -> &'static str {
+        self.inner.backend.name()
     }
 
     /// Makes every write done before this call durable. Concurrent callers share one flush:
@@ -161,7 +213,7 @@ impl Store {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        self.apply(batch)?;
+        self.apply(batch).await?;
         let flushed = self.flush().await;
         if let Some(observer) = observer::observer() {
             observer.committed(started.elapsed());
@@ -186,12 +238,12 @@ impl Store {
     }
 
     /// Applies a batch atomically without waiting for durability (caches, sweeps).
-    pub fn apply(&self, batch: Batch) -> StoreResult<()> {
+    pub async fn apply(&self, batch: Batch) -> StoreResult<()> {
         let ops = batch.into_ops()?;
         if ops.is_empty() {
             return Ok(());
         }
-        self.inner.backend.apply(&ops)?;
+        self.inner.backend.apply(&ops).await?;
         let mut spaces = backend::Keyspaces::default();
         for op in &ops {
             spaces.insert(op.space());
@@ -201,125 +253,114 @@ impl Store {
     }
 
     /// A fresh id, increasing across restarts; used for queue keys.
-    pub(crate) fn next_id(&self) -> StoreResult<u64> {
-        self.inner.backend.next_id()
+    pub(crate) async fn next_id(&self) -> StoreResult<u64> {
+        self.inner.backend.next_id().await
     }
 
     /// The record under `key`, decoded.
-    pub(crate) fn get<T: DeserializeOwned>(
+    pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         space: Keyspace,
         key: &[u8],
     ) -> StoreResult<Option<T>> {
-        let mut value = None;
-        self.inner.backend.get(space, key, &mut |bytes| {
-            value = Some(decode(space, key, bytes))
-        })?;
-        value.transpose()
+        match self.inner.backend.get(space, key).await? {
+            Some(bytes) => decode(space, key, &bytes).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Whether `key` holds a claim that has not expired at `now`.
-    pub(crate) fn claim_held(&self, space: Keyspace, key: &[u8], now: i64) -> StoreResult<bool> {
-        let mut held = false;
-        self.inner.backend.get(space, key, &mut |bytes| {
-            held = claim_expiry(bytes) > now;
-        })?;
-        Ok(held)
+    pub(crate) async fn claim_held(
+        &self,
+        space: Keyspace,
+        key: &[u8],
+        now: i64,
+    ) -> StoreResult<bool> {
+        let stored = self.inner.backend.get(space, key).await?;
+        Ok(stored.is_some_and(|bytes| claim_expiry(&bytes) > now))
     }
 
     /// Every record whose key starts with `prefix`, in key order.
-    pub(crate) fn scan<T: DeserializeOwned>(
+    pub(crate) async fn scan<T: DeserializeOwned>(
         &self,
         space: Keyspace,
         prefix: &[u8],
     ) -> StoreResult<Vec<(Vec<u8>, T)>> {
-        let mut found = Vec::new();
-        let mut failed = None;
         self.inner
             .backend
-            .scan(space, prefix, &mut |k, v| match decode(space, k, v) {
-                Ok(value) => {
-                    found.push((k.to_vec(), value));
-                    ControlFlow::Continue(())
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    ControlFlow::Break(())
-                }
-            })?;
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(found),
-        }
+            .scan(space, prefix, None)
+            .await?
+            .into_iter()
+            .map(|(k, v)| decode(space, &k, &v).map(|value| (k, value)))
+            .collect()
     }
 
     /// Every key starting with `prefix`, in key order, without decoding the records.
-    pub(crate) fn keys(&self, space: Keyspace, prefix: &[u8]) -> StoreResult<Vec<Vec<u8>>> {
-        let mut keys = Vec::new();
-        self.inner.backend.scan(space, prefix, &mut |k, _| {
-            keys.push(k.to_vec());
-            ControlFlow::Continue(())
-        })?;
-        Ok(keys)
+    pub(crate) async fn keys(&self, space: Keyspace, prefix: &[u8]) -> StoreResult<Vec<Vec<u8>>> {
+        let all = self.inner.backend.scan(space, prefix, None).await?;
+        Ok(all.into_iter().map(|(k, _)| k).collect())
     }
 
     /// The first record of `space` in key order, decoded.
-    pub(crate) fn first<T: DeserializeOwned>(&self, space: Keyspace) -> StoreResult<Option<T>> {
-        let mut first = None;
-        self.inner.backend.scan(space, b"", &mut |k, v| {
-            first = Some(decode(space, k, v));
-            ControlFlow::Break(())
-        })?;
-        first.transpose()
+    pub(crate) async fn first<T: DeserializeOwned>(
+        &self,
+        space: Keyspace,
+    ) -> StoreResult<Option<T>> {
+        let first = self.inner.backend.scan(space, b"", Some(1)).await?;
+        first
+            .into_iter()
+            .next()
+            .map(|(k, v)| decode(space, &k, &v))
+            .transpose()
     }
 
     /// The bytes under `key`, undecoded (claims, which are not JSON).
-    pub(crate) fn get_raw(&self, space: Keyspace, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
-        let mut value = None;
-        self.inner
-            .backend
-            .get(space, key, &mut |bytes| value = Some(bytes.to_vec()))?;
-        Ok(value)
+    pub(crate) async fn get_raw(
+        &self,
+        space: Keyspace,
+        key: &[u8],
+    ) -> StoreResult<Option<Vec<u8>>> {
+        self.inner.backend.get(space, key).await
     }
 
     /// Every raw `(key, value)` under `prefix`, in key order (claims, which are not JSON).
-    pub(crate) fn scan_raw(
+    pub(crate) async fn scan_raw(
         &self,
         space: Keyspace,
         prefix: &[u8],
-    ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut all = Vec::new();
-        self.inner.backend.scan(space, prefix, &mut |k, v| {
-            all.push((k.to_vec(), v.to_vec()));
-            ControlFlow::Continue(())
-        })?;
-        Ok(all)
+    ) -> StoreResult<Vec<Record>> {
+        self.inner.backend.scan(space, prefix, None).await
     }
 
     /// Number of records under `prefix` (without decoding them); 0 when the store cannot be
     /// read, which is logged.
-    pub(crate) fn count(&self, space: Keyspace, prefix: &[u8]) -> usize {
-        self.inner.backend.count(space, prefix).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, space = space.name(), "cannot count records");
-            0
-        })
+    pub(crate) async fn count(&self, space: Keyspace, prefix: &[u8]) -> usize {
+        self.inner
+            .backend
+            .count(space, prefix)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, space = space.name(), "cannot count records");
+                0
+            })
     }
 
     /// Removes everything stored for one installation: its record, token and all its data. The
     /// installation is remembered as removed at `now` (Unix seconds) for a bounded while.
     pub async fn delete_installation_data(&self, oauth_id: &str, now: i64) -> StoreResult<()> {
         let mut batch = Batch::new();
-        if let Some(installation) = self.installation(oauth_id)? {
-            self.remember_removed(&mut batch, &installation, now)?;
+        if let Some(installation) = self.installation(oauth_id).await? {
+            self.remember_removed(&mut batch, &installation, now)
+                .await?;
         }
-        if let Some(own) = self.settings(oauth_id)?.connection {
+        if let Some(own) = self.settings(oauth_id).await?.connection {
             batch.remove(Keyspace::Connections, own.id.as_bytes().to_vec());
         }
         batch.remove(Keyspace::Installations, oauth_id.as_bytes().to_vec());
         batch.remove(Keyspace::Tokens, oauth_id.as_bytes().to_vec());
         let prefix = installation_prefix(oauth_id);
         for space in Keyspace::PER_INSTALLATION {
-            for key in self.keys(space, &prefix)? {
+            for key in self.keys(space, &prefix).await? {
                 batch.remove(space, key);
             }
         }
@@ -362,11 +403,11 @@ mod tests {
     async fn empty_batches_and_sweeps_of_nothing_are_fine() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        store.apply(Batch::new()).unwrap();
+        store.apply(Batch::new()).await.unwrap();
         store.commit(Batch::new()).await.unwrap();
-        assert_eq!(store.sweep_issue_cache(i64::MAX).unwrap(), 0);
-        assert_eq!(store.sweep_unfurls(i64::MAX).unwrap(), 0);
-        store.clear_issue_cache("nobody").unwrap();
+        assert_eq!(store.sweep_issue_cache(i64::MAX).await.unwrap(), 0);
+        assert_eq!(store.sweep_unfurls(i64::MAX).await.unwrap(), 0);
+        store.clear_issue_cache("nobody").await.unwrap();
     }
 
     #[tokio::test]
@@ -385,7 +426,7 @@ mod tests {
         let mut later = Batch::new();
         store.claim(&mut later, "msg:1", 161, 60);
         store.commit(later).await.unwrap();
-        assert_eq!(store.sweep_claims(1000).unwrap(), 1);
+        assert_eq!(store.sweep_claims(1000).await.unwrap(), 1);
     }
 
     /// A test installation of group 1 on http://hipchat.test.
@@ -434,41 +475,42 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let hipchat = url::Url::parse("http://hipchat.test").unwrap().origin();
-        let owner = |store: &Store| {
+        let owner = async |store: &Store| {
             store
                 .default_connection_owner(&hipchat)
+                .await
                 .unwrap()
                 .map(|i| i.oauth_id)
         };
-        assert_eq!(owner(&store), None);
+        assert_eq!(owner(&store).await, None);
 
-        let put = |i: Installation| {
+        let put = async |i: Installation| {
             let mut batch = Batch::new();
             store.put_installation(&mut batch, &i);
-            store.apply(batch).unwrap();
+            store.apply(batch).await.unwrap();
         };
         // Another HipChat's global installation, installed first, never owns it.
         let mut stranger = installation("stranger", None, 1);
         stranger.capabilities_url = "http://evil.test/v2/capabilities".into();
-        put(stranger);
-        assert_eq!(owner(&store), None);
-        put(installation("room-later", Some(2), 20));
-        assert_eq!(owner(&store).as_deref(), Some("room-later"));
-        put(installation("room-earlier", Some(1), 10));
+        put(stranger).await;
+        assert_eq!(owner(&store).await, None);
+        put(installation("room-later", Some(2), 20)).await;
+        assert_eq!(owner(&store).await.as_deref(), Some("room-later"));
+        put(installation("room-earlier", Some(1), 10)).await;
         assert_eq!(
-            owner(&store).as_deref(),
+            owner(&store).await.as_deref(),
             Some("room-earlier"),
             "earliest room installation"
         );
-        put(installation("global", None, 30));
+        put(installation("global", None, 30)).await;
         assert_eq!(
-            owner(&store).as_deref(),
+            owner(&store).await.as_deref(),
             Some("global"),
             "a global installation first"
         );
 
         // The global installation takes its own connection: the default goes back to a room.
-        let old = store.settings("global").unwrap();
+        let old = store.settings("global").await.unwrap();
         let mut new = old.clone();
         new.connection = Some(crate::model::OwnConnection {
             id: "c1".into(),
@@ -478,40 +520,41 @@ mod tests {
         });
         let mut batch = Batch::new();
         store.put_settings(&mut batch, "global", &old, &new);
-        store.apply(batch).unwrap();
-        assert_eq!(owner(&store).as_deref(), Some("room-earlier"));
+        store.apply(batch).await.unwrap();
+        assert_eq!(owner(&store).await.as_deref(), Some("room-earlier"));
 
         // Revoked and removed installations do not own it.
         let mut revoked = installation("room-earlier", Some(1), 10);
         revoked.revoked_at = Some(1);
-        put(revoked);
-        assert_eq!(owner(&store).as_deref(), Some("room-later"));
+        put(revoked).await;
+        assert_eq!(owner(&store).await.as_deref(), Some("room-later"));
         store
             .delete_installation_data("room-later", 0)
             .await
             .unwrap();
-        assert_eq!(owner(&store), None);
+        assert_eq!(owner(&store).await, None);
     }
 
     #[tokio::test]
     async fn known_hipchats_follow_installs_and_uninstalls() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let homes = |store: &Store, now: i64| -> Vec<String> {
+        let homes = async |store: &Store, now: i64| -> Vec<String> {
             store
                 .known_hipchats(now)
+                .await
                 .unwrap()
                 .iter()
                 .map(|h| h.homepage.clone())
                 .collect()
         };
-        assert!(homes(&store, 0).is_empty());
+        assert!(homes(&store, 0).await.is_empty());
         let mut batch = Batch::new();
         store.put_installation(&mut batch, &installation("a", Some(1), 1));
         store.put_installation(&mut batch, &installation("b", Some(2), 2));
-        store.apply(batch).unwrap();
+        store.apply(batch).await.unwrap();
         assert_eq!(
-            homes(&store, 0),
+            homes(&store, 0).await,
             ["http://hipchat.test"],
             "one HipChat, listed once"
         );
@@ -521,24 +564,36 @@ mod tests {
         other.homepage = "https://other.test".into();
         let mut batch = Batch::new();
         store.put_installation(&mut batch, &other);
-        store.apply(batch).unwrap();
+        store.apply(batch).await.unwrap();
         assert_eq!(
-            homes(&store, 0),
+            homes(&store, 0).await,
             ["http://hipchat.test", "https://other.test"]
         );
 
         // Removed at 0, c's HipChat is remembered for a day, then forgotten.
         store.delete_installation_data("c", 0).await.unwrap();
         assert_eq!(
-            homes(&store, 0),
+            homes(&store, 0).await,
             ["http://hipchat.test", "https://other.test"]
         );
         let day = crate::model::REMEMBERED_FOR_SECS;
-        assert_eq!(homes(&store, day - 1).len(), 2);
-        assert_eq!(homes(&store, day), ["http://hipchat.test"]);
-        assert!(store.removed_installation("c", day - 1).unwrap().is_some());
-        assert!(store.removed_installation("c", day).unwrap().is_none());
-        assert!(store.removed_installation("a", 0).unwrap().is_none());
+        assert_eq!(homes(&store, day - 1).await.len(), 2);
+        assert_eq!(homes(&store, day).await, ["http://hipchat.test"]);
+        assert!(
+            store
+                .removed_installation("c", day - 1)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store
+                .removed_installation("c", day)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(store.removed_installation("a", 0).await.unwrap().is_none());
     }
 
     #[tokio::test]
@@ -551,20 +606,31 @@ mod tests {
             let removed = installation(&format!("i{n}"), None, 1);
             store
                 .remember_removed_within(&mut batch, &removed, n as i64, limit)
+                .await
                 .unwrap();
-            store.apply(batch).unwrap();
+            store.apply(batch).await.unwrap();
         }
         let now = limit as i64 + 3;
-        assert_eq!(store.count(Keyspace::Removed, b""), limit);
+        assert_eq!(store.count(Keyspace::Removed, b"").await, limit);
         assert!(
-            store.removed_installation("i2", now).unwrap().is_none(),
+            store
+                .removed_installation("i2", now)
+                .await
+                .unwrap()
+                .is_none(),
             "oldest forgotten"
         );
-        assert!(store.removed_installation("i3", now).unwrap().is_some());
+        assert!(
+            store
+                .removed_installation("i3", now)
+                .await
+                .unwrap()
+                .is_some()
+        );
         // Through the real deletion, and persisted: a restart remembers it.
         let mut batch = Batch::new();
         store.put_installation(&mut batch, &installation("gone", None, 1));
-        store.apply(batch).unwrap();
+        store.apply(batch).await.unwrap();
         store.delete_installation_data("gone", now).await.unwrap();
         drop(store);
         // sled's flusher thread lets go of the directory's lock a moment after the drop.
@@ -577,7 +643,13 @@ mod tests {
             reopened = Store::open(dir.path());
         }
         let store = reopened.unwrap();
-        assert!(store.installation("gone").unwrap().is_none());
-        assert!(store.removed_installation("gone", now).unwrap().is_some());
+        assert!(store.installation("gone").await.unwrap().is_none());
+        assert!(
+            store
+                .removed_installation("gone", now)
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
 }

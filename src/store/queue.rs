@@ -32,13 +32,13 @@ impl Queue {
 
 impl Store {
     /// Adds an entry to the batch under a fresh id and returns that id.
-    pub fn enqueue<T: Serialize>(
+    pub async fn enqueue<T: Serialize>(
         &self,
         batch: &mut Batch,
         queue: Queue,
         entry: &T,
     ) -> StoreResult<QueueId> {
-        let id = QueueId(self.next_id()?);
+        let id = QueueId(self.next_id().await?);
         batch.put(queue.space(), id.0.to_be_bytes().to_vec(), entry);
         Ok(id)
     }
@@ -54,35 +54,39 @@ impl Store {
     }
 
     /// Every entry, oldest first.
-    pub fn queued<T: DeserializeOwned>(&self, queue: Queue) -> StoreResult<Vec<(QueueId, T)>> {
-        self.scan(queue.space(), b"")?
+    pub async fn queued<T: DeserializeOwned>(
+        &self,
+        queue: Queue,
+    ) -> StoreResult<Vec<(QueueId, T)>> {
+        self.scan(queue.space(), b"")
+            .await?
             .into_iter()
             .map(|(k, v)| Ok((QueueId(key_to_id(queue.space(), &k)?), v)))
             .collect()
     }
 
     /// One entry, if still queued.
-    pub fn queued_entry<T: DeserializeOwned>(
+    pub async fn queued_entry<T: DeserializeOwned>(
         &self,
         queue: Queue,
         id: QueueId,
     ) -> StoreResult<Option<T>> {
-        self.get(queue.space(), &id.0.to_be_bytes())
+        self.get(queue.space(), &id.0.to_be_bytes()).await
     }
 
     /// Number of entries.
-    pub fn queue_len(&self, queue: Queue) -> usize {
-        self.count(queue.space(), b"")
+    pub async fn queue_len(&self, queue: Queue) -> usize {
+        self.count(queue.space(), b"").await
     }
 
     /// When the oldest entry was queued (its `created_at`, Unix seconds), if any is queued.
-    pub fn oldest_queued_at(&self, queue: Queue) -> StoreResult<Option<i64>> {
+    pub async fn oldest_queued_at(&self, queue: Queue) -> StoreResult<Option<i64>> {
         #[derive(serde::Deserialize)]
         struct Stamp {
             #[serde(default)]
             created_at: i64,
         }
-        let first: Option<Stamp> = self.first(queue.space())?;
+        let first: Option<Stamp> = self.first(queue.space()).await?;
         Ok(first.map(|stamp| stamp.created_at))
     }
 }

@@ -8,20 +8,28 @@ use crate::model::{Installation, KnownHipChat, REMEMBERED_AT_MOST, Removed};
 impl Store {
     /// The installation `oauth_id` if it was removed less than
     /// [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) before `now`.
-    pub fn removed_installation(&self, oauth_id: &str, now: i64) -> StoreResult<Option<Removed>> {
-        let found: Option<Removed> = self.get(Keyspace::Removed, oauth_id.as_bytes())?;
+    pub async fn removed_installation(
+        &self,
+        oauth_id: &str,
+        now: i64,
+    ) -> StoreResult<Option<Removed>> {
+        let found: Option<Removed> = self.get(Keyspace::Removed, oauth_id.as_bytes()).await?;
         Ok(found.filter(|r| r.remembered_at(now)))
     }
 
     /// HipChats whose installations were removed less than
     /// [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) before `now`.
-    pub(super) fn recently_left_hipchats(&self, now: i64) -> StoreResult<Vec<KnownHipChat>> {
-        let all = self.inner.removed.get(|| {
-            let removed: Vec<(Vec<u8>, Removed)> = self.scan(Keyspace::Removed, b"")?;
-            Ok(std::sync::Arc::new(
-                removed.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
-            ))
-        })?;
+    pub(super) async fn recently_left_hipchats(&self, now: i64) -> StoreResult<Vec<KnownHipChat>> {
+        let all = self
+            .inner
+            .removed
+            .get(|| async {
+                let removed: Vec<(Vec<u8>, Removed)> = self.scan(Keyspace::Removed, b"").await?;
+                Ok(std::sync::Arc::new(
+                    removed.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+                ))
+            })
+            .await?;
         Ok(all
             .iter()
             .filter(|r| r.remembered_at(now))
@@ -31,17 +39,18 @@ impl Store {
 
     /// Adds to `batch` the memory of `installation`, removed at `now`, and forgets what is past
     /// [`REMEMBERED_FOR_SECS`](crate::model::REMEMBERED_FOR_SECS) or beyond [`REMEMBERED_AT_MOST`].
-    pub(super) fn remember_removed(
+    pub(super) async fn remember_removed(
         &self,
         batch: &mut Batch,
         installation: &Installation,
         now: i64,
     ) -> StoreResult<()> {
         self.remember_removed_within(batch, installation, now, REMEMBERED_AT_MOST)
+            .await
     }
 
     /// [`Store::remember_removed`], keeping at most `limit`.
-    pub(super) fn remember_removed_within(
+    pub(super) async fn remember_removed_within(
         &self,
         batch: &mut Batch,
         installation: &Installation,
@@ -49,7 +58,8 @@ impl Store {
         limit: usize,
     ) -> StoreResult<()> {
         let mut kept: Vec<Removed> = self
-            .scan::<Removed>(Keyspace::Removed, b"")?
+            .scan::<Removed>(Keyspace::Removed, b"")
+            .await?
             .into_iter()
             .map(|(_, r)| r)
             .filter(|r| r.oauth_id != installation.oauth_id)

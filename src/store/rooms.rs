@@ -18,11 +18,11 @@ pub(super) type Groups = Arc<HashMap<(String, i64), Vec<Installation>>>;
 impl Store {
     /// The oauthId of the installation whose incidents room `room_id` shows, seen from
     /// installation `oauth_id` (itself when it is unknown or alone in its group).
-    pub fn room_home(&self, oauth_id: &str, room_id: i64) -> StoreResult<String> {
-        let Some(asking) = self.installation(oauth_id)? else {
+    pub async fn room_home(&self, oauth_id: &str, room_id: i64) -> StoreResult<String> {
+        let Some(asking) = self.installation(oauth_id).await? else {
             return Ok(oauth_id.to_owned());
         };
-        let groups = self.groups()?;
+        let groups = self.groups().await?;
         let group = groups
             .get(&(asking.api_url.clone(), asking.group_id))
             .map(Vec::as_slice)
@@ -38,12 +38,16 @@ impl Store {
     /// (always included): the group's installation in that room and its global one. HipChat
     /// allows one of each, so a group claiming more (a hostile HipChat) still gets at most
     /// three pushes per change, never one per installation.
-    pub fn room_installations(&self, oauth_id: &str, room_id: i64) -> StoreResult<Vec<String>> {
+    pub async fn room_installations(
+        &self,
+        oauth_id: &str,
+        room_id: i64,
+    ) -> StoreResult<Vec<String>> {
         let mut found = vec![oauth_id.to_owned()];
-        let Some(asking) = self.installation(oauth_id)? else {
+        let Some(asking) = self.installation(oauth_id).await? else {
             return Ok(found);
         };
-        let groups = self.groups()?;
+        let groups = self.groups().await?;
         let group = groups
             .get(&(asking.api_url, asking.group_id))
             .map(Vec::as_slice)
@@ -60,23 +64,27 @@ impl Store {
 
     /// The active installations grouped by HipChat group, earliest installed first; cached
     /// until installations change.
-    fn groups(&self) -> StoreResult<Groups> {
-        self.inner.groups.get(|| {
-            let mut active: Vec<Installation> = self
-                .installations()?
-                .into_iter()
-                .filter(Installation::is_active)
-                .collect();
-            active.sort_by(|a, b| {
-                (a.installed_at_ms, &a.oauth_id).cmp(&(b.installed_at_ms, &b.oauth_id))
-            });
-            let mut groups: HashMap<(String, i64), Vec<Installation>> = HashMap::new();
-            for installation in active {
-                let key = (installation.api_url.clone(), installation.group_id);
-                groups.entry(key).or_default().push(installation);
-            }
-            Ok(Arc::new(groups))
-        })
+    async fn groups(&self) -> StoreResult<Groups> {
+        self.inner
+            .groups
+            .get(|| async {
+                let mut active: Vec<Installation> = self
+                    .installations()
+                    .await?
+                    .into_iter()
+                    .filter(Installation::is_active)
+                    .collect();
+                active.sort_by(|a, b| {
+                    (a.installed_at_ms, &a.oauth_id).cmp(&(b.installed_at_ms, &b.oauth_id))
+                });
+                let mut groups: HashMap<(String, i64), Vec<Installation>> = HashMap::new();
+                for installation in active {
+                    let key = (installation.api_url.clone(), installation.group_id);
+                    groups.entry(key).or_default().push(installation);
+                }
+                Ok(Arc::new(groups))
+            })
+            .await
     }
 }
 
@@ -86,52 +94,59 @@ mod tests {
     use crate::store::tests::installation;
     use crate::store::{Batch, Store};
 
-    fn put(store: &Store, installation: Installation) {
+    async fn put(store: &Store, installation: Installation) {
         let mut batch = Batch::new();
         store.put_installation(&mut batch, &installation);
-        store.apply(batch).unwrap();
+        store.apply(batch).await.unwrap();
     }
 
-    #[test]
-    fn a_room_belongs_to_its_room_installation_then_the_global_one() {
+    #[tokio::test]
+    async fn a_room_belongs_to_its_room_installation_then_the_global_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        put(&store, installation("support", Some(1), 1));
-        assert_eq!(store.room_home("support", 2).unwrap(), "support", "alone");
-        put(&store, installation("global", None, 2));
-        assert_eq!(store.room_home("support", 2).unwrap(), "global");
-        put(&store, installation("incidents", Some(2), 3));
-        assert_eq!(store.room_home("support", 2).unwrap(), "incidents");
-        assert_eq!(store.room_home("global", 2).unwrap(), "incidents");
-        assert_eq!(store.room_home("incidents", 1).unwrap(), "support");
+        put(&store, installation("support", Some(1), 1)).await;
         assert_eq!(
-            store.room_installations("support", 2).unwrap(),
+            store.room_home("support", 2).await.unwrap(),
+            "support",
+            "alone"
+        );
+        put(&store, installation("global", None, 2)).await;
+        assert_eq!(store.room_home("support", 2).await.unwrap(), "global");
+        put(&store, installation("incidents", Some(2), 3)).await;
+        assert_eq!(store.room_home("support", 2).await.unwrap(), "incidents");
+        assert_eq!(store.room_home("global", 2).await.unwrap(), "incidents");
+        assert_eq!(store.room_home("incidents", 1).await.unwrap(), "support");
+        assert_eq!(
+            store.room_installations("support", 2).await.unwrap(),
             ["support", "incidents", "global"]
         );
         assert_eq!(
-            store.room_installations("support", 1).unwrap(),
+            store.room_installations("support", 1).await.unwrap(),
             ["support", "global"]
         );
 
         // Another group of the same HipChat, and another HipChat, never share a room.
         let mut other_group = installation("other-group", Some(2), 4);
         other_group.group_id = 2;
-        put(&store, other_group);
+        put(&store, other_group).await;
         let mut other_hipchat = installation("other-hipchat", None, 5);
         other_hipchat.api_url = "http://evil.test/v2/".into();
-        put(&store, other_hipchat);
-        assert_eq!(store.room_home("other-group", 2).unwrap(), "other-group");
+        put(&store, other_hipchat).await;
         assert_eq!(
-            store.room_home("other-hipchat", 2).unwrap(),
+            store.room_home("other-group", 2).await.unwrap(),
+            "other-group"
+        );
+        assert_eq!(
+            store.room_home("other-hipchat", 2).await.unwrap(),
             "other-hipchat"
         );
-        assert_eq!(store.room_home("support", 2).unwrap(), "incidents");
+        assert_eq!(store.room_home("support", 2).await.unwrap(), "incidents");
 
         // A revoked installation is no home; an unknown one is its own.
         let mut revoked = installation("incidents", Some(2), 3);
         revoked.revoked_at = Some(9);
-        put(&store, revoked);
-        assert_eq!(store.room_home("support", 2).unwrap(), "global");
-        assert_eq!(store.room_home("nobody", 2).unwrap(), "nobody");
+        put(&store, revoked).await;
+        assert_eq!(store.room_home("support", 2).await.unwrap(), "global");
+        assert_eq!(store.room_home("nobody", 2).await.unwrap(), "nobody");
     }
 }

@@ -12,9 +12,10 @@ fn key(oauth_id: &str) -> Vec<u8> {
 
 impl Store {
     /// An installation's settings (defaults when never saved).
-    pub fn settings(&self, oauth_id: &str) -> StoreResult<Settings> {
+    pub async fn settings(&self, oauth_id: &str) -> StoreResult<Settings> {
         Ok(self
-            .get(Keyspace::Settings, &key(oauth_id))?
+            .get(Keyspace::Settings, &key(oauth_id))
+            .await?
             .unwrap_or_default())
     }
 
@@ -38,34 +39,42 @@ impl Store {
     /// one, else the earliest installed. The owner is fixed for the life of the process. Cached until an installation or settings change, because the public
     /// `/dynaboard/chat/status` asks on every page view of dynaBOARD and the answer would
     /// otherwise read every installation.
-    pub fn default_connection_owner(
+    pub async fn default_connection_owner(
         &self,
         owner: &url::Origin,
     ) -> StoreResult<Option<Installation>> {
-        self.inner.default_owner.get(|| {
-            let mut candidates = Vec::new();
-            for installation in self.installations()? {
-                let of_owner = url::Url::parse(&installation.capabilities_url)
-                    .is_ok_and(|u| u.origin() == *owner);
-                if of_owner
-                    && installation.is_active()
-                    && self.settings(&installation.oauth_id)?.connection.is_none()
-                {
-                    candidates.push(installation);
+        self.inner
+            .default_owner
+            .get(|| async {
+                let mut candidates = Vec::new();
+                for installation in self.installations().await? {
+                    let of_owner = url::Url::parse(&installation.capabilities_url)
+                        .is_ok_and(|u| u.origin() == *owner);
+                    if of_owner
+                        && installation.is_active()
+                        && self
+                            .settings(&installation.oauth_id)
+                            .await?
+                            .connection
+                            .is_none()
+                    {
+                        candidates.push(installation);
+                    }
                 }
-            }
-            Ok(candidates.into_iter().min_by(|a, b| {
-                (a.room_id.is_some(), a.installed_at_ms, &a.oauth_id).cmp(&(
-                    b.room_id.is_some(),
-                    b.installed_at_ms,
-                    &b.oauth_id,
-                ))
-            }))
-        })
+                Ok(candidates.into_iter().min_by(|a, b| {
+                    (a.room_id.is_some(), a.installed_at_ms, &a.oauth_id).cmp(&(
+                        b.room_id.is_some(),
+                        b.installed_at_ms,
+                        &b.oauth_id,
+                    ))
+                }))
+            })
+            .await
     }
 
     /// The installation owning an own connection, by the connection's id.
-    pub fn connection_owner(&self, connection_id: &str) -> StoreResult<Option<String>> {
+    pub async fn connection_owner(&self, connection_id: &str) -> StoreResult<Option<String>> {
         self.get(Keyspace::Connections, connection_id.as_bytes())
+            .await
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use ::sled::Transactional;
 use ::sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 
-use super::backend::{Backend, Flushing, Keyspace, Op, Visit, claim_expiry, claim_value};
+use super::backend::{Backend, Keyspace, Op, Record, claim_expiry, claim_value};
 use super::{StoreError, StoreResult};
 
 /// Sled's page cache size. Its default (1 GiB) would dominate the process's memory, and its
@@ -61,27 +61,29 @@ enum Abort {
 }
 
 impl Backend for SledBackend {
-    fn get(&self, space: Keyspace, key: &[u8], found: &mut dyn FnMut(&[u8])) -> StoreResult<bool> {
-        match self.tree(space).get(key)? {
-            None => Ok(false),
-            Some(bytes) => {
-                found(&bytes);
-                Ok(true)
-            }
-        }
+    async fn get(&self, space: Keyspace, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.tree(space).get(key)?.map(|bytes| bytes.to_vec()))
     }
 
-    fn scan(&self, space: Keyspace, prefix: &[u8], each: Visit<'_>) -> StoreResult<()> {
-        for kv in self.tree(space).scan_prefix(prefix) {
+    async fn scan(
+        &self,
+        space: Keyspace,
+        prefix: &[u8],
+        limit: Option<usize>,
+    ) -> StoreResult<Vec<Record>> {
+        let mut found = Vec::new();
+        for kv in self
+            .tree(space)
+            .scan_prefix(prefix)
+            .take(limit.unwrap_or(usize::MAX))
+        {
             let (k, v) = kv?;
-            if each(&k, &v).is_break() {
-                break;
-            }
+            found.push((k.to_vec(), v.to_vec()));
         }
-        Ok(())
+        Ok(found)
     }
 
-    fn count(&self, space: Keyspace, prefix: &[u8]) -> StoreResult<usize> {
+    async fn count(&self, space: Keyspace, prefix: &[u8]) -> StoreResult<usize> {
         let mut n = 0;
         for kv in self.tree(space).scan_prefix(prefix).keys() {
             kv?;
@@ -90,7 +92,32 @@ impl Backend for SledBackend {
         Ok(n)
     }
 
-    fn apply(&self, ops: &[Op]) -> StoreResult<()> {
+    async fn apply(&self, ops: &[Op]) -> StoreResult<()> {
+        self.apply_now(ops)
+    }
+
+    async fn next_id(&self) -> StoreResult<u64> {
+        Ok(self.db.generate_id()?)
+    }
+
+    async fn flush(&self) -> StoreResult<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    fn flush_blocking(&self) -> StoreResult<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    async fn is_healthy(&self) -> bool {
+        self.db.get(b"__health").is_ok()
+    }
+}
+
+impl SledBackend {
+    /// [`Backend::apply`]: one sled transaction over the trees the batch touches.
+    fn apply_now(&self, ops: &[Op]) -> StoreResult<()> {
         if ops.is_empty() {
             // sled indexes the first tree of a transaction; with none it would panic.
             return Ok(());
@@ -151,26 +178,6 @@ impl Backend for SledBackend {
             )),
             Err(TransactionError::Storage(e)) => Err(e.into()),
         }
-    }
-
-    fn next_id(&self) -> StoreResult<u64> {
-        Ok(self.db.generate_id()?)
-    }
-
-    fn flush(&self) -> Flushing<'_> {
-        Box::pin(async move {
-            self.db.flush_async().await?;
-            Ok(())
-        })
-    }
-
-    fn flush_blocking(&self) -> StoreResult<()> {
-        self.db.flush()?;
-        Ok(())
-    }
-
-    fn is_healthy(&self) -> bool {
-        self.db.get(b"__health").is_ok()
     }
 }
 

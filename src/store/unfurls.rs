@@ -11,13 +11,14 @@ fn key(oauth_id: &str, room_id: i64, issue: &IssueKey) -> Vec<u8> {
 
 impl Store {
     /// Unix seconds of the last unfurl of `issue` in the room.
-    pub fn unfurled_at(
+    pub async fn unfurled_at(
         &self,
         oauth_id: &str,
         room_id: i64,
         issue: &IssueKey,
     ) -> StoreResult<Option<i64>> {
         self.get(Keyspace::Unfurls, &key(oauth_id, room_id, issue))
+            .await
     }
 
     /// Records an unfurl in the batch that posts it.
@@ -33,9 +34,10 @@ impl Store {
     }
 
     /// Forgets unfurls older than `older_than`; returns how many.
-    pub fn sweep_unfurls(&self, older_than: i64) -> StoreResult<usize> {
+    pub async fn sweep_unfurls(&self, older_than: i64) -> StoreResult<usize> {
         let stale: Vec<Vec<u8>> = self
-            .scan::<i64>(Keyspace::Unfurls, b"")?
+            .scan::<i64>(Keyspace::Unfurls, b"")
+            .await?
             .into_iter()
             .filter(|(_, at)| *at < older_than)
             .map(|(k, _)| k)
@@ -45,7 +47,7 @@ impl Store {
         for k in stale {
             batch.remove(Keyspace::Unfurls, k);
         }
-        self.apply(batch)?;
+        self.apply(batch).await?;
         Ok(n)
     }
 }

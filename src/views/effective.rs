@@ -30,8 +30,8 @@ pub async fn elsewhere(
         return None;
     }
     let issues = &views.services.issues;
-    let default = issues.default_connection(&installation.oauth_id)?;
-    let owner = match issues.default_owner() {
+    let default = issues.default_connection(&installation.oauth_id).await?;
+    let owner = match issues.default_owner().await {
         Ok(Some(owner)) if owner.oauth_id != installation.oauth_id => owner,
         Ok(_) => return None,
         Err(e) => {

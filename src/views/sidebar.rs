@@ -67,14 +67,14 @@ fn age(seconds: i64) -> String {
 }
 
 /// The unresolved incidents of room `room`, from its home installation (see the store's rule).
-pub fn room_incidents(
+pub async fn room_incidents(
     views: &Views,
     caller: &Caller,
     room: i64,
 ) -> Result<Vec<Incident>, ApiError> {
     let store = &views.services.store;
-    let home = store.room_home(&caller.installation.oauth_id, room)?;
-    Ok(store.active_incidents(&home, room)?)
+    let home = store.room_home(&caller.installation.oauth_id, room).await?;
+    Ok(store.active_incidents(&home, room).await?)
 }
 
 #[derive(Serialize)]
@@ -86,9 +86,9 @@ struct SidebarPage<'a> {
 }
 
 /// The page of `GET /views/sidebar?signed_request=…`.
-pub fn page_view(views: &Views, caller: &Caller) -> Result<Page, ApiError> {
+pub async fn page_view(views: &Views, caller: &Caller) -> Result<Page, ApiError> {
     let room = room_of(caller)?;
-    let active = room_incidents(views, caller, room)?;
+    let active = room_incidents(views, caller, room).await?;
     let base = PageBase::new(caller, &views.services.clock)?;
     let html = views.templates.render(
         "sidebar.html",

@@ -71,7 +71,7 @@ fn event_response(answer: EventAnswer) -> Response {
 
 /// `GET /dynaboard/chat/status`: for dynaBOARD's chat button; public, any origin.
 async fn default_status(State(inbound): State<Inbound>) -> Result<Response, ApiError> {
-    Ok(status_response(inbound.default_status()?))
+    Ok(status_response(inbound.default_status().await?))
 }
 
 /// `GET /dynaboard/chat/status/{connection id}`.
@@ -79,7 +79,7 @@ async fn own_status(
     State(inbound): State<Inbound>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(status_response(inbound.own_status(&id)?))
+    Ok(status_response(inbound.own_status(&id).await?))
 }
 
 fn status_response(status: ChatStatus) -> Response {

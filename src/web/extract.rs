@@ -45,7 +45,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let token = token_of(&parts.headers, &parts.uri)?;
-        let (claims, installation) = Verifier::from_ref(state).verify(&token)?;
+        let (claims, installation) = Verifier::from_ref(state).verify(&token).await?;
         Ok(Caller {
             installation,
             claims,
@@ -66,7 +66,7 @@ where
         let (parts, body) = req.into_parts();
         // Authenticate before reading the body: an unauthenticated caller costs no parsing.
         let token = token_of(&parts.headers, &parts.uri)?;
-        let (claims, installation) = Verifier::from_ref(state).verify(&token)?;
+        let (claims, installation) = Verifier::from_ref(state).verify(&token).await?;
         // Webhooks come from HipChat only: a page's own token (signed with the same secret)
         // would let a page's user act as whoever opened the page.
         if claims.is_page_token() {

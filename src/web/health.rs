@@ -25,7 +25,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "draining"})),
         )
-    } else if !state.store.is_healthy() {
+    } else if !state.store.is_healthy().await {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "store unavailable"})),
@@ -42,7 +42,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// `GET /healthz`: 200 while the store works.
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.store.is_healthy() {
+    if state.store.is_healthy().await {
         (StatusCode::OK, "ok")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "store unavailable")

@@ -31,6 +31,6 @@ pub fn router(scrape: Scrape) -> Router {
 async fn render(State(scrape): State<Scrape>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        crate::metrics::scrape(&scrape.handle, &scrape.store, &scrape.clock),
+        crate::metrics::scrape(&scrape.handle, &scrape.store, &scrape.clock).await,
     )
 }

@@ -110,7 +110,7 @@ pub async fn serve(app: App) -> Result<(), String> {
     if let Some(addr) = config.metrics_addr {
         serve_metrics(&app, addr).await?;
     }
-    app.start_background().map_err(|e| e.to_string())?;
+    app.start_background().await.map_err(|e| e.to_string())?;
     tracing::info!(
         addr = %config.addr,
         descriptor = %config.url("/descriptor.json"),

@@ -503,7 +503,7 @@ async fn start_addon(
                 Err(e) => panic!("add-on does not start: {e}"),
             }
         };
-        app.start_background().unwrap();
+        app.start_background().await.unwrap();
         let router = app.router();
         tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();

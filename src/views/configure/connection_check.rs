@@ -113,7 +113,8 @@ pub async fn check_connection(
     let saved = views
         .services
         .store
-        .settings(&installation.oauth_id)?
+        .settings(&installation.oauth_id)
+        .await?
         .connection;
     let url = request.dynaboard_url.trim();
     let target = if url.is_empty() {
@@ -121,6 +122,7 @@ pub async fn check_connection(
             .services
             .issues
             .default_connection(&installation.oauth_id)
+            .await
             .cloned()
             .map(Ok)
     } else {

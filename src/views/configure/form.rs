@@ -150,7 +150,7 @@ pub struct ConfigForm {
 
 impl ConfigForm {
     /// The form showing `settings` of the installation `oauth_id`.
-    pub fn of(settings: &Settings, oauth_id: &str, views: &Views) -> ConfigForm {
+    pub async fn of(settings: &Settings, oauth_id: &str, views: &Views) -> ConfigForm {
         let days = DAYS
             .iter()
             .enumerate()
@@ -177,6 +177,7 @@ impl ConfigForm {
                 .services
                 .issues
                 .default_connection(oauth_id)
+                .await
                 .map(|c| c.url.as_str().trim_end_matches('/').to_owned()),
             notification_room: match &settings.notification_room {
                 Some(RoomRef::Id(id)) => id.to_string(),

@@ -55,9 +55,18 @@ pub async fn show(views: &Views, caller: &Caller) -> Result<Page, ApiError> {
     let settings = views
         .services
         .store
-        .settings(&caller.installation.oauth_id)?;
+        .settings(&caller.installation.oauth_id)
+        .await?;
     let form = ConfigForm::of(&settings, &caller.installation.oauth_id, views);
-    render(views, caller, form, FieldErrors::none(), false, &settings).await
+    render(
+        views,
+        caller,
+        form.await,
+        FieldErrors::none(),
+        false,
+        &settings,
+    )
+    .await
 }
 
 /// `POST /views/configure` (a form `body`, its token in it or in `authorization`): validates
@@ -68,11 +77,13 @@ pub async fn save(
     body: &[u8],
 ) -> Result<Page, ApiError> {
     let posted = Posted::parse(body)?;
-    let caller = form_caller(views, authorization, posted.signed_request.as_deref())?;
+    let caller = form_caller(views, authorization, posted.signed_request.as_deref()).await?;
     require_admin(views, &caller).await?;
     let oauth_id = caller.installation.oauth_id.clone();
-    let old = views.services.store.settings(&oauth_id)?;
-    let mut form = ConfigForm::of(&old, &oauth_id, views).with_posted(&posted);
+    let old = views.services.store.settings(&oauth_id).await?;
+    let mut form = ConfigForm::of(&old, &oauth_id, views)
+        .await
+        .with_posted(&posted);
     let result = validate(&posted, &old, &mut form);
     let room = match &result {
         Err(errors) if errors.contains(Field::NotificationRoom) => Ok(None),
@@ -105,11 +116,11 @@ pub async fn save(
     views.services.store.commit(batch).await?;
     if old.connection != new.connection {
         // Issues cached from the previous dynaBOARD must not answer for the new one.
-        views.services.store.clear_issue_cache(&oauth_id)?;
+        views.services.store.clear_issue_cache(&oauth_id).await?;
     }
     tracing::info!(oauth_id, "settings saved");
     let form = ConfigForm::of(&new, &oauth_id, views);
-    render(views, &caller, form, FieldErrors::none(), true, &new).await
+    render(views, &caller, form.await, FieldErrors::none(), true, &new).await
 }
 
 /// Why a newly entered dynaBOARD URL may not be called (DESIGN.md "Outbound addresses"), if so.
@@ -124,7 +135,7 @@ async fn refused_address(views: &Views, old: &Settings, new: &Settings) -> Optio
 }
 
 /// The form's caller, by its token: the `signed_request` field, else `Authorization: JWT`.
-fn form_caller(
+async fn form_caller(
     views: &Views,
     header: Option<&str>,
     signed_request: Option<&str>,
@@ -137,7 +148,7 @@ fn form_caller(
         store: views.services.store.clone(),
         clock: views.services.clock.clone(),
     };
-    let (claims, installation) = verifier.verify(&token)?;
+    let (claims, installation) = verifier.verify(&token).await?;
     if claims.user_id().is_none() {
         return Err(AuthError::WrongContext("token names no user").into());
     }

@@ -30,7 +30,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = user_of(&caller.claims)?;
-    let found = find(&views, &caller, &id)?;
+    let found = find(&views, &caller, &id).await?;
     let request = &found.request;
     let taken = request.taken.as_ref();
     Ok(Json(json!({
@@ -62,7 +62,7 @@ pub async fn take(
             by_id: Some(user),
             at: views.services.clock.unix(),
         };
-        let taken = chat::take(&views.services, &caller.installation, &id, stamp)?;
+        let taken = chat::take(&views.services, &caller.installation, &id, stamp).await?;
         Ok::<_, ApiError>(taken)
     };
     let message = match views.pipeline.act(&work, decide).await {
@@ -86,7 +86,8 @@ pub async fn take(
     Ok(Json(json!({ "message": message })).into_response())
 }
 
-fn find(views: &Views, caller: &Caller, id: &str) -> Result<Found, ApiError> {
-    chat::find(&views.services, &caller.installation, id)?
+async fn find(views: &Views, caller: &Caller, id: &str) -> Result<Found, ApiError> {
+    chat::find(&views.services, &caller.installation, id)
+        .await?
         .ok_or_else(|| ApiError::NotFound(Refusal::Unknown.to_string()))
 }

@@ -12,6 +12,6 @@ use crate::views::{Views, room_of};
 /// `GET /views/glance/incidents?signed_request=…`.
 pub async fn incidents(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
     let room = room_of(&caller)?;
-    let active = crate::views::sidebar::room_incidents(&views, &caller, room)?;
+    let active = crate::views::sidebar::room_incidents(&views, &caller, room).await?;
     Ok(crate::web::response::public_json(incidents_glance(&active)))
 }

@@ -32,7 +32,7 @@ pub async fn state(
     let room = room_of(&caller)?;
     let services = &views.services;
     let oauth_id = &caller.installation.oauth_id;
-    let incident = match incident::find(services, oauth_id, room, number)? {
+    let incident = match incident::find(services, oauth_id, room, number).await? {
         Ok((_, incident)) => incident,
         Err(refusal) => return Err(ApiError::NotFound(refusal.to_string())),
     };

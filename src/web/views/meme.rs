@@ -99,7 +99,8 @@ pub async fn image(
     let meme = views
         .services
         .store
-        .meme(&oauth_id, id)?
+        .meme(&oauth_id, id)
+        .await?
         .ok_or_else(|| ApiError::NotFound("no such meme".into()))?;
     let template = memes::template(&meme.template)
         .ok_or_else(|| ApiError::Internal(format!("meme {id} names a template that is gone")))?;

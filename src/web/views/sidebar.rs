@@ -21,9 +21,9 @@ use crate::web::extract::{Json, Path};
 
 /// `GET /views/sidebar?signed_request=…`.
 pub async fn page_view(State(views): State<Views>, caller: Caller) -> Result<Response, ApiError> {
-    Ok(page_response(crate::views::sidebar::page_view(
-        &views, &caller,
-    )?))
+    Ok(page_response(
+        crate::views::sidebar::page_view(&views, &caller).await?,
+    ))
 }
 
 /// `GET /views/api/incidents`.
@@ -32,7 +32,7 @@ pub async fn list(
     caller: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let room = room_of(&caller)?;
-    let active = room_incidents(&views, &caller, room)?;
+    let active = room_incidents(&views, &caller, room).await?;
     Ok(Json(
         json!({"incidents": incident_views(active, views.services.clock.unix())}),
     ))
@@ -71,7 +71,7 @@ pub async fn act(
             by_id: Some(user),
             at: services.clock.unix(),
         };
-        let acted = incident::act_in_room(services, &oauth_id, room, number, action, stamp)?;
+        let acted = incident::act_in_room(services, &oauth_id, room, number, action, stamp).await?;
         Ok::<_, ApiError>(acted)
     };
     let name = match views.pipeline.act(&work, decide).await {
@@ -87,7 +87,7 @@ pub async fn act(
         }
         Err(e) => return Err(e),
     };
-    let active = room_incidents(&views, &caller, room)?;
+    let active = room_incidents(&views, &caller, room).await?;
     let verb = match action {
         Action::Acknowledge => "acknowledged",
         Action::Resolve => "resolved",
@@ -109,7 +109,7 @@ pub async fn issue(
         .ok_or_else(|| ApiError::BadRequest(format!("{key:?} is not an issue key")))?;
     let services = &views.services;
     let oauth_id = &caller.installation.oauth_id;
-    let connection = services.issues.connection(oauth_id).ok_or_else(|| {
+    let connection = services.issues.connection(oauth_id).await.ok_or_else(|| {
         ApiError::Conflict("dynaBOARD is not connected for this installation".into())
     })?;
     match services.issues.lookup(oauth_id, &connection, &key).await {
