@@ -28,6 +28,10 @@ use crate::runtime::outbox::Outbox;
 use crate::store::{Store, StoreError};
 use crate::views::{TemplateError, Templates, Views};
 
+/// How often an instance on a shared store looks for stored work nobody works on: a dead
+/// instance's work waits at most this long after its turns expire.
+const ADOPT_EVERY: Duration = Duration::from_secs(5);
+
 /// Why the add-on cannot start; each message is one line naming the setting or file at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -197,6 +201,28 @@ impl App {
         self.state.draining.store(true, Ordering::SeqCst);
     }
 
+    /// On a store shared with other instances: now and then, takes up the stored jobs and
+    /// calls no instance works on (their instance died), in their lanes' turns.
+    fn adopt_orphans(&self) -> tokio::task::JoinHandle<()> {
+        let pipeline = self.state.pipeline.clone();
+        let outbox = self.state.outbox.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(ADOPT_EVERY);
+            loop {
+                tick.tick().await;
+                let adopted = async {
+                    Ok::<_, StoreError>(pipeline.resume().await? + outbox.resume().await?)
+                }
+                .await;
+                match adopted {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(n, "took up stored work"),
+                    Err(e) => tracing::warn!(error = %e, "cannot read stored work"),
+                }
+            }
+        })
+    }
+
     /// Resumes stored work and starts the periodic sweeps. Call once, inside the runtime.
     pub async fn start_background(&self) -> Result<(), StoreError> {
         let jobs = self.state.pipeline.resume().await?;
@@ -234,10 +260,14 @@ impl App {
                 }
             }
         });
+        let mut tasks = vec![token_sweep, claim_sweep];
+        if self.state.store.is_shared() {
+            tasks.push(self.adopt_orphans());
+        }
         self.background
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .extend([token_sweep, claim_sweep]);
+            .extend(tasks);
         Ok(())
     }
 

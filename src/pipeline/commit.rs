@@ -30,8 +30,8 @@ pub struct Work<'a> {
     reply_to: ReplyTo<'a>,
     /// A delivery claim (message or event id): a second commit with it is a duplicate.
     claim: Option<&'a str>,
-    /// The inbox entry this work finishes.
-    finishes: Option<QueueId>,
+    /// The inbox entry this work finishes, and its job.
+    finishes: Option<(QueueId, &'a Job)>,
     /// A job queued by this work.
     queues: Option<&'a Job>,
     /// Answered in the request: the first reply goes back inline, and an answer that changes
@@ -99,7 +99,7 @@ impl<'a> Work<'a> {
             oauth_id,
             reply_to,
             claim: None,
-            finishes: Some(id),
+            finishes: Some((id, job)),
             queues: None,
             inline: false,
             numbers_things: false,
@@ -108,7 +108,7 @@ impl<'a> Work<'a> {
 
     /// What kept conflicting, for the error.
     fn what(&self) -> String {
-        match (self.claim, self.finishes) {
+        match (self.claim, self.finishes.map(|(id, _)| id)) {
             (Some(claim), _) => claim.to_owned(),
             (None, Some(id)) => format!("job {}", id.0),
             (None, None) => format!("change by {}", self.oauth_id),
@@ -173,7 +173,10 @@ impl Pipeline {
     async fn commit(&self, work: &Work<'_>, outcome: Outcome) -> Result<Applied, StoreError> {
         let store = &self.services.store;
         let now = self.services.clock.unix();
-        if let (true, Some(claim)) = (work.inline, work.claim) {
+        // In-memory claims are this process's: with other instances on the store, every claim
+        // goes to the store, where they all see it.
+        let in_memory = !store.is_shared();
+        if let (true, Some(claim), true) = (work.inline, work.claim, in_memory) {
             // A message answered without a change may not change anything when delivered again.
             if self.recent.holds(claim, now) {
                 return Ok(Applied::duplicate());
@@ -198,8 +201,11 @@ impl Pipeline {
         if let Some(claim) = work.claim {
             store.claim(&mut batch, claim, now, CLAIM_TTL_SECS);
         }
-        if let Some(id) = work.finishes {
+        if let Some((id, job)) = work.finishes {
             store.dequeue(&mut batch, Queue::Inbox, id);
+            if self.turns.shared() {
+                store.unindex_in_lane(&mut batch, Queue::Inbox, &job.lane_name(), id);
+            }
         }
         let queued = match work.queues {
             Some(job) => {
@@ -208,7 +214,11 @@ impl Pipeline {
                     created_at: now,
                     request_id: crate::requests::current(),
                 };
-                Some(store.enqueue(&mut batch, Queue::Inbox, &entry).await?)
+                let id = store.enqueue(&mut batch, Queue::Inbox, &entry).await?;
+                if self.turns.shared() {
+                    store.index_in_lane(&mut batch, Queue::Inbox, &job.lane_name(), id);
+                }
+                Some(id)
             }
             None => None,
         };
@@ -251,7 +261,9 @@ impl Pipeline {
         let accepted = !applied.staged.is_empty();
         self.outbox.release(applied.staged);
         if let (Some(id), Some(job)) = (applied.queued, work.queues) {
-            self.inbox.push(job.lane(), id);
+            if self.known_jobs.insert(id) {
+                self.inbox.push(job.lane(), id);
+            }
         }
         Ok(match applied.inline {
             Some(reply) => Handled::Reply(Box::new(reply)),

@@ -51,6 +51,12 @@ impl Job {
         }
     }
 
+    /// The lane's name among instances: `{oauthId}/{room}`.
+    pub(super) fn lane_name(&self) -> String {
+        let (oauth_id, room) = self.lane();
+        format!("{oauth_id}/{room}")
+    }
+
     /// Jobs of one lane run in order: one lane per installation and room.
     pub(super) fn lane(&self) -> (String, String) {
         match self {
@@ -163,14 +169,36 @@ impl Pipeline {
         Ok(!matches!(handled, Handled::Duplicate))
     }
 
-    /// Re-queues jobs accepted before a restart.
+    /// Re-queues stored jobs not in this instance's lanes: after a restart, and on a shared
+    /// store now and then, to take over the jobs of an instance that died.
     pub async fn resume(&self) -> Result<usize, StoreError> {
         let jobs: Vec<(QueueId, Job)> = self.services.store.queued(Queue::Inbox).await?;
-        let n = jobs.len();
+        let mut n = 0;
         for (id, job) in jobs {
-            self.inbox.push(job.lane(), id);
+            if self.known_jobs.insert(id) {
+                self.inbox.push(job.lane(), id);
+                n += 1;
+            }
         }
         Ok(n)
+    }
+
+    /// Runs job `id` of `lane` in this instance's turn on the lane (see `runtime/turns.rs`).
+    pub(super) async fn run_in_turn(
+        &self,
+        lane: &(String, String),
+        id: QueueId,
+        attempts: &Attempts,
+    ) -> Step {
+        let name = format!("{}/{}", lane.0, lane.1);
+        let step = self
+            .turns
+            .work(&name, id, |target| self.run_job(target, attempts))
+            .await;
+        if step == Step::Done {
+            self.known_jobs.remove(id);
+        }
+        step
     }
 
     /// One run of a job; a job whose outside service is down asks to run again later, and

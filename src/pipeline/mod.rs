@@ -22,7 +22,8 @@ use crate::hipchat::wire::Notification;
 use crate::locks::KeyedLocks;
 use crate::runtime::lanes::{Lanes, Step};
 use crate::runtime::outbox::Outbox;
-use crate::store::{QueueId, StoreError};
+use crate::runtime::turns::{Known, Turns};
+use crate::store::{Queue, QueueId, StoreError};
 
 /// How long a message or event id stays claimed (DESIGN.md: at least 15 minutes).
 pub const CLAIM_TTL_SECS: i64 = 30 * 60;
@@ -74,6 +75,10 @@ pub struct Pipeline {
     writers: KeyedLocks,
     /// Claims of messages whose answer changed nothing (see `recent.rs`).
     recent: recent::RecentClaims,
+    /// Turns on inbox lanes shared with other instances.
+    turns: Turns,
+    /// Jobs in this instance's lanes.
+    known_jobs: Known,
 }
 
 impl Pipeline {
@@ -86,18 +91,21 @@ impl Pipeline {
                 "inbox",
                 JOB_CONCURRENCY,
                 JOB_CONCURRENCY_PER_INSTALLATION,
-                move |_lane, id: QueueId| {
+                move |lane, id: QueueId| {
                     let pipeline = weak.upgrade();
                     let attempts = attempts.clone();
                     async move {
                         match pipeline {
-                            Some(pipeline) => pipeline.run_job(id, &attempts).await,
+                            Some(pipeline) => pipeline.run_in_turn(&lane, id, &attempts).await,
                             None => Step::Done,
                         }
                     }
                 },
             );
+            let turns = Turns::new(services.store.clone(), Queue::Inbox, services.clock.clone());
             Pipeline {
+                turns,
+                known_jobs: Known::default(),
                 services,
                 outbox,
                 inbox,

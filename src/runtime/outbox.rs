@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use super::lanes::{Lanes, Step};
+use super::turns::{Known, Turns};
 use crate::clock::Clock;
 use crate::hipchat::client::{Api, HipChatError};
 use crate::hipchat::retry::Policy;
@@ -88,6 +89,15 @@ struct Inner {
     /// The newest glance push queued per lane: an older one is skipped, since a glance shows
     /// only the latest state and every push counts against HipChat's rate limit.
     newest_glance: std::sync::Mutex<std::collections::HashMap<Lane, QueueId>>,
+    /// Turns on lanes shared with other instances.
+    turns: Turns,
+    /// Entries in this instance's lanes, so that adopting stored entries skips them.
+    known: Known,
+}
+
+/// A lane's name among instances: `{oauthId}/{room}`.
+fn lane_name(lane: &Lane) -> String {
+    format!("{}/{}", lane.0, lane.1)
 }
 
 /// Entries staged in a batch, to be released to delivery once the batch is durable.
@@ -106,10 +116,12 @@ impl Outbox {
     /// An outbox delivering through the installations' `sessions`.
     pub fn new(store: Store, sessions: Arc<Sessions>, clock: Clock) -> Outbox {
         let inner = Arc::new(Inner {
+            turns: Turns::new(store.clone(), Queue::Outbox, clock.clone()),
             store,
             sessions,
             clock,
             newest_glance: Default::default(),
+            known: Default::default(),
         });
         let worker = inner.clone();
         let lanes = Lanes::new(
@@ -148,7 +160,14 @@ impl Outbox {
             .enqueue(batch, Queue::Outbox, &entry)
             .await?;
         let glance = matches!(entry.call, Outbound::Glance { .. });
-        staged.0.push(((entry.oauth_id, room_id), id, glance));
+        let lane = (entry.oauth_id, room_id);
+        if self.inner.turns.shared() {
+            let name = lane_name(&lane);
+            self.inner
+                .store
+                .index_in_lane(batch, Queue::Outbox, &name, id);
+        }
+        staged.0.push((lane, id, glance));
         Ok(())
     }
 
@@ -160,6 +179,9 @@ impl Outbox {
     }
 
     fn queue(&self, lane: Lane, id: QueueId, glance: bool) {
+        if !self.inner.known.insert(id) {
+            return;
+        }
         if glance {
             let mut newest = self
                 .inner
@@ -172,7 +194,8 @@ impl Outbox {
         self.lanes.push(lane, id);
     }
 
-    /// Queues every stored entry again (after a restart).
+    /// Queues every stored entry not in this instance's lanes: after a restart, and on a
+    /// shared store now and then, to take over the entries of an instance that died.
     pub async fn resume(&self) -> StoreResult<usize> {
         let entries: Vec<(QueueId, OutboxEntry)> = self.inner.store.queued(Queue::Outbox).await?;
         let n = entries.len();
@@ -201,9 +224,22 @@ impl Outbox {
 
 impl Inner {
     async fn deliver(&self, lane: Lane, id: QueueId) -> Step {
+        let name = lane_name(&lane);
+        let step = self
+            .turns
+            .work(&name, id, |target| self.deliver_one(&lane, target))
+            .await;
+        if step == Step::Done {
+            self.known.remove(id);
+        }
+        step
+    }
+
+    /// One delivery attempt of entry `id` of `lane` (another instance's, on a shared lane).
+    async fn deliver_one(&self, lane: &Lane, id: QueueId) -> Step {
         // The entry names the request that caused it once read.
         let span = tracing::info_span!("outbox", request_id = tracing::field::Empty);
-        match self.try_deliver(&lane, id).instrument(span).await {
+        match self.try_deliver(lane, id).instrument(span).await {
             Ok(None) => Step::Done,
             Ok(Some(wait)) => Step::Later(wait),
             Err(e) => {
@@ -232,13 +268,13 @@ impl Inner {
             tracing::Span::current().record("request_id", request.as_str());
         }
         if self.superseded(lane, id, &entry) {
-            return self.finish(id).await;
+            return self.finish(lane, id).await;
         }
         let installation = match self.store.installation(&entry.oauth_id).await? {
             Some(i) if i.is_active() => i,
             _ => {
                 tracing::warn!(oauth_id = %entry.oauth_id, "dropping outbox entry of a removed or revoked installation");
-                return self.finish(id).await;
+                return self.finish(lane, id).await;
             }
         };
         let pace = match entry.call {
@@ -262,12 +298,12 @@ impl Inner {
             Err(wait) => return Ok(Some(wait)),
             Ok(Ok(sent)) => {
                 sent?;
-                return self.finish(id).await;
+                return self.finish(lane, id).await;
             }
             Ok(Err(SessionError::HipChat(e) | SessionError::Token(TokenError::HipChat(e)))) => e,
             Ok(Err(e)) => {
                 tracing::warn!(oauth_id = %entry.oauth_id, error = %e, "dropping outbox entry: no token");
-                return self.finish(id).await;
+                return self.finish(lane, id).await;
             }
         };
         entry.attempts += 1;
@@ -288,7 +324,7 @@ impl Inner {
             }
             None => {
                 tracing::error!(oauth_id = %lane.0, room = lane.1, attempts = entry.attempts, error = %error, call = ?entry.call, "HipChat call given up");
-                self.finish(id).await
+                self.finish(lane, id).await
             }
         }
     }
@@ -397,9 +433,14 @@ impl Inner {
     /// it back, a glance push is simply repeated (it shows the same state), and a notification
     /// was marked in flight before it was sent, so it is looked up in HipChat's history, not
     /// sent again. Sparing this fsync halves the flushes per webhook.
-    async fn finish(&self, id: QueueId) -> StoreResult<Option<std::time::Duration>> {
+    async fn finish(&self, lane: &Lane, id: QueueId) -> StoreResult<Option<std::time::Duration>> {
         let mut batch = Batch::new();
         self.store.dequeue(&mut batch, Queue::Outbox, id);
+        if self.turns.shared() {
+            let name = lane_name(lane);
+            self.store
+                .unindex_in_lane(&mut batch, Queue::Outbox, &name, id);
+        }
         self.store.apply(batch).await?;
         Ok(None)
     }

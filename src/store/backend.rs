@@ -37,11 +37,15 @@ pub enum Keyspace {
     Memes,
     /// Installations removed lately.
     Removed,
+    /// Which instance works each shared lane now (several instances on one store).
+    Turns,
+    /// Queue entries by lane, `{queue}/{lane}/{id}`, so the first of a lane is found at once.
+    LaneIndex,
 }
 
 impl Keyspace {
     /// Every key space, in declaration order.
-    pub const ALL: [Keyspace; 14] = [
+    pub const ALL: [Keyspace; 16] = [
         Keyspace::Installations,
         Keyspace::Tokens,
         Keyspace::Settings,
@@ -56,6 +60,8 @@ impl Keyspace {
         Keyspace::Connections,
         Keyspace::Memes,
         Keyspace::Removed,
+        Keyspace::Turns,
+        Keyspace::LaneIndex,
     ];
 
     /// Spaces whose keys start with `{oauthId}/` and are deleted with their installation.
@@ -87,6 +93,8 @@ impl Keyspace {
             Keyspace::Connections => "connections",
             Keyspace::Memes => "memes",
             Keyspace::Removed => "removed_installations",
+            Keyspace::Turns => "turns",
+            Keyspace::LaneIndex => "lane_index",
         }
     }
 

@@ -30,6 +30,7 @@ mod settings;
 mod sled;
 #[cfg(test)]
 mod test_db;
+mod turns;
 mod unfurls;
 
 use std::path::{Path, PathBuf};
@@ -312,6 +313,16 @@ impl Store {
             .next()
             .map(|(k, v)| decode(space, &k, &v))
             .transpose()
+    }
+
+    /// The first key starting with `prefix`, if any.
+    pub(crate) async fn first_key(
+        &self,
+        space: Keyspace,
+        prefix: &[u8],
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let first = self.inner.backend.scan(space, prefix, Some(1)).await?;
+        Ok(first.into_iter().next().map(|(k, _)| k))
     }
 
     /// The bytes under `key`, undecoded (claims, which are not JSON).

@@ -22,6 +22,14 @@ pub enum Queue {
 pub struct QueueId(pub u64);
 
 impl Queue {
+    /// The queue's stable name (in keys of its lanes).
+    pub fn name(self) -> &'static str {
+        match self {
+            Queue::Inbox => "inbox",
+            Queue::Outbox => "outbox",
+        }
+    }
+
     fn space(self) -> Keyspace {
         match self {
             Queue::Inbox => Keyspace::Inbox,
@@ -72,6 +80,14 @@ impl Store {
         id: QueueId,
     ) -> StoreResult<Option<T>> {
         self.get(queue.space(), &id.0.to_be_bytes()).await
+    }
+
+    /// Whether entry `id` is still queued.
+    pub async fn is_queued(&self, queue: Queue, id: QueueId) -> StoreResult<bool> {
+        Ok(self
+            .get_raw(queue.space(), &id.0.to_be_bytes())
+            .await?
+            .is_some())
     }
 
     /// Number of entries.
