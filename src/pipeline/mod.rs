@@ -86,6 +86,7 @@ impl Pipeline {
                 "inbox",
                 JOB_CONCURRENCY,
                 JOB_CONCURRENCY_PER_INSTALLATION,
+                services.clock.clone(),
                 move |_lane, id: QueueId| {
                     let pipeline = weak.upgrade();
                     let attempts = attempts.clone();

@@ -108,7 +108,7 @@ impl Outbox {
         let inner = Arc::new(Inner {
             store,
             sessions,
-            clock,
+            clock: clock.clone(),
             newest_glance: Default::default(),
         });
         let worker = inner.clone();
@@ -116,6 +116,7 @@ impl Outbox {
             "outbox",
             CONCURRENCY,
             CONCURRENCY_PER_INSTALLATION,
+            clock,
             move |lane: Lane, id: QueueId| {
                 let inner = worker.clone();
                 async move { inner.deliver(lane, id).await }
