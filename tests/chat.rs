@@ -3,7 +3,6 @@
 
 mod common;
 
-use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
 use hipboard_sandbox::model::{Fault, FaultAnswer, Posted};
 use serde_json::{Value, json};
@@ -16,8 +15,8 @@ async fn world() -> (World, Installed) {
 
 /// The world, with the add-on's clock in the test's hand when given.
 async fn world_at(clock: Option<hipboard::clock::Clock>) -> (World, Installed) {
-    let fake = FakeDynaboard::start().await;
-    let mut options = Options::with_dynaboard(&fake.url);
+    let fake = common::dynaboard().await;
+    let mut options = Options::with_dynaboard(fake.base_url());
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
     options.clock = clock;
     let world = World::start_with(options).await;
@@ -281,8 +280,8 @@ async fn events_outside_the_replay_window_are_refused() {
     // The add-on's clock is injected: the window is measured against it, not the wall clock.
     let now = chrono::Utc::now();
     let clock = hipboard::clock::Clock::fixed(now);
-    let fake = FakeDynaboard::start().await;
-    let mut options = Options::with_dynaboard(&fake.url);
+    let fake = common::dynaboard().await;
+    let mut options = Options::with_dynaboard(fake.base_url());
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
     options.clock = Some(clock.clone());
     let world = World::start_with(options).await;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use common::{Options, World};
-use hipboard_sandbox::dynaboard::DemoDynaboard;
+use hipboard_sandbox::dynaboard::{Call, DemoDynaboard, DemoIssue, Fault};
 use serde_json::Value;
 
 const TOKEN: &str = "demo-token";
@@ -210,4 +210,72 @@ async fn issue_urls_never_come_from_the_host_header() {
     let text = issue.to_string();
     assert!(!text.contains("evil.example"), "{text}");
     assert!(text.contains(&url), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tests_put_issues_inject_faults_and_read_the_calls() {
+    let demo = DemoDynaboard::empty(TOKEN);
+    let url = serve(&demo).await;
+    let http = hipboard::net::client(std::time::Duration::from_secs(30));
+    let get = |path: &str| http.get(format!("{url}{path}")).bearer_auth(TOKEN).send();
+    assert_eq!(get("/rest/api/2/issue/DB-1").await.unwrap().status(), 404);
+    demo.put_issue(DemoIssue::new("DB-1", "First"));
+    demo.put_issue(DemoIssue {
+        priority: "Blocker".into(),
+        ..DemoIssue::new("DB-1", "Replaced")
+    });
+    let issue: Value = get("/rest/api/2/issue/DB-1")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(issue["fields"]["summary"], "Replaced");
+    assert_eq!(issue["fields"]["priority"]["name"], "Blocker");
+    assert_eq!(issue["fields"]["project"]["name"], "dynaBOARD Portal");
+    assert_eq!(demo.issue_keys(), ["DB-1"]);
+
+    demo.set_fault(Some(Fault::Status(503)));
+    let failed = get("/rest/api/2/myself").await.unwrap();
+    assert_eq!(failed.status(), 503);
+    let body: Value = failed.json().await.unwrap();
+    assert!(body["errorMessages"].is_array(), "{body}");
+    // Pages are for people: faults are the API's only.
+    assert_eq!(get("/browse/DB-1").await.unwrap().status(), 200);
+
+    demo.set_fault(Some(Fault::Redirect("http://elsewhere.example/x".into())));
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let moved = no_redirects
+        .get(format!("{url}/rest/api/2/issue/DB-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 302);
+    assert_eq!(moved.headers()["location"], "http://elsewhere.example/x");
+
+    // A stalled call is held until the fault is cleared, then answered as the API is then: the
+    // issue put meanwhile is found.
+    demo.set_fault(Some(Fault::Stall));
+    let before = demo.call_count();
+    let stalled = tokio::spawn(get("/rest/api/2/issue/DB-2"));
+    while demo.call_count() == before {
+        tokio::task::yield_now().await;
+    }
+    demo.put_issue(DemoIssue::new("DB-2", "Added while stalled"));
+    demo.set_fault(None);
+    assert_eq!(stalled.await.unwrap().unwrap().status(), 200);
+
+    assert_eq!(demo.call_count(), 6);
+    let calls = demo.calls();
+    assert_eq!(
+        calls.first(),
+        Some(&Call {
+            method: "GET".into(),
+            path: "/rest/api/2/issue/DB-1".into()
+        })
+    );
+    assert_eq!(calls.last().unwrap().path, "/rest/api/2/issue/DB-2");
 }

@@ -3,16 +3,18 @@
 
 mod common;
 
-use common::dynaboard::FakeDynaboard;
+use std::sync::Arc;
+
 use common::{Installed, Options, World};
+use hipboard_sandbox::dynaboard::{DemoDynaboard, DemoIssue};
 use hipboard_sandbox::model::{Fault, FaultAnswer, Posted};
 use serde_json::{Value, json};
 
 const SECRET: &str = "events-secret-for-tests";
 
-async fn world() -> (World, Installed, FakeDynaboard) {
-    let fake = FakeDynaboard::start().await;
-    let mut options = Options::with_dynaboard(&fake.url);
+async fn world() -> (World, Installed, Arc<DemoDynaboard>) {
+    let fake = common::dynaboard().await;
+    let mut options = Options::with_dynaboard(fake.base_url());
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
     let world = World::start_with(options).await;
     let installed = world.install_in("Support").await;
@@ -279,8 +281,10 @@ async fn incident_and_blocker_issues_open_incidents() {
         )
         .await;
     // Neither type nor priority: the add-on asks dynaBOARD.
-    fake.add_json(json!({"key": "OPS-4", "fields": {"summary": "Looked up", "issuetype": {"name": "Incident"},
-                                                   "status": {"name": "Open", "statusCategory": {"key": "new"}}}}));
+    fake.put_issue(DemoIssue {
+        issue_type: "Incident".into(),
+        ..DemoIssue::new("OPS-4", "Looked up")
+    });
     world
         .post_event(
             "/dynaboard/events",
@@ -367,8 +371,8 @@ async fn an_installation_s_own_connection_has_its_own_url_and_secret() {
         .configure(
             &installed,
             &[
-                ("dynaboard_url", &fake.url),
-                ("dynaboard_token", common::dynaboard::TOKEN),
+                ("dynaboard_url", fake.base_url()),
+                ("dynaboard_token", common::DYNABOARD_TOKEN),
                 ("webhook_secret", own_secret),
             ],
         )
@@ -414,8 +418,8 @@ async fn an_installation_s_own_connection_has_its_own_url_and_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_default_connection_belongs_to_the_global_installation() {
-    let fake = FakeDynaboard::start().await;
-    let mut options = Options::with_dynaboard(&fake.url);
+    let fake = common::dynaboard().await;
+    let mut options = Options::with_dynaboard(fake.base_url());
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
     options.raw.notification_room = Some("Incidents".into());
     let world = World::start_with(options).await;

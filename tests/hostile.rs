@@ -7,8 +7,8 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::dynaboard::{FakeDynaboard, Mode};
 use common::{Options, World};
+use hipboard_sandbox::dynaboard::Fault;
 
 /// A server that counts every request it gets: nothing should reach it.
 async fn bystander() -> (String, Arc<AtomicUsize>) {
@@ -29,10 +29,10 @@ async fn bystander() -> (String, Arc<AtomicUsize>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unfurling_fetches_nothing_but_the_configured_dynaboard() {
-    let fake = FakeDynaboard::start().await;
-    fake.add("DB-1", "Real", "Open", "new");
+    let fake = common::dynaboard().await;
+    fake.put_issue(common::issue("DB-1", "Real", "Open", "new"));
     let (internal, hits) = bystander().await;
-    let world = World::start_with(Options::with_dynaboard(&fake.url)).await;
+    let world = World::start_with(Options::with_dynaboard(fake.base_url())).await;
     world.install_in("Support").await;
     let port = internal.rsplit(':').next().unwrap();
     let links = [
@@ -44,10 +44,10 @@ async fn unfurling_fetches_nothing_but_the_configured_dynaboard() {
         "http://169.254.169.254/latest/meta-data/browse/DB-1".to_owned(),
         format!(
             "{}@{}/browse/DB-1",
-            fake.url,
+            fake.base_url(),
             internal.trim_start_matches("http://")
         ),
-        format!("{}.evil.example/browse/DB-1", fake.url),
+        format!("{}.evil.example/browse/DB-1", fake.base_url()),
     ];
     let replies = world.room("Support").say(&links.join(" ")).await;
     assert!(replies.is_empty(), "{replies:?}");
@@ -57,15 +57,15 @@ async fn unfurling_fetches_nothing_but_the_configured_dynaboard() {
         "a foreign address was called"
     );
     assert_eq!(
-        fake.hits(),
+        fake.call_count(),
         0,
         "a look-alike of dynaBOARD's URL was fetched"
     );
 
     // dynaBOARD redirecting elsewhere is reported, not followed.
-    let redirect: &'static str =
-        Box::leak(format!("{internal}/rest/api/2/issue/DB-1").into_boxed_str());
-    fake.set_mode(Mode::Redirect(redirect));
+    fake.set_fault(Some(Fault::Redirect(format!(
+        "{internal}/rest/api/2/issue/DB-1"
+    ))));
     let replies = world.room("Support").say("/issue DB-1").await;
     assert_eq!(replies[0].message, "dynaBOARD answered 302 unexpectedly");
     assert_eq!(hits.load(Ordering::SeqCst), 0, "the redirect was followed");

@@ -4,7 +4,6 @@
 
 mod common;
 
-use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
 use hipboard_sandbox::model::Author;
 use reqwest::StatusCode;
@@ -61,8 +60,8 @@ fn incident_cards(world: &World, room_id: i64) -> Vec<(String, Author)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incident_announced_in_another_installation_s_room_is_that_room_s() {
-    let fake = FakeDynaboard::start().await;
-    let mut options = Options::with_dynaboard(&fake.url);
+    let fake = common::dynaboard().await;
+    let mut options = Options::with_dynaboard(fake.base_url());
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
     let world = World::start_with(options).await;
     // Support's installation owns the default connection; Incidents has its own installation.

@@ -2,14 +2,16 @@
 
 mod common;
 
-use common::dynaboard::{FakeDynaboard, Mode};
+use std::sync::Arc;
+
 use common::{Options, World};
+use hipboard_sandbox::dynaboard::{DemoDynaboard, DemoIssue, Fault, Person};
 use hipboard_sandbox::model::Posted;
 use serde_json::{Value, json};
 
-async fn world_with_dynaboard() -> (World, FakeDynaboard) {
-    let fake = FakeDynaboard::start().await;
-    let world = World::start_with(Options::with_dynaboard(&fake.url)).await;
+async fn world_with_dynaboard() -> (World, Arc<DemoDynaboard>) {
+    let fake = common::dynaboard().await;
+    let world = World::start_with(Options::with_dynaboard(fake.base_url())).await;
     world.install_in("Support").await;
     (world, fake)
 }
@@ -26,18 +28,18 @@ fn one(replies: Vec<Posted>) -> Posted {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_issue_comes_back_as_a_card() {
     let (world, fake) = world_with_dynaboard().await;
-    fake.add(
+    fake.put_issue(common::issue(
         "DB-12",
         "Login fails for SSO users",
         "In Progress",
         "indeterminate",
-    );
+    ));
     let reply = one(world.room("Support").say("/issue DB-12").await);
     assert!(!reply.inline_reply, "look-ups reply through the REST API");
     let card = card_of(&reply);
     assert_eq!(card["style"], "application");
     assert_eq!(card["title"], "DB-12: Login fails for SSO users");
-    assert_eq!(card["url"], format!("{}/browse/DB-12", fake.url));
+    assert_eq!(card["url"], format!("{}/browse/DB-12", fake.base_url()));
     assert_eq!(card["id"], "DB-12");
     assert_eq!(card["metadata"], json!({"kind": "issue", "key": "DB-12"}));
     let attributes: Vec<(String, String, Value)> = card["attributes"]
@@ -82,15 +84,15 @@ async fn an_existing_issue_comes_back_as_a_card() {
     assert!(reply.attach_to.is_some());
 
     // Lower-case keys and issue links work too; the cache answers the repeat.
-    let hits = fake.hits();
+    let hits = fake.call_count();
     let again = one(world
         .room("Support")
-        .say(&format!("/issue {}/issues/DB-12", fake.url))
+        .say(&format!("/issue {}/issues/DB-12", fake.base_url()))
         .await);
     assert_eq!(card_of(&again)["title"], "DB-12: Login fails for SSO users");
     let lower = one(world.room("Support").say("/issue db-12").await);
     assert_eq!(card_of(&lower)["id"], "DB-12");
-    assert_eq!(fake.hits(), hits, "cached for a minute");
+    assert_eq!(fake.call_count(), hits, "cached for a minute");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,7 +103,7 @@ async fn status_categories_pick_the_lozenge() {
         ("DB-2", "indeterminate", "lozenge-current"),
         ("DB-3", "done", "lozenge-success"),
     ] {
-        fake.add(key, "s", "Some status", category);
+        fake.put_issue(common::issue(key, "s", "Some status", category));
         let reply = one(world.room("Support").say(&format!("/issue {key}")).await);
         assert_eq!(
             card_of(&reply)["attributes"][0]["value"]["style"],
@@ -129,7 +131,7 @@ async fn malformed_calls_get_the_usage_at_once() {
             "{text}"
         );
     }
-    assert_eq!(fake.hits(), 0, "nothing malformed is looked up");
+    assert_eq!(fake.call_count(), 0, "nothing malformed is looked up");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,27 +144,30 @@ async fn every_failure_has_its_own_reply() {
     assert_eq!(text, "DB-404 was not found in dynaBOARD");
     assert_eq!(color, "yellow");
 
-    fake.add_json(json!({"key": "DB-7", "restricted": true, "fields": {"summary": "secret"}}));
+    fake.put_issue(DemoIssue {
+        restricted: true,
+        ..DemoIssue::new("DB-7", "secret")
+    });
     let (text, _) = said(one(room.say("/issue DB-7").await));
     assert!(text.contains("no permission"), "{text}");
 
-    fake.set_mode(Mode::Status(500));
+    fake.set_fault(Some(Fault::Status(500)));
     let (text, color) = said(one(room.say("/issue DB-500").await));
     assert!(text.contains("dynaBOARD failed (500)"), "{text}");
     assert_eq!(color, "red");
 
-    fake.set_mode(Mode::Status(401));
+    fake.set_fault(Some(Fault::Status(401)));
     let (text, _) = said(one(room.say("/issue DB-401").await));
     assert!(text.contains("refused the token"), "{text}");
 
-    fake.set_mode(Mode::Stall);
+    fake.set_fault(Some(Fault::Stall));
     let (text, color) = said(one(room.say("/issue DB-9").await));
     assert!(text.contains("did not answer within 5 seconds"), "{text}");
     assert_eq!(color, "red");
 
     // The add-on is still up and answering.
-    fake.set_mode(Mode::Normal);
-    fake.add("DB-9", "Back again", "Open", "new");
+    fake.set_fault(None);
+    fake.put_issue(common::issue("DB-9", "Back again", "Open", "new"));
     let reply = one(room.say("/issue DB-9").await);
     assert_eq!(card_of(&reply)["title"], "DB-9: Back again");
 }
@@ -190,10 +195,12 @@ async fn an_unreachable_or_missing_dynaboard_is_said_so() {
 async fn hostile_text_is_escaped_where_it_is_html_and_untouched_where_it_is_text() {
     let (world, fake) = world_with_dynaboard().await;
     let nasty = r#"<script>alert("x")</script> & "quotes" 'apos' 🚀 שלום עליכם"#;
-    fake.add_json(json!({"key": "DB-66", "fields": {
-        "summary": nasty, "description": "<img src=x onerror=alert(1)> & more",
-        "status": {"name": "<b>Open</b>", "statusCategory": {"key": "new"}},
-        "assignee": {"displayName": "Eve <script>"}}}));
+    fake.put_issue(DemoIssue {
+        description: Some("<img src=x onerror=alert(1)> & more".into()),
+        status: "<b>Open</b>".into(),
+        assignee: Some(Person::new("Eve <script>", "eve@example.com")),
+        ..DemoIssue::new("DB-66", nasty)
+    });
     let reply = one(world.room("Support").say("/issue DB-66").await);
     assert!(!reply.message.contains("<script>"), "{}", reply.message);
     assert!(reply.message.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot; &#39;apos&#39; 🚀 שלום עליכם"), "{}", reply.message);

@@ -4,7 +4,6 @@
 
 mod common;
 
-use common::dynaboard::FakeDynaboard;
 use common::{Options, World};
 use serde_json::{Value, json};
 
@@ -35,8 +34,8 @@ async fn say_as(world: &World, room_id: i64, user_id: i64, message: &str) -> u16
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guest_view_names_staff() {
-    let fake = FakeDynaboard::start().await;
-    let mut options = Options::with_dynaboard(&fake.url);
+    let fake = common::dynaboard().await;
+    let mut options = Options::with_dynaboard(fake.base_url());
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
     let world = World::start_with(options).await;
     world.install_in("Support").await;

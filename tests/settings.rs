@@ -6,7 +6,6 @@
 mod common;
 
 use chrono::{DateTime, NaiveTime, Utc};
-use common::dynaboard::FakeDynaboard;
 use common::{Installed, Options, World};
 use hipboard::clock::Clock;
 use hipboard::model::{RoomRef, Settings, WeekdayHours};
@@ -17,8 +16,8 @@ const SECRET: &str = "default-connection-secret";
 
 /// A world with the deployment's default dynaBOARD (the fake) and the add-on's clock in hand.
 async fn world_with_dynaboard(clock: Option<Clock>) -> World {
-    let fake = FakeDynaboard::start().await;
-    let mut options = Options::with_dynaboard(&fake.url);
+    let fake = common::dynaboard().await;
+    let mut options = Options::with_dynaboard(fake.base_url());
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
     options.clock = clock;
     World::start_with(options).await
@@ -263,7 +262,7 @@ async fn a_page_whose_settings_are_not_in_effect_says_where_they_are() {
             &engineering,
             &[
                 ("dynaboard_url", &url),
-                ("dynaboard_token", common::dynaboard::TOKEN),
+                ("dynaboard_token", common::DYNABOARD_TOKEN),
             ],
         )
         .await;

@@ -4,16 +4,16 @@
 mod common;
 
 use common::World;
-use common::dynaboard::{FakeDynaboard, Mode};
 use futures::future::join_all;
 use hipboard::pipeline::{INBOX_PER_INSTALLATION, MAX_MESSAGE_ID};
+use hipboard_sandbox::dynaboard::Fault;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_installations_flood_is_refused_while_another_is_served() {
-    let dynaboard = FakeDynaboard::start().await;
-    dynaboard.set_mode(Mode::Stall);
-    let world = World::start_with(common::Options::with_dynaboard(&dynaboard.url)).await;
+    let dynaboard = common::dynaboard().await;
+    dynaboard.set_fault(Some(Fault::Stall));
+    let world = World::start_with(common::Options::with_dynaboard(dynaboard.base_url())).await;
     let flooder = world.install_in("Support").await;
     let neighbour = world.install_in("Engineering").await;
     let secret = world.sandbox.secret_of(&flooder.oauth_id).unwrap();

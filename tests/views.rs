@@ -437,11 +437,11 @@ async fn the_configuration_page_is_for_admins_and_validates_every_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_connection_says_precisely_what_is_wrong() {
-    let fake = common::dynaboard::FakeDynaboard::start().await;
-    // The operator trusts the fake dynaBOARD (and a closed port) on loopback; nothing else there.
+    let fake = common::dynaboard().await;
+    // The operator trusts the test dynaBOARD (and a closed port) on loopback; nothing else there.
     let world = World::start_with(common::Options {
         raw: hipboard::config::RawConfig {
-            trusted_origins: Some(format!("{},http://127.0.0.1:9", fake.url)),
+            trusted_origins: Some(format!("{},http://127.0.0.1:9", fake.base_url())),
             ..Default::default()
         },
         ..Default::default()
@@ -469,7 +469,11 @@ async fn check_connection_says_precisely_what_is_wrong() {
         reqwest::Method::POST,
         "/views/api/check-connection",
         &token,
-        Some(check(fake.url.clone(), common::dynaboard::TOKEN, "Support")),
+        Some(check(
+            fake.base_url().to_owned(),
+            common::DYNABOARD_TOKEN,
+            "Support",
+        )),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -481,12 +485,19 @@ async fn check_connection_says_precisely_what_is_wrong() {
 
     let cases = [
         (
-            check(fake.url.clone(), "wrong", ""),
+            check(fake.base_url().to_owned(), "wrong", ""),
             "refused the API token",
         ),
-        (check(fake.url.clone(), " padded", ""), "blank space"),
         (
-            check(format!("{}/portal", fake.url), common::dynaboard::TOKEN, ""),
+            check(fake.base_url().to_owned(), " padded", ""),
+            "blank space",
+        ),
+        (
+            check(
+                format!("{}/portal", fake.base_url()),
+                common::DYNABOARD_TOKEN,
+                "",
+            ),
             "it has a path (/portal)",
         ),
         (
@@ -494,7 +505,11 @@ async fn check_connection_says_precisely_what_is_wrong() {
             "cannot connect to 127.0.0.1:9",
         ),
         (
-            check(fake.url.clone(), common::dynaboard::TOKEN, "No Such Room"),
+            check(
+                fake.base_url().to_owned(),
+                common::DYNABOARD_TOKEN,
+                "No Such Room",
+            ),
             "No Such Room",
         ),
         // Not trusted: loopback, private and metadata addresses are never called (SSRF).
@@ -614,12 +629,12 @@ async fn page_tokens_are_refused_as_webhook_tokens_and_never_outlive_hipchats() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_token_is_never_sent_to_another_dynaboard() {
-    use common::dynaboard::{FakeDynaboard, TOKEN};
-    let home = FakeDynaboard::start().await;
-    let other = FakeDynaboard::start().await;
+    use common::DYNABOARD_TOKEN as TOKEN;
+    let home = common::dynaboard().await;
+    let other = common::dynaboard().await;
     let world = World::start_with(common::Options {
         raw: hipboard::config::RawConfig {
-            trusted_origins: Some(format!("{},{}", home.url, other.url)),
+            trusted_origins: Some(format!("{},{}", home.base_url(), other.base_url())),
             ..Default::default()
         },
         ..Default::default()
@@ -630,7 +645,7 @@ async fn a_saved_token_is_never_sent_to_another_dynaboard() {
         .configure(
             &installed,
             &[
-                ("dynaboard_url", home.url.as_str()),
+                ("dynaboard_url", home.base_url()),
                 ("dynaboard_token", TOKEN),
             ],
         )
@@ -644,7 +659,7 @@ async fn a_saved_token_is_never_sent_to_another_dynaboard() {
         reqwest::Method::POST,
         "/views/api/check-connection",
         &token,
-        Some(json!({"dynaboard_url": other.url, "dynaboard_token": "", "notification_room": ""})),
+        Some(json!({"dynaboard_url": other.base_url(), "dynaboard_token": "", "notification_room": ""})),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -653,12 +668,16 @@ async fn a_saved_token_is_never_sent_to_another_dynaboard() {
         body.to_string().contains("Enter the API token again"),
         "{body}"
     );
-    assert_eq!(other.hits(), 0, "the saved token went to another server");
+    assert_eq!(
+        other.call_count(),
+        0,
+        "the saved token went to another server"
+    );
 
     // Saving the other URL with the token blank is refused on the token field.
     let form = [
         ("signed_request", token.as_str()),
-        ("dynaboard_url", other.url.as_str()),
+        ("dynaboard_url", other.base_url()),
         ("dynaboard_token", ""),
         ("logins", "off"),
         ("hours_mode", "always"),
@@ -678,7 +697,7 @@ async fn a_saved_token_is_never_sent_to_another_dynaboard() {
     let saved = world.store().settings(&installed.oauth_id).await.unwrap();
     assert_eq!(
         saved.connection.unwrap().url,
-        home.url.trim_end_matches('/')
+        home.base_url().trim_end_matches('/')
     );
     // The same origin with the field blank keeps using the saved token.
     let (_, body) = call(
@@ -686,7 +705,7 @@ async fn a_saved_token_is_never_sent_to_another_dynaboard() {
         reqwest::Method::POST,
         "/views/api/check-connection",
         &token,
-        Some(json!({"dynaboard_url": home.url, "dynaboard_token": "", "notification_room": ""})),
+        Some(json!({"dynaboard_url": home.base_url(), "dynaboard_token": "", "notification_room": ""})),
     )
     .await;
     assert_eq!(body["ok"], true, "{body}");

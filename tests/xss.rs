@@ -4,8 +4,10 @@
 
 mod common;
 
-use common::dynaboard::FakeDynaboard;
+use std::sync::Arc;
+
 use common::{Installed, Options, World};
+use hipboard_sandbox::dynaboard::{DemoDynaboard, DemoIssue, Person};
 use hipboard_sandbox::model::Posted;
 use regex::Regex;
 use serde_json::{Value, json};
@@ -120,9 +122,9 @@ fn assert_safe_page(html: &str, context: &str) {
     }
 }
 
-async fn world() -> (World, Installed, FakeDynaboard) {
-    let fake = FakeDynaboard::start().await;
-    let mut options = Options::with_dynaboard(&fake.url).unthrottled();
+async fn world() -> (World, Installed, Arc<DemoDynaboard>) {
+    let fake = common::dynaboard().await;
+    let mut options = Options::with_dynaboard(fake.base_url()).unthrottled();
     options.raw.dynaboard_webhook_secret = Some(SECRET.into());
     let world = World::start_with(options).await;
     let installed = world.install_in("Support").await;
@@ -157,16 +159,23 @@ async fn the_corpus_never_escapes_into_markup() {
     let room = world.room("Support");
     for (n, payload) in CORPUS.iter().enumerate() {
         let key = format!("XSS-{}", n + 1);
-        fake.add_json(json!({"key": key, "fields": {
-            "summary": payload, "description": payload,
-            "status": {"name": payload, "statusCategory": {"key": "new"}},
-            "priority": {"name": payload}, "issuetype": {"name": payload},
-            "assignee": {"displayName": payload}, "reporter": {"displayName": payload}}}));
+        fake.put_issue(DemoIssue {
+            description: Some((*payload).into()),
+            status: (*payload).into(),
+            priority: (*payload).into(),
+            issue_type: (*payload).into(),
+            assignee: Some(Person::new(*payload, "x@example.com")),
+            reporter: Person::new(*payload, "x@example.com"),
+            ..DemoIssue::new(key.as_str(), *payload)
+        });
         let mut said: Vec<Posted> = Vec::new();
         said.extend(room.say(&format!("/issue {key}")).await);
         said.extend(
-            room.say(&format!("{payload} {}/browse/{key} {payload}", fake.url))
-                .await,
+            room.say(&format!(
+                "{payload} {}/browse/{key} {payload}",
+                fake.base_url()
+            ))
+            .await,
         );
         said.extend(room.say(&format!("/incident {payload}")).await);
         said.extend(room.say(&format!("/help {payload}")).await);

@@ -89,6 +89,38 @@ impl Clock {
     }
 }
 
+/// Measures time elapsed on a [`Clock`], for intervals that must not jump with the wall clock.
+#[derive(Debug, Clone)]
+pub struct Stopwatch {
+    clock: Clock,
+    /// The runtime's monotonic instant on the system clock (a wall-clock jump does not move it);
+    /// unused on a fixed clock, which is read instead.
+    started: tokio::time::Instant,
+    at: DateTime<Utc>,
+}
+
+impl Clock {
+    /// A stopwatch started now.
+    pub fn stopwatch(&self) -> Stopwatch {
+        Stopwatch {
+            clock: self.clone(),
+            started: tokio::time::Instant::now(),
+            at: self.now(),
+        }
+    }
+}
+
+impl Stopwatch {
+    /// Time since the stopwatch started: monotonic time on the system clock, the distance the
+    /// test moved it on a fixed clock.
+    pub fn elapsed(&self) -> Duration {
+        match &self.clock.fixed {
+            None => self.started.elapsed(),
+            Some(_) => (self.clock.now() - self.at).to_std().unwrap_or_default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +143,17 @@ mod tests {
         clock.advance(Duration::from_secs(1));
         sleep.await;
         assert_eq!(clock.now(), start + chrono::Duration::seconds(10));
+    }
+
+    #[test]
+    fn a_stopwatch_on_a_fixed_clock_measures_the_moves() {
+        let clock = Clock::fixed(Utc.timestamp_opt(1_700_000_000, 0).unwrap());
+        let watch = clock.stopwatch();
+        assert_eq!(watch.elapsed(), Duration::ZERO);
+        clock.advance(Duration::from_millis(2500));
+        assert_eq!(watch.elapsed(), Duration::from_millis(2500));
+        // A clock set back reads as no time elapsed, never as negative.
+        clock.set(Utc.timestamp_opt(1_600_000_000, 0).unwrap());
+        assert_eq!(watch.elapsed(), Duration::ZERO);
     }
 }

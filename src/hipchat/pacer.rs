@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use hipboard_protocol::window::SlidingWindow;
-use tokio::time::Instant;
+
+use crate::clock::{Clock, Stopwatch};
 
 /// The limits kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +47,10 @@ impl Default for RateLimits {
 /// in one window than the pacer had allowed, and HipChat answered 429.
 pub struct Pacer {
     limits: RateLimits,
-    /// The windows' epoch.
-    start: Instant,
+    /// The windows' time since the pacer started, on the app's clock (tests move it).
+    epoch: Stopwatch,
+    /// What waits for a window to make room.
+    clock: Clock,
     windows: Mutex<Windows>,
 }
 
@@ -66,11 +69,12 @@ pub struct Permit<'a> {
 }
 
 impl Pacer {
-    /// A pacer keeping `limits`.
-    pub fn new(limits: RateLimits) -> Pacer {
+    /// A pacer keeping `limits`, telling time and waiting by `clock`.
+    pub fn new(limits: RateLimits, clock: Clock) -> Pacer {
         Pacer {
             limits,
-            start: Instant::now(),
+            epoch: clock.stopwatch(),
+            clock,
             windows: Mutex::new(Windows::default()),
         }
     }
@@ -81,7 +85,7 @@ impl Pacer {
         loop {
             match self.try_admit(oauth_id, room_id, posts_message) {
                 Ok(permit) => return permit,
-                Err(wait) => tokio::time::sleep(wait).await,
+                Err(wait) => self.clock.sleep(wait).await,
             }
         }
     }
@@ -138,7 +142,7 @@ impl Pacer {
 
     /// Time since the pacer started: the windows' clock.
     fn now(&self) -> Duration {
-        Instant::now().duration_since(self.start)
+        self.epoch.elapsed()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
@@ -170,61 +174,102 @@ impl Drop for Permit<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::FutureExt;
 
-    #[tokio::test(start_paused = true)]
+    fn fixed_clock() -> Clock {
+        Clock::fixed(chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap())
+    }
+
+    /// Admits a call that fits now (a wait would be a test failure).
+    fn admit_now<'a>(pacer: &'a Pacer, oauth_id: &str, room_id: i64, posts: bool) -> Permit<'a> {
+        pacer
+            .admit(oauth_id, room_id, posts)
+            .now_or_never()
+            .expect("admitted without waiting")
+    }
+
+    #[tokio::test]
     async fn keeps_both_windows() {
-        let pacer = Pacer::new(RateLimits {
-            per_room: 2,
-            room_window: Duration::from_secs(10),
-            per_installation: 3,
-            installation_window: Duration::from_secs(30),
-        });
-        let start = Instant::now();
-        drop(pacer.admit("a", 1, true).await);
-        drop(pacer.admit("a", 1, true).await);
-        assert_eq!(start.elapsed(), Duration::ZERO);
-        drop(pacer.admit("a", 1, true).await); // room full: waits for the window
-        assert_eq!(start.elapsed(), Duration::from_secs(10));
-        drop(pacer.admit("a", 2, false).await); // installation full (3 calls in 30 s)
-        assert_eq!(start.elapsed(), Duration::from_secs(30));
-        drop(pacer.admit("b", 1, false).await); // another installation, no message: no wait
-        assert_eq!(start.elapsed(), Duration::from_secs(30));
+        let clock = fixed_clock();
+        let pacer = Pacer::new(
+            RateLimits {
+                per_room: 2,
+                room_window: Duration::from_secs(10),
+                per_installation: 3,
+                installation_window: Duration::from_secs(30),
+            },
+            clock.clone(),
+        );
+        drop(admit_now(&pacer, "a", 1, true));
+        drop(admit_now(&pacer, "a", 1, true));
+        // Room full: the third waits for the room's window, and is admitted when it has passed.
+        let third = pacer.admit("a", 1, true);
+        tokio::pin!(third);
+        assert!(third.as_mut().now_or_never().is_none(), "admitted at once");
+        clock.advance(Duration::from_millis(9_999));
+        assert!(third.as_mut().now_or_never().is_none(), "admitted early");
+        clock.advance(Duration::from_millis(1));
+        drop(third.now_or_never().expect("admitted after 10 s"));
+        // Installation full (3 calls in 30 s): 20 s more.
+        assert_eq!(
+            pacer.try_admit("a", 2, false).err(),
+            Some(Duration::from_secs(20))
+        );
+        // Another installation, no message: no wait.
+        drop(admit_now(&pacer, "b", 1, false));
+        clock.advance(Duration::from_secs(20));
+        drop(admit_now(&pacer, "a", 2, false));
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_call_takes_its_place_in_the_window_when_it_finishes() {
-        let pacer = Pacer::new(RateLimits {
-            per_room: 1,
-            room_window: Duration::from_secs(10),
-            ..RateLimits::HIPCHAT
-        });
-        let start = Instant::now();
-        let slow = pacer.admit("a", 1, true).await;
+        let clock = fixed_clock();
+        let pacer = Pacer::new(
+            RateLimits {
+                per_room: 1,
+                room_window: Duration::from_secs(10),
+                ..RateLimits::HIPCHAT
+            },
+            clock.clone(),
+        );
+        let slow = admit_now(&pacer, "a", 1, true);
         // HipChat may receive it as late as its answer comes back: 4 s after it was admitted.
-        tokio::time::sleep(Duration::from_secs(4)).await;
+        clock.advance(Duration::from_secs(4));
         drop(slow);
-        drop(pacer.admit("a", 1, true).await);
-        assert_eq!(start.elapsed(), Duration::from_secs(14));
+        assert_eq!(
+            pacer.try_admit("a", 1, true).err(),
+            Some(Duration::from_secs(10))
+        );
+        clock.advance(Duration::from_secs(10));
+        drop(admit_now(&pacer, "a", 1, true));
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_call_in_flight_keeps_its_place() {
-        let pacer = Pacer::new(RateLimits {
-            per_installation: 1,
-            installation_window: Duration::from_secs(10),
-            ..RateLimits::HIPCHAT
-        });
-        let start = Instant::now();
-        let in_flight = pacer.admit("a", 1, false).await;
-        let waiting = async {
-            drop(pacer.admit("a", 2, false).await);
-            start.elapsed()
-        };
-        let finishing = async {
-            tokio::time::sleep(Duration::from_secs(25)).await;
-            drop(in_flight);
-        };
-        let (admitted_after, ()) = tokio::join!(waiting, finishing);
-        assert_eq!(admitted_after, Duration::from_secs(35));
+        let clock = fixed_clock();
+        let pacer = Pacer::new(
+            RateLimits {
+                per_installation: 1,
+                installation_window: Duration::from_secs(10),
+                ..RateLimits::HIPCHAT
+            },
+            clock.clone(),
+        );
+        let in_flight = admit_now(&pacer, "a", 1, false);
+        let waiting = pacer.admit("a", 2, false);
+        tokio::pin!(waiting);
+        assert!(waiting.as_mut().now_or_never().is_none());
+        // Still in flight 25 s later: the waiting call may not go yet.
+        clock.advance(Duration::from_secs(25));
+        assert!(
+            waiting.as_mut().now_or_never().is_none(),
+            "admitted while in flight"
+        );
+        drop(in_flight);
+        // It finished at 25 s, so its place is 25 s: the next call fits at 35 s.
+        clock.advance(Duration::from_millis(9_999));
+        assert!(waiting.as_mut().now_or_never().is_none(), "admitted early");
+        clock.advance(Duration::from_millis(1));
+        drop(waiting.now_or_never().expect("admitted at 35 s"));
     }
 }

@@ -71,7 +71,7 @@ impl Sessions {
         Sessions {
             client,
             tokens,
-            pacer: Pacer::new(limits),
+            pacer: Pacer::new(limits, clock.clone()),
             clock,
         }
     }

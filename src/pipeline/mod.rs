@@ -91,6 +91,7 @@ impl Pipeline {
                 "inbox",
                 JOB_CONCURRENCY,
                 JOB_CONCURRENCY_PER_INSTALLATION,
+                services.clock.clone(),
                 move |lane, id: QueueId| {
                     let pipeline = weak.upgrade();
                     let attempts = attempts.clone();

@@ -18,6 +18,8 @@ use std::time::Duration;
 use futures::FutureExt;
 use tokio::sync::{Semaphore, watch};
 
+use crate::clock::Clock;
+
 type Work<K, T> = dyn Fn(K, T) -> Pin<Box<dyn Future<Output = Step> + Send>> + Send + Sync;
 
 /// What became of one run of an item.
@@ -61,6 +63,8 @@ struct Shared<K, T> {
     runtime: tokio::runtime::Handle,
     queues: Mutex<HashMap<K, VecDeque<T>>>,
     work: Box<Work<K, T>>,
+    /// What an item's [`Step::Later`] waits on (tests move it).
+    clock: Clock,
     permits: Semaphore,
     /// Slots one tenant may hold at once.
     per_tenant: usize,
@@ -81,12 +85,13 @@ where
     T: Clone + Send + 'static,
 {
     /// Lanes running `work` for each item, at most `concurrency` at once across keys and
-    /// `per_tenant` at once for one tenant. Must be called inside a Tokio runtime, which will
-    /// run the work.
+    /// `per_tenant` at once for one tenant, waiting out [`Step::Later`] on `clock`. Must be
+    /// called inside a Tokio runtime, which will run the work.
     pub fn new<F, Fut>(
         name: &'static str,
         concurrency: usize,
         per_tenant: usize,
+        clock: Clock,
         work: F,
     ) -> Lanes<K, T>
     where
@@ -99,6 +104,7 @@ where
                 runtime: tokio::runtime::Handle::current(),
                 queues: Mutex::new(HashMap::new()),
                 work: Box::new(move |k, t| Box::pin(work(k, t))),
+                clock,
                 permits: Semaphore::new(concurrency.max(1)),
                 per_tenant: per_tenant.clamp(1, concurrency.max(1)),
                 tenants: Mutex::new(HashMap::new()),
@@ -200,7 +206,7 @@ where
             drop(tenant_permit);
             match outcome {
                 Ok(Step::Done) => break,
-                Ok(Step::Later(wait)) => tokio::time::sleep(wait).await,
+                Ok(Step::Later(wait)) => shared.clock.sleep(wait).await,
                 Err(_) => {
                     // A bug in one item must not stall the lane or leak its pending count.
                     tracing::error!(
@@ -243,15 +249,21 @@ mod tests {
     async fn same_key_in_order_other_keys_in_parallel() {
         let log = Arc::new(Mutex::new(Vec::new()));
         let log2 = log.clone();
-        let lanes = Lanes::new("test", 4, 4, move |key: (String, u8), n: u32| {
-            let log = log2.clone();
-            async move {
-                // Earlier items sleep longer: only per-key ordering keeps them in order.
-                tokio::time::sleep(Duration::from_millis(u64::from(10 - n))).await;
-                log.lock().unwrap().push((key.1, n));
-                Step::Done
-            }
-        });
+        let lanes = Lanes::new(
+            "test",
+            4,
+            4,
+            Clock::system(),
+            move |key: (String, u8), n: u32| {
+                let log = log2.clone();
+                async move {
+                    // Earlier items sleep longer: only per-key ordering keeps them in order.
+                    tokio::time::sleep(Duration::from_millis(u64::from(10 - n))).await;
+                    log.lock().unwrap().push((key.1, n));
+                    Step::Done
+                }
+            },
+        );
         for n in 0..5 {
             lanes.push(("t".into(), 1), n);
             lanes.push(("t".into(), 2), n);
@@ -273,14 +285,20 @@ mod tests {
     async fn a_panicking_item_does_not_stall_its_lane() {
         let done = Arc::new(Mutex::new(Vec::new()));
         let done2 = done.clone();
-        let lanes = Lanes::new("test", 1, 1, move |_: (String, u8), n: u32| {
-            let done = done2.clone();
-            async move {
-                assert!(n != 1, "boom");
-                done.lock().unwrap().push(n);
-                Step::Done
-            }
-        });
+        let lanes = Lanes::new(
+            "test",
+            1,
+            1,
+            Clock::system(),
+            move |_: (String, u8), n: u32| {
+                let done = done2.clone();
+                async move {
+                    assert!(n != 1, "boom");
+                    done.lock().unwrap().push(n);
+                    Step::Done
+                }
+            },
+        );
         for n in 0..3 {
             lanes.push(("t".into(), 0), n);
         }
@@ -296,16 +314,22 @@ mod tests {
         let gate = Arc::new(tokio::sync::Notify::new());
         let ran = Arc::new(Mutex::new(Vec::new()));
         let (gate2, ran2) = (gate.clone(), ran.clone());
-        let lanes = Lanes::new("test", 4, 2, move |key: (String, u8), n: u32| {
-            let (gate, ran) = (gate2.clone(), ran2.clone());
-            async move {
-                if key.0 == "busy" {
-                    gate.notified().await;
+        let lanes = Lanes::new(
+            "test",
+            4,
+            2,
+            Clock::system(),
+            move |key: (String, u8), n: u32| {
+                let (gate, ran) = (gate2.clone(), ran2.clone());
+                async move {
+                    if key.0 == "busy" {
+                        gate.notified().await;
+                    }
+                    ran.lock().unwrap().push((key.0, n));
+                    Step::Done
                 }
-                ran.lock().unwrap().push((key.0, n));
-                Step::Done
-            }
-        });
+            },
+        );
         for room in 0..10 {
             lanes.push(("busy".into(), room), 0);
         }
@@ -321,28 +345,47 @@ mod tests {
         assert_eq!(lanes.pending_of("other"), 0);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn an_item_waiting_to_retry_frees_its_slot_and_keeps_its_lane() {
         // One slot. Lane A's first item asks to run again in an hour; meanwhile lane B runs,
-        // and lane A's second item waits behind its first.
+        // and lane A's second item waits behind its first until the clock has moved that hour.
+        let clock = Clock::fixed(chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap());
         let log = Arc::new(Mutex::new(Vec::new()));
         let log2 = log.clone();
-        let lanes = Lanes::new("test", 1, 1, move |key: (String, u8), n: u32| {
-            let log = log2.clone();
-            async move {
-                let mut log = log.lock().unwrap();
-                let first_try = !log.contains(&(key.1, n));
-                log.push((key.1, n));
-                if key.1 == 0 && n == 0 && first_try {
-                    Step::Later(Duration::from_secs(3600))
-                } else {
-                    Step::Done
+        let lanes = Lanes::new(
+            "test",
+            1,
+            1,
+            clock.clone(),
+            move |key: (String, u8), n: u32| {
+                let log = log2.clone();
+                async move {
+                    let mut log = log.lock().unwrap();
+                    let first_try = !log.contains(&(key.1, n));
+                    log.push((key.1, n));
+                    if key.1 == 0 && n == 0 && first_try {
+                        Step::Later(Duration::from_secs(3600))
+                    } else {
+                        Step::Done
+                    }
                 }
-            }
-        });
+            },
+        );
         lanes.push(("a".into(), 0), 0);
         lanes.push(("a".into(), 0), 1);
         lanes.push(("b".into(), 1), 0);
+        // B ran in the slot A gave back; A is asleep (on this single-threaded runtime it went to
+        // sleep in the same turn it gave the slot up, before B could run), its two items pending.
+        while log.lock().unwrap().len() < 2 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(lanes.len(), 2);
+        clock.advance(Duration::from_secs(3599));
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(lanes.len(), 2, "retried before its time");
+        clock.advance(Duration::from_secs(1));
         lanes.wait_idle().await;
         assert_eq!(*log.lock().unwrap(), vec![(0, 0), (1, 0), (0, 0), (0, 1)]);
     }

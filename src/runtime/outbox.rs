@@ -119,7 +119,7 @@ impl Outbox {
             turns: Turns::new(store.clone(), Queue::Outbox, clock.clone()),
             store,
             sessions,
-            clock,
+            clock: clock.clone(),
             newest_glance: Default::default(),
             known: Default::default(),
         });
@@ -128,6 +128,7 @@ impl Outbox {
             "outbox",
             CONCURRENCY,
             CONCURRENCY_PER_INSTALLATION,
+            clock,
             move |lane: Lane, id: QueueId| {
                 let inner = worker.clone();
                 async move { inner.deliver(lane, id).await }

@@ -4,7 +4,6 @@
 //! finished all work it accepted, and returns the notifications that appeared in the room.
 #![allow(dead_code)]
 
-pub mod dynaboard;
 pub mod process;
 
 use std::net::SocketAddr;
@@ -15,6 +14,7 @@ use std::time::Duration;
 use hipboard::app::App;
 use hipboard::clock::Clock;
 use hipboard::config::RawConfig;
+use hipboard_sandbox::dynaboard::{DemoDynaboard, DemoIssue, Person};
 use hipboard_sandbox::model::Posted;
 use hipboard_sandbox::{Sandbox, SandboxSettings};
 use tokio::net::TcpListener;
@@ -52,6 +52,37 @@ pub async fn status_and_json(response: reqwest::Response) -> (u16, serde_json::V
         status,
         response.json().await.unwrap_or(serde_json::Value::Null),
     )
+}
+
+/// The API token the tests' dynaBOARD accepts.
+pub const DYNABOARD_TOKEN: &str = "test-dynaboard-token";
+
+/// The sandbox's dynaBOARD emulator on loopback, with no issue, accepting [`DYNABOARD_TOKEN`];
+/// its URL is `base_url()`.
+pub async fn dynaboard() -> Arc<DemoDynaboard> {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let dynaboard = DemoDynaboard::empty(DYNABOARD_TOKEN);
+    let router = dynaboard.router(&url);
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    dynaboard
+}
+
+/// A Major Bug `key` with `summary` in `status` of `category` (new, indeterminate or done),
+/// described, assigned to Zoë Ångström, reported by José Núñez, updated 14 Mar 2025 09:26 UTC.
+pub fn issue(key: &str, summary: &str, status: &str, category: &str) -> DemoIssue {
+    DemoIssue {
+        description: Some(format!("Details of {summary}.\n\nSecond paragraph.")),
+        status: status.into(),
+        category: category.into(),
+        priority: "Major".into(),
+        issue_type: "Bug".into(),
+        assignee: Some(Person::new("Zoë Ångström", "zoe@example.com")),
+        reporter: Person::new("José Núñez", "jose@example.com"),
+        created: "2025-03-01T08:00:00.000+0000".into(),
+        updated: "2025-03-14T09:26:53.000+0000".into(),
+        ..DemoIssue::new(key, summary)
+    }
 }
 
 /// Settings of a test world.
@@ -147,12 +178,13 @@ impl Options {
         self
     }
 
-    /// Settings with the default dynaBOARD connection pointing at `url` (the fake's token).
+    /// Settings with the default dynaBOARD connection pointing at `url` (with
+    /// [`DYNABOARD_TOKEN`]).
     pub fn with_dynaboard(url: &str) -> Options {
         Options {
             raw: RawConfig {
                 dynaboard_url: Some(url.to_owned()),
-                dynaboard_token: Some(dynaboard::TOKEN.to_owned()),
+                dynaboard_token: Some(DYNABOARD_TOKEN.to_owned()),
                 ..RawConfig::default()
             },
             ..Options::default()

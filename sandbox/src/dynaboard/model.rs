@@ -53,7 +53,44 @@ pub struct DemoIssue {
     pub restricted: bool,
 }
 
+impl Person {
+    /// A person named `name`, reached at `email`.
+    pub fn new(name: impl Into<String>, email: impl Into<String>) -> Person {
+        Person {
+            name: name.into(),
+            email: email.into(),
+        }
+    }
+}
+
 impl DemoIssue {
+    /// Issue `key` (`PROJECT-N`) with `summary`: an open, unassigned Major Task of its key's
+    /// project, without description; change the public fields for anything else. Its id is
+    /// given when it is stored.
+    pub fn new(key: impl Into<String>, summary: impl Into<String>) -> DemoIssue {
+        let key = key.into();
+        let project = key
+            .split_once('-')
+            .map_or(key.as_str(), |(p, _)| p)
+            .to_owned();
+        DemoIssue {
+            id: 0,
+            project,
+            key,
+            summary: summary.into(),
+            description: None,
+            status: "Open".into(),
+            category: "new".into(),
+            priority: "Major".into(),
+            issue_type: "Task".into(),
+            assignee: None,
+            reporter: Person::new("dynaBOARD Support", "support@dynaboard.example"),
+            created: "2025-01-01T08:00:00.000+0000".into(),
+            updated: "2025-01-01T08:00:00.000+0000".into(),
+            restricted: false,
+        }
+    }
+
     /// `GET /rest/api/2/issue/{key}`'s answer; `base` is the server's own URL.
     pub fn to_jira(&self, base: &str, project_name: &str) -> Value {
         let person =

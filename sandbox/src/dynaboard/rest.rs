@@ -12,7 +12,8 @@ use subtle::ConstantTimeEq;
 use super::DemoDynaboard;
 use hipboard_protocol::issue_key::IssueKey;
 
-fn jira_error(status: StatusCode, message: &str) -> Response {
+/// An error in JIRA's shape.
+pub(super) fn jira_error(status: StatusCode, message: &str) -> Response {
     (
         status,
         Json(json!({"errorMessages": [message], "errors": {}})),
