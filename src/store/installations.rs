@@ -18,8 +18,13 @@ pub(super) struct Cache {
 const CACHE_LIMIT: usize = 20_000;
 
 impl Store {
-    /// One installation by oauthId.
+    /// One installation by oauthId. On a store shared with other instances it is always read
+    /// from the store: an uninstall or revocation through another instance takes effect at
+    /// once, not when its announcement arrives.
     pub async fn installation(&self, oauth_id: &str) -> StoreResult<Option<Installation>> {
+        if self.is_shared() {
+            return self.get(Keyspace::Installations, oauth_id.as_bytes()).await;
+        }
         let cache = &self.inner.installations.inner;
         let generation = {
             let read = cache.read().unwrap_or_else(|p| p.into_inner());

@@ -4,7 +4,9 @@
 //! finished all work it accepted, and returns the notifications that appeared in the room.
 #![allow(dead_code)]
 
+pub mod database;
 pub mod process;
+pub mod proxy;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
