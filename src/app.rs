@@ -127,6 +127,7 @@ impl App {
             client,
             tokens.clone(),
             config.rate_limits,
+            &store,
             clock.clone(),
         ));
         let people = Arc::new(People::new(sessions.clone()));

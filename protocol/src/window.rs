@@ -55,6 +55,11 @@ impl SlidingWindow {
         }
     }
 
+    /// Forgets call `id`, counted but never made.
+    pub fn forget(&mut self, id: u64) {
+        self.slots.retain(|s| s.id != id);
+    }
+
     /// Calls counted.
     pub fn len(&self) -> usize {
         self.slots.len()

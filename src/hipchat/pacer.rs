@@ -8,6 +8,11 @@ use std::time::Duration;
 use hipboard_protocol::window::SlidingWindow;
 
 use crate::clock::{Clock, Stopwatch};
+use crate::store::{Budget, Store};
+
+/// Added to the windows of budgets shared with other instances: a call is stamped there when
+/// admitted, while HipChat counts it when it arrives, which may be this much later.
+const SHARED_MARGIN: Duration = Duration::from_secs(2);
 
 /// The limits kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,8 @@ pub struct Pacer {
     /// What waits for a window to make room.
     clock: Clock,
     windows: Mutex<Windows>,
+    /// The store whose budgets every instance takes from too, on a shared store.
+    shared: Option<Store>,
 }
 
 #[derive(Default)]
@@ -76,6 +83,60 @@ impl Pacer {
             epoch: clock.stopwatch(),
             clock,
             windows: Mutex::new(Windows::default()),
+            shared: None,
+        }
+    }
+
+    /// Keeps the limits together with every other instance on `store`: each call is also
+    /// taken from budgets in the store (HipChat counts all instances' calls as one add-on's).
+    pub fn shared_through(mut self, store: Store) -> Pacer {
+        self.shared = Some(store);
+        self
+    }
+
+    /// [`Pacer::try_admit`], then, on a shared store, the shared budgets: a call fits only
+    /// when it fits in both. A store that cannot be read paces this instance's calls only.
+    pub async fn try_admit_everywhere(
+        &self,
+        oauth_id: &str,
+        room_id: i64,
+        posts_message: bool,
+    ) -> Result<Permit<'_>, Duration> {
+        let permit = self.try_admit(oauth_id, room_id, posts_message)?;
+        let Some(store) = &self.shared else {
+            return Ok(permit);
+        };
+        let margin = SHARED_MARGIN.as_millis() as i64;
+        let budget = |key: String, limit: usize, window: Duration| Budget {
+            key,
+            limit,
+            window_ms: window.as_millis() as i64 + margin,
+        };
+        let mut budgets = vec![budget(
+            format!("i/{oauth_id}"),
+            self.limits.per_installation,
+            self.limits.installation_window,
+        )];
+        if posts_message {
+            budgets.push(budget(
+                format!("r/{room_id}"),
+                self.limits.per_room,
+                self.limits.room_window,
+            ));
+        }
+        match store
+            .take_budget(&budgets, self.clock.now().timestamp_millis())
+            .await
+        {
+            Ok(None) => Ok(permit),
+            Ok(Some(wait_ms)) => {
+                permit.cancel();
+                Err(Duration::from_millis(wait_ms.max(1) as u64))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "shared rate budget unreadable; pacing this instance's calls only");
+                Ok(permit)
+            }
         }
     }
 
@@ -156,6 +217,19 @@ impl Pacer {
         }
         let horizon = self.limits.room_window.max(self.limits.installation_window);
         windows.by_key.retain(|_, w| w.is_active(now, horizon));
+    }
+}
+
+impl Permit<'_> {
+    /// Takes the call back: it was admitted here but will not be made.
+    fn cancel(mut self) {
+        let mut windows = self.pacer.lock();
+        // Emptied, so that the drop has nothing left to place.
+        for key in self.keys.drain(..) {
+            if let Some(window) = windows.by_key.get_mut(&key) {
+                window.forget(self.id);
+            }
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use super::retry::Policy;
 use super::tokens::{TokenError, Tokens};
 use crate::clock::Clock;
 use crate::model::Installation;
+use crate::store::Store;
 
 /// Why a call through a session failed.
 #[derive(Debug, thiserror::Error)]
@@ -61,17 +62,24 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Sessions calling through `client` with `tokens`, keeping `limits`, waiting on `clock`.
+    /// Sessions calling through `client` with `tokens`, keeping `limits` (together with every
+    /// other instance on a shared `store`), waiting on `clock`.
     pub fn new(
         client: HipChatClient,
         tokens: Arc<Tokens>,
         limits: RateLimits,
+        store: &Store,
         clock: Clock,
     ) -> Sessions {
+        let pacer = Pacer::new(limits, clock.clone());
+        let pacer = match store.is_shared() {
+            true => pacer.shared_through(store.clone()),
+            false => pacer,
+        };
         Sessions {
             client,
             tokens,
-            pacer: Pacer::new(limits, clock.clone()),
+            pacer,
             clock,
         }
     }
@@ -174,7 +182,8 @@ impl<'a> Session<'a> {
             let permit = self
                 .sessions
                 .pacer
-                .try_admit(&installation.oauth_id, room_id, posts_message)
+                .try_admit_everywhere(&installation.oauth_id, room_id, posts_message)
+                .await
                 .inspect_err(|wait| crate::metrics::pacing_wait(*wait))?;
             let answer = call(Access {
                 base: &installation.api_url,

@@ -41,11 +41,13 @@ pub enum Keyspace {
     Turns,
     /// Queue entries by lane, `{queue}/{lane}/{id}`, so the first of a lane is found at once.
     LaneIndex,
+    /// HipChat's rate budgets shared by instances: recent calls per token and per room.
+    Budgets,
 }
 
 impl Keyspace {
     /// Every key space, in declaration order.
-    pub const ALL: [Keyspace; 16] = [
+    pub const ALL: [Keyspace; 17] = [
         Keyspace::Installations,
         Keyspace::Tokens,
         Keyspace::Settings,
@@ -62,6 +64,7 @@ impl Keyspace {
         Keyspace::Removed,
         Keyspace::Turns,
         Keyspace::LaneIndex,
+        Keyspace::Budgets,
     ];
 
     /// Spaces whose keys start with `{oauthId}/` and are deleted with their installation.
@@ -95,6 +98,7 @@ impl Keyspace {
             Keyspace::Removed => "removed_installations",
             Keyspace::Turns => "turns",
             Keyspace::LaneIndex => "lane_index",
+            Keyspace::Budgets => "budgets",
         }
     }
 

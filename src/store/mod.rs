@@ -10,6 +10,7 @@
 
 mod backend;
 mod batch;
+mod budgets;
 mod chat_requests;
 mod chat_rooms;
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub use self::postgres::{PostgresBackend, SCHEMA_VERSION};
 pub use self::sled::SledBackend;
 pub use backend::{Backend, Keyspace, Op, Record, claim_expiry, claim_value};
 pub use batch::Batch;
+pub use budgets::Budget;
 pub use engine::Engine;
 pub use observer::{StoreObserver, observe};
 pub use queue::{Queue, QueueId};
