@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::process::{AddonProcess, free_port};
 use common::proxy::Proxy;
 use hipboard::store::{Queue, Store};
-use hipboard_sandbox::{Sandbox, SandboxSettings};
+use hipboard_sandbox::{Limits, Sandbox, SandboxSettings};
 use serde_json::json;
 
 const SECRET: &str = "instances-test-event-secret";
@@ -21,6 +21,7 @@ struct Cluster {
     sandbox: Sandbox,
     _sandbox_task: tokio::task::JoinHandle<()>,
     _proxy: Proxy,
+    proxy_url: String,
     instances: Vec<AddonProcess>,
     _dirs: Vec<tempfile::TempDir>,
     database: String,
@@ -30,8 +31,17 @@ struct Cluster {
 }
 
 async fn cluster(n: usize) -> Option<Cluster> {
+    cluster_keeping(n, Limits::hipchat()).await
+}
+
+/// [`cluster`], HipChat (the sandbox) and the instances keeping `limits`.
+async fn cluster_keeping(n: usize, limits: Limits) -> Option<Cluster> {
     let database = common::database::fresh().await?;
-    let (sandbox, sandbox_task) = common::sandbox_only(SandboxSettings::default()).await;
+    let (sandbox, sandbox_task) = common::sandbox_only(SandboxSettings {
+        limits,
+        ..SandboxSettings::default()
+    })
+    .await;
     let public = free_port();
     let env = [
         ("HIPBOARD_HIPCHAT_ORIGINS", sandbox.base_url().to_owned()),
@@ -40,6 +50,16 @@ async fn cluster(n: usize) -> Option<Cluster> {
         ("DYNABOARD_WEBHOOK_SECRET", SECRET.to_owned()),
         ("HIPBOARD_DATABASE_URL", database.clone()),
         ("HIPBOARD_BASE_URL", format!("http://{public}")),
+        (
+            "HIPBOARD_HIPCHAT_LIMITS",
+            format!(
+                "{}/{},{}/{}",
+                limits.per_room,
+                limits.room_window.as_secs(),
+                limits.per_token,
+                limits.token_window.as_secs()
+            ),
+        ),
     ];
     let mut dirs = Vec::new();
     let mut instances = Vec::new();
@@ -57,6 +77,7 @@ async fn cluster(n: usize) -> Option<Cluster> {
     Some(Cluster {
         sandbox,
         _sandbox_task: sandbox_task,
+        proxy_url: proxy.url.clone(),
         _proxy: proxy,
         instances,
         _dirs: dirs,
@@ -248,4 +269,44 @@ async fn an_uninstall_through_one_instance_takes_effect_on_every_instance_at_onc
             instance.url
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hipchats_rate_limits_hold_for_all_instances_together() {
+    // Five messages per room in three seconds, for the add-on as a whole.
+    let limits = Limits {
+        per_room: 5,
+        room_window: Duration::from_secs(3),
+        ..Limits::hipchat()
+    };
+    let Some(cluster) = cluster_keeping(2, limits).await else {
+        return;
+    };
+    let store = Store::open_postgres(&cluster.database, 2).await.unwrap();
+    // Twelve announcements for one room, accepted by both instances (round robin).
+    for n in 0..12 {
+        let key = format!("DB-{}", 200 + n);
+        let status = cluster
+            .post_event(&cluster.proxy_url, &format!("evt-{key}"), &key)
+            .await;
+        assert!(matches!(status, 200 | 202), "{key}: {status}");
+    }
+    cluster.settle(&store).await;
+    let cards = cluster
+        .sandbox
+        .history(cluster.room)
+        .iter()
+        .filter(|p| p.card.is_some())
+        .count();
+    assert_eq!(cards, 12, "every announcement arrived");
+    let refused: Vec<_> = cluster
+        .sandbox
+        .recorded()
+        .into_iter()
+        .filter(|r| r.status == 429)
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "HipChat refused calls as over its limit: {refused:?}"
+    );
 }
