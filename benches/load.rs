@@ -10,9 +10,16 @@
 //! HipChat sink) on core 1, with `taskset`, so a run on a 2-core machine compares the two servers
 //! on one core each time. `--concurrency 64` (comma-separated) picks the cells; `--no-memory`
 //! skips the memory part; `BENCH_TEXT=/help` measures a reply that changes nothing.
+//!
+//! `--stores` (with `HIPBOARD_TEST_DATABASE_URL` naming a PostgreSQL server, e.g. from
+//! `.ci/postgres start DIR`) instead measures `/incident` on sled, on PostgreSQL with one
+//! instance and with two (requests spread over both), each beside its store's own durable-commit
+//! ceiling at the same concurrency, in the same run.
 
 #[path = "common/ceiling.rs"]
 mod ceiling;
+#[path = "../tests/common/database.rs"]
+mod database;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -27,6 +34,9 @@ use hipboard::store::{Batch, Store};
 use serde_json::{Value, json};
 
 const SECRET: &str = "bench-secret";
+
+/// PostgreSQL connections per instance (`HIPBOARD_DATABASE_POOL`) and for the ceiling.
+const POOL: usize = 16;
 
 fn free_addr() -> SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -117,8 +127,24 @@ fn server_command(program: &str) -> Command {
 }
 
 fn spawn_addon(data: &std::path::Path, addr: SocketAddr, hipchat: &str) -> Proc {
+    spawn_addon_on(data, None, addr, hipchat)
+}
+
+/// [`spawn_addon`], on a PostgreSQL `database` when given.
+fn spawn_addon_on(
+    data: &std::path::Path,
+    database: Option<&str>,
+    addr: SocketAddr,
+    hipchat: &str,
+) -> Proc {
+    let mut command = server_command(env!("CARGO_BIN_EXE_hipboard"));
+    if let Some(url) = database {
+        command
+            .env("HIPBOARD_DATABASE_URL", url)
+            .env("HIPBOARD_DATABASE_POOL", POOL.to_string());
+    }
     Proc(
-        server_command(env!("CARGO_BIN_EXE_hipboard"))
+        command
             .arg("serve")
             .env("HIPBOARD_HIPCHAT_ORIGINS", hipchat)
             .env("HIPBOARD_ADDR", addr.to_string())
@@ -165,8 +191,9 @@ struct Run {
     errors: usize,
 }
 
-/// `concurrency` clients posting webhooks back to back for `seconds`.
-async fn load(url: &str, oauth_id: &str, concurrency: usize, seconds: u64) -> Run {
+/// `concurrency` clients posting webhooks back to back for `seconds`, request `n` to
+/// `urls[n % urls.len()]` (instances behind one address, spread as a proxy would).
+async fn load(urls: &[String], oauth_id: &str, concurrency: usize, seconds: u64) -> Run {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()
@@ -175,9 +202,9 @@ async fn load(url: &str, oauth_id: &str, concurrency: usize, seconds: u64) -> Ru
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (http, url, counter, oauth_id) = (
+        let (http, urls, counter, oauth_id) = (
             http.clone(),
-            url.to_owned(),
+            urls.to_vec(),
             counter.clone(),
             oauth_id.to_owned(),
         );
@@ -189,7 +216,7 @@ async fn load(url: &str, oauth_id: &str, concurrency: usize, seconds: u64) -> Ru
                 let auth = format!("JWT {}", token(&oauth_id, SECRET));
                 let started = Instant::now();
                 let ok = http
-                    .post(&url)
+                    .post(&urls[n % urls.len()])
                     .header("Authorization", auth)
                     .json(&webhook(&oauth_id, n))
                     .send()
@@ -235,7 +262,7 @@ fn bare_server(addr: &str) {
 
 /// The store's durable-commit ceiling at a concurrency, printed as `commits/s p99-seconds`: run
 /// as a child process, on the add-on's core when pinned, so both meet the same disk and CPU.
-fn print_ceiling(concurrency: &str, seconds: &str) {
+fn print_ceiling(concurrency: &str, seconds: &str, database: Option<&String>) {
     let (concurrency, seconds) = (concurrency.parse().unwrap(), seconds.parse().unwrap());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -243,17 +270,21 @@ fn print_ceiling(concurrency: &str, seconds: &str) {
         .unwrap();
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = match database {
+            Some(url) => Store::open_postgres(url, POOL).await.unwrap(),
+            None => Store::open(dir.path()).unwrap(),
+        };
         let (rate, _, p99) = ceiling::commit_ceiling(&store, concurrency, seconds).await;
         println!("{rate} {}", p99.as_secs_f64());
     });
 }
 
-/// Runs [`print_ceiling`] in a child process.
-fn store_ceiling(concurrency: usize, seconds: u64) -> (f64, Duration) {
+/// Runs [`print_ceiling`] in a child process (on a PostgreSQL `database`, else on sled).
+fn store_ceiling(concurrency: usize, seconds: u64, database: Option<&str>) -> (f64, Duration) {
     let me = std::env::current_exe().unwrap().display().to_string();
     let out = server_command(&me)
         .args(["--ceiling", &concurrency.to_string(), &seconds.to_string()])
+        .args(database)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -264,6 +295,83 @@ fn store_ceiling(concurrency: usize, seconds: u64) -> (f64, Duration) {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Installs the bench installation through the add-on at `url`.
+async fn install_bench(http: &reqwest::Client, url: &str, sink_url: &str) {
+    let installed = http
+        .post(format!("{url}/installed"))
+        .json(
+            &json!({"capabilitiesUrl": format!("{sink_url}/v2/capabilities"), "oauthId": "bench",
+                      "oauthSecret": SECRET, "groupId": 1}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        installed.status().is_success(),
+        "{:?}",
+        installed.text().await
+    );
+}
+
+/// `--stores`: `/incident` on sled, on PostgreSQL with one instance and with two, each on a
+/// fresh store and beside that store's durable-commit ceiling at the same concurrency.
+async fn compare_stores(cells: &[usize], seconds: u64) {
+    let http = hipboard::net::client(Duration::from_secs(30));
+    let (sink_url, _) = sink().await;
+    println!(
+        "| store | instances | concurrency | hipboard req/s | p50 | p99 | store commit ceiling/s (p99) | hipboard / ceiling | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (store, instances) in [("sled", 1), ("postgres", 1), ("postgres", 2)] {
+        for &concurrency in cells {
+            let fresh = || async {
+                match store {
+                    "sled" => None,
+                    _ => Some(
+                        database::fresh()
+                            .await
+                            .expect("--stores needs HIPBOARD_TEST_DATABASE_URL"),
+                    ),
+                }
+            };
+            let database = fresh().await;
+            let dirs: Vec<_> = (0..instances)
+                .map(|_| tempfile::tempdir().unwrap())
+                .collect();
+            let addrs: Vec<SocketAddr> = (0..instances).map(|_| free_addr()).collect();
+            let procs: Vec<Proc> = dirs
+                .iter()
+                .zip(&addrs)
+                .map(|(dir, addr)| {
+                    spawn_addon_on(dir.path(), database.as_deref(), *addr, &sink_url)
+                })
+                .collect();
+            for addr in &addrs {
+                wait_up(&http, &format!("http://{addr}/healthz")).await;
+            }
+            install_bench(&http, &format!("http://{}", addrs[0]), &sink_url).await;
+            let urls: Vec<String> = addrs
+                .iter()
+                .map(|a| format!("http://{a}/webhooks/room-message"))
+                .collect();
+            let run = load(&urls, "bench", concurrency, seconds).await;
+            drop(procs);
+            let ceiling_database = fresh().await;
+            let (ceiling, ceiling_p99) =
+                store_ceiling(concurrency, seconds, ceiling_database.as_deref());
+            println!(
+                "| {store} | {instances} | {concurrency} | {:.0} | {} | {} | {ceiling:.0} ({}) | {:.2} | {} |",
+                run.rps,
+                ms(run.p50),
+                ms(run.p99),
+                ms(ceiling_p99),
+                run.rps / ceiling,
+                run.errors
+            );
+        }
+    }
 }
 
 /// 10,000 installations and 100,000 incidents (10 per installation), written directly.
@@ -333,7 +441,7 @@ fn main() {
         return bare_server(&args[i + 1]);
     }
     if let Some(i) = args.iter().position(|a| a == "--ceiling") {
-        return print_ceiling(&args[i + 1], &args[i + 2]);
+        return print_ceiling(&args[i + 1], &args[i + 2], args.get(i + 3));
     }
     if args.iter().any(|a| a == "--list") {
         return;
@@ -354,6 +462,7 @@ fn main() {
         })
         .unwrap_or_else(|| vec![1, 8, 64]);
     let memory = !args.iter().any(|a| a == "--no-memory");
+    let stores = args.iter().any(|a| a == "--stores");
     if *PIN {
         // Before the runtime starts: its threads inherit core 1.
         let pinned = Command::new("taskset")
@@ -367,6 +476,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    if stores {
+        return runtime.block_on(compare_stores(&cells, seconds));
+    }
     runtime.block_on(async move {
         let http = hipboard::net::client(Duration::from_secs(30));
         let (sink_url, sink_calls) = sink().await;
@@ -380,21 +492,14 @@ fn main() {
         let addon_url = format!("http://{addon_addr}");
         wait_up(&http, &format!("{addon_url}/healthz")).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let installed = http
-            .post(format!("{addon_url}/installed"))
-            .json(&json!({"capabilitiesUrl": format!("{sink_url}/v2/capabilities"), "oauthId": "bench",
-                          "oauthSecret": SECRET, "groupId": 1}))
-            .send()
-            .await
-            .unwrap();
-        assert!(installed.status().is_success(), "{:?}", installed.text().await);
+        install_bench(&http, &addon_url, &sink_url).await;
 
         println!("| concurrency | bare axum req/s | hipboard req/s | ratio | hipboard p50 | hipboard p99 | bare p99 | store commit ceiling/s (p99) | hipboard / ceiling | errors |");
         println!("|---|---|---|---|---|---|---|---|---|---|");
         for concurrency in cells {
-            let bare = load(&format!("http://{bare_addr}/webhooks/room-message"), "bench", concurrency, seconds).await;
+            let bare = load(&[format!("http://{bare_addr}/webhooks/room-message")], "bench", concurrency, seconds).await;
             let before = sink_calls.load(Ordering::Relaxed);
-            let full = load(&format!("{addon_url}/webhooks/room-message"), "bench", concurrency, seconds).await;
+            let full = load(&[format!("{addon_url}/webhooks/room-message")], "bench", concurrency, seconds).await;
             // Wait for the outbox to deliver every glance push of the run.
             let drained = Instant::now();
             loop {
@@ -406,7 +511,7 @@ fn main() {
             }
             let drain_time = drained.elapsed();
             let pushed = sink_calls.load(Ordering::Relaxed) - before;
-            let (ceiling, ceiling_p99) = store_ceiling(concurrency, seconds);
+            let (ceiling, ceiling_p99) = store_ceiling(concurrency, seconds, None);
             println!(
                 "| {concurrency} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {:.0} ({}) | {:.2} | {} (outbox drained {pushed} calls in {}) |",
                 bare.rps, full.rps, full.rps / bare.rps, ms(full.p50), ms(full.p99), ms(bare.p99), ceiling, ms(ceiling_p99), full.rps / ceiling, full.errors + bare.errors, ms(drain_time)
@@ -442,7 +547,7 @@ fn main() {
                 .unwrap();
             assert!(r.status().is_success());
         }
-        let busy = load(&format!("{url}/webhooks/room-message"), &ids[0], 8, seconds).await;
+        let busy = load(&[format!("{url}/webhooks/room-message")], &ids[0], 8, seconds).await;
         println!(
             "with 10,000 installations and 100,000 incidents: start-up to /healthz {}, RSS idle {} MiB, after 1,000 installations' webhooks and a {seconds}-s run at concurrency 8 ({:.0} req/s, p99 {}) {} MiB",
             ms(startup),
