@@ -1,14 +1,15 @@
 //! `hipboard check`: validates descriptor.json, commands/ and templates/, then tests the
-//! configured connections — the default dynaBOARD (URL, token) and, when the store is not in
-//! use by a running server, every installation's HipChat credentials and scopes.
+//! configured connections — the store (PostgreSQL: reachable, and its schema version), the
+//! default dynaBOARD (URL, token) and, when the store is not in use by a running server, every
+//! installation's HipChat credentials and scopes.
 
-use crate::config::RawConfig;
+use crate::config::{Config, RawConfig};
 use crate::dynaboard::check;
 use crate::dynaboard::client::{Connection, DynaboardClient};
 use crate::handlers::Registry;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::Descriptor;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::views::Templates;
 use crate::views::configure::connection_check::Grant;
 
@@ -55,15 +56,15 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
             }
         }
     }
-    match Store::open(&config.data_dir) {
-        Err(e) => println!("skip  HipChat installations: {e} (is hipboard running?)"),
+    match open_store(&config).await {
+        Err(StoreCheck::Failed(line)) => lines.push(line),
+        Err(StoreCheck::Busy(e)) => {
+            println!("skip  HipChat installations: {e} (is hipboard running?)")
+        }
         Ok(store) => {
             let installations = store.installations().await.map_err(|e| e.to_string())?;
             if installations.is_empty() {
-                println!(
-                    "skip  HipChat: no installations in {}",
-                    config.data_dir.display()
-                );
+                println!("skip  HipChat: no installations in the store");
             }
             let client =
                 HipChatClient::new(crate::net::OutboundPolicy::new(config.operator_origins()));
@@ -87,5 +88,38 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
     match lines.iter().filter(|l| !l.ok).count() {
         0 => Ok(()),
         n => Err(format!("{n} check(s) failed")),
+    }
+}
+
+/// Why `check` has no store to read installations from.
+enum StoreCheck {
+    /// sled's directory is locked by a running server: not a failure.
+    Busy(StoreError),
+    /// The store cannot be used: a failed check.
+    Failed(check::CheckLine),
+}
+
+/// Opens the configured store once (no waiting: `check` reports rather than retries), printing
+/// which one it is: `store: sled in DIR`, or `store: postgres at URL, schema version N`.
+async fn open_store(config: &Config) -> Result<Store, StoreCheck> {
+    let Some(url) = &config.database_url else {
+        let store = Store::open(&config.data_dir).map_err(StoreCheck::Busy)?;
+        println!("ok    store: sled in {}", config.data_dir.display());
+        return Ok(store);
+    };
+    // One connection is all a check needs.
+    match Store::open_postgres(url.secret(), 1).await {
+        Ok(store) => {
+            println!(
+                "ok    store: postgres at {}, schema version {}",
+                store.database_target().unwrap_or_default(),
+                store.schema_version().unwrap_or_default()
+            );
+            Ok(store)
+        }
+        Err(e) => Err(StoreCheck::Failed(check::CheckLine::failed(
+            "store",
+            e.to_string(),
+        ))),
     }
 }

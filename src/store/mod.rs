@@ -14,6 +14,7 @@ mod chat_requests;
 mod chat_rooms;
 #[cfg(test)]
 mod contract;
+mod copy;
 mod dedupe;
 mod derived;
 mod engine;
@@ -22,6 +23,7 @@ mod installations;
 mod issue_cache;
 mod memes;
 mod observer;
+mod open;
 mod postgres;
 mod queue;
 mod removed;
@@ -45,8 +47,10 @@ pub use self::postgres::{PostgresBackend, SCHEMA_VERSION};
 pub use self::sled::SledBackend;
 pub use backend::{Backend, Keyspace, Op, Record, claim_expiry, claim_value};
 pub use batch::Batch;
+pub use copy::Copied;
 pub use engine::Engine;
 pub use observer::{StoreObserver, observe};
+pub use open::{Location, Retry};
 pub use queue::{Queue, QueueId};
 
 /// Errors of the store. Callers map them to an HTTP status or a room reply in one place.
@@ -60,6 +64,18 @@ pub enum StoreError {
         /// What the backend or the file system said.
         reason: String,
     },
+    /// The database did not answer: worth trying again later (the server may be starting, or
+    /// the network down). Distinct from [`StoreError::Open`], which retrying cannot fix.
+    #[error("cannot reach PostgreSQL at {target}: {reason}")]
+    Unreachable {
+        /// The database, without its password.
+        target: String,
+        /// What the driver said.
+        reason: String,
+    },
+    /// The target of a copy holds data already: copies go into an empty database only.
+    #[error("{0} is not empty: hipboard migrate copies into an empty database only")]
+    NotEmpty(String),
     /// Reading or writing failed.
     #[error("store I/O failed: {0}")]
     Io(String),

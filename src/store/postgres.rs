@@ -107,18 +107,37 @@ impl PostgresBackend {
             config.application_name("hipboard");
         }
 
+        // Failures worth retrying (nobody answers, the server is starting or overloaded, the
+        // connection was cut) are `Unreachable`; the rest (refused credentials, a missing
+        // database, a newer schema) are `Open`, which waiting does not fix.
+        let failed = |doing: &str, e: &tokio_postgres::Error| {
+            let reason = format!("{doing}: {}", describe(e));
+            if transient(e) {
+                StoreError::Unreachable {
+                    target: target.clone(),
+                    reason,
+                }
+            } else {
+                open_err(reason)
+            }
+        };
         let (mut client, connection) = config
             .connect(NoTls)
             .await
-            .map_err(|e| open_err(format!("cannot connect: {}", describe(&e))))?;
+            .map_err(|e| failed("cannot connect", &e))?;
         let driver = tokio::spawn(connection);
         let schema_version = migrations::migrate(&mut client)
             .await
-            .map_err(|e| open_err(e.to_string()))?;
+            .map_err(|e| match e {
+                migrations::MigrateError::Db(e) if transient(&e) => {
+                    failed("migrating the schema failed", &e)
+                }
+                other => open_err(other.to_string()),
+            })?;
         let synchronous_commit: String = client
             .query_one("SELECT current_setting('synchronous_commit')", &[])
             .await
-            .map_err(|e| open_err(describe(&e)))?
+            .map_err(|e| failed("reading synchronous_commit", &e))?
             .get(0);
         drop(client);
         // The connection ends with its client; its outcome says nothing more.
@@ -150,7 +169,7 @@ impl PostgresBackend {
             .map_err(|e| open_err(format!("cannot build the connection pool: {e}")))?;
         let listener = changes::Listener::start(&config)
             .await
-            .map_err(|e| open_err(format!("cannot listen for changes: {}", describe(&e))))?;
+            .map_err(|e| failed("cannot listen for changes", &e))?;
         Ok(PostgresBackend {
             pool,
             schema_version,
@@ -463,6 +482,18 @@ fn broken(e: &tokio_postgres::Error) -> bool {
     });
     let io = std::error::Error::source(e).is_some_and(|cause| cause.is::<std::io::Error>());
     e.is_closed() || ended_by_server || io
+}
+
+/// Whether `e` may go away by waiting: no answer at all (refused, timed out, cut), or the
+/// server saying it cannot take the connection now (starting, shutting down, too many clients).
+fn transient(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        // Class 08: connection exceptions; 57P: shutdown or start-up; 53: out of resources.
+        Some(code) => ["08", "57P", "53"]
+            .iter()
+            .any(|class| code.code().starts_with(class)),
+        None => true,
+    }
 }
 
 /// `postgres://user@host:port/db` from a connection config, without the password.

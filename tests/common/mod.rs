@@ -494,7 +494,7 @@ async fn start_addon(
         // A killed predecessor may take a moment to release the store's file lock.
         let mut attempts = 0;
         let app = loop {
-            match App::build(config.clone(), clock.clone()) {
+            match App::build(config.clone(), clock.clone()).await {
                 Ok(app) => break Arc::new(app),
                 Err(_) if attempts < 100 => {
                     attempts += 1;

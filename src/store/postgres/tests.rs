@@ -215,15 +215,12 @@ async fn an_unreachable_database_is_a_clear_open_error() {
         .port();
     let url = format!("postgres://hipboard:secret@127.0.0.1:{port}/hipboard");
     match PostgresBackend::connect(&url, 1).await {
-        Err(StoreError::Open { path, reason }) => {
-            assert_eq!(
-                path.to_string_lossy(),
-                format!("postgres://hipboard@127.0.0.1:{port}/hipboard")
-            );
+        Err(StoreError::Unreachable { target, reason }) => {
+            assert_eq!(target, format!("postgres://hipboard@127.0.0.1:{port}/hipboard"));
             assert!(reason.starts_with("cannot connect"), "{reason}");
             assert!(!reason.contains("secret"), "{reason}");
         }
-        Err(other) => panic!("expected Open, got {other:?}"),
+        Err(other) => panic!("expected Unreachable (worth retrying), got {other:?}"),
         Ok(_) => panic!("nothing listens on {port}"),
     }
 }
