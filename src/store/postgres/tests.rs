@@ -206,7 +206,7 @@ async fn a_newer_schema_is_refused_in_one_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_database_is_a_clear_open_error() {
+async fn an_unreachable_database_is_a_clear_error_worth_retrying() {
     // Bind a port, then free it: nothing listens there any more.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
