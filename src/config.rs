@@ -536,7 +536,10 @@ mod tests {
         .validate()
         .unwrap();
         let url = c.database_url.as_ref().unwrap();
-        assert_eq!(url.secret(), "postgres://hb:s3cret@db.internal:5432/hipboard");
+        assert_eq!(
+            url.secret(),
+            "postgres://hb:s3cret@db.internal:5432/hipboard"
+        );
         assert_eq!(c.database_pool, 4);
         let shown = format!("{c:?}");
         assert!(!shown.contains("s3cret"), "{shown}");

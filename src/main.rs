@@ -41,7 +41,12 @@ struct Settings {
     #[arg(long, env = "HIPBOARD_DATA_DIR", global = true)]
     data_dir: Option<String>,
     /// PostgreSQL database (postgres://user:password@host:port/db) instead of sled.
-    #[arg(long, env = "HIPBOARD_DATABASE_URL", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "HIPBOARD_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
     database_url: Option<String>,
     /// Connections to the database per instance (default 16).
     #[arg(long, env = "HIPBOARD_DATABASE_POOL", global = true)]

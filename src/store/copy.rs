@@ -96,9 +96,9 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::{Incident, IncidentState, Stamp};
-    use crate::store::{Queue, QueueId};
     use crate::store::test_db::{admin_url, fresh_database};
     use crate::store::tests::installation;
+    use crate::store::{Queue, QueueId};
 
     fn incident(title: &str) -> Incident {
         Incident {
@@ -138,7 +138,10 @@ mod tests {
         for n in 0..3u32 {
             ids.push(store.enqueue(&mut batch, Queue::Outbox, &n).await.unwrap());
         }
-        store.enqueue(&mut batch, Queue::Inbox, &"job").await.unwrap();
+        store
+            .enqueue(&mut batch, Queue::Inbox, &"job")
+            .await
+            .unwrap();
         store.commit(batch).await.unwrap();
         let mut batch = Batch::new();
         store.dequeue(&mut batch, Queue::Outbox, ids.remove(0));
@@ -169,14 +172,23 @@ mod tests {
             Some(installation("inst", Some(7), 1))
         );
         assert_eq!(pg.incident_count("inst").await, 2);
-        assert_eq!(pg.incident("inst", 2).await.unwrap().unwrap().title, "disk full");
+        assert_eq!(
+            pg.incident("inst", 2).await.unwrap().unwrap().title,
+            "disk full"
+        );
         assert_eq!(pg.active_incidents("inst", 7).await.unwrap().len(), 2);
         let outbox: Vec<(QueueId, u32)> = pg.queued(Queue::Outbox).await.unwrap();
         assert_eq!(outbox, [(outbox_ids[0], 1), (outbox_ids[1], 2)]);
-        assert!(pg.is_claimed("msg:42", 200).await.unwrap(), "dedupe survives");
+        assert!(
+            pg.is_claimed("msg:42", 200).await.unwrap(),
+            "dedupe survives"
+        );
         let mut again = Batch::new();
         pg.claim(&mut again, "msg:42", 200, 3600);
-        assert!(matches!(pg.commit(again).await, Err(StoreError::Duplicate(_))));
+        assert!(matches!(
+            pg.commit(again).await,
+            Err(StoreError::Duplicate(_))
+        ));
         // The next incident number and queue id continue after the copied ones.
         let mut batch = Batch::new();
         let third = pg

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod dynaboard;
+pub mod postgres;
 pub mod process;
 
 use std::net::SocketAddr;

@@ -216,7 +216,10 @@ async fn an_unreachable_database_is_a_clear_error_worth_retrying() {
     let url = format!("postgres://hipboard:secret@127.0.0.1:{port}/hipboard");
     match PostgresBackend::connect(&url, 1).await {
         Err(StoreError::Unreachable { target, reason }) => {
-            assert_eq!(target, format!("postgres://hipboard@127.0.0.1:{port}/hipboard"));
+            assert_eq!(
+                target,
+                format!("postgres://hipboard@127.0.0.1:{port}/hipboard")
+            );
             assert!(reason.starts_with("cannot connect"), "{reason}");
             assert!(!reason.contains("secret"), "{reason}");
         }
