@@ -9,7 +9,7 @@ use crate::dynaboard::client::{Connection, DynaboardClient};
 use crate::handlers::Registry;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::Descriptor;
-use crate::store::{Store, StoreError};
+use crate::store::{SCHEMA_VERSION, Store, StoreError};
 use crate::views::Templates;
 use crate::views::configure::connection_check::Grant;
 
@@ -61,6 +61,7 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
         Err(StoreCheck::Busy(e)) => {
             println!("skip  HipChat installations: {e} (is hipboard running?)")
         }
+        Err(StoreCheck::Skipped(why)) => println!("skip  HipChat installations: {why}"),
         Ok(store) => {
             let installations = store.installations().await.map_err(|e| e.to_string())?;
             if installations.is_empty() {
@@ -95,31 +96,45 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
 enum StoreCheck {
     /// sled's directory is locked by a running server: not a failure.
     Busy(StoreError),
+    /// Nothing to read installations from yet: not a failure.
+    Skipped(String),
     /// The store cannot be used: a failed check.
     Failed(check::CheckLine),
 }
 
 /// Opens the configured store once (no waiting: `check` reports rather than retries), printing
-/// which one it is: `store: sled in DIR`, or `store: postgres at URL, schema version N`.
+/// which one it is: `store: sled in DIR`, or `store: postgres at URL, schema version N`. A
+/// database is inspected first and opened only if its schema is this binary's: opening migrates,
+/// and a check must not upgrade the schema under running instances.
 async fn open_store(config: &Config) -> Result<Store, StoreCheck> {
     let Some(url) = &config.database_url else {
         let store = Store::open(&config.data_dir).map_err(StoreCheck::Busy)?;
         println!("ok    store: sled in {}", config.data_dir.display());
         return Ok(store);
     };
-    // One connection is all a check needs.
-    match Store::open_postgres(url.secret(), 1).await {
-        Ok(store) => {
-            println!(
-                "ok    store: postgres at {}, schema version {}",
-                store.database_target().unwrap_or_default(),
-                store.schema_version().unwrap_or_default()
-            );
-            Ok(store)
-        }
-        Err(e) => Err(StoreCheck::Failed(check::CheckLine::failed(
-            "store",
-            e.to_string(),
-        ))),
+    let failed = |message: String| StoreCheck::Failed(check::CheckLine::failed("store", message));
+    let found = Store::inspect_postgres(url.secret())
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let (target, version) = (&found.target, found.schema_version);
+    if version > SCHEMA_VERSION {
+        return Err(failed(format!(
+            "postgres at {target}: database schema version {version} is newer than this \
+             hipboard (knows {SCHEMA_VERSION}); upgrade hipboard"
+        )));
     }
+    if version < SCHEMA_VERSION {
+        println!(
+            "ok    store: postgres at {target}, schema version {version} \
+             (hipboard migrates it to {SCHEMA_VERSION} when it starts)"
+        );
+        return Err(StoreCheck::Skipped(
+            "the database's schema is not migrated yet".to_string(),
+        ));
+    }
+    println!("ok    store: postgres at {target}, schema version {version}");
+    // One connection is all a check needs; at this version, opening changes nothing.
+    Store::open_postgres(url.secret(), 1)
+        .await
+        .map_err(|e| failed(e.to_string()))
 }

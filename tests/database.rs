@@ -121,16 +121,47 @@ async fn check_reports_the_database_and_its_schema_version() {
     let Some(url) = fresh_database().await else {
         return;
     };
+    let version = hipboard::store::SCHEMA_VERSION;
+    // The test server's URL carries no password: it is printed as given. A check never
+    // migrates: a fresh database stays at version 0 until hipboard starts on it.
+    for _ in 0..2 {
+        let out = hipboard(&["check"], &[("HIPBOARD_DATABASE_URL", &url)]);
+        assert!(out.status.success(), "{out:?}");
+        let expected = format!(
+            "ok    store: postgres at {url}, schema version 0 \
+             (hipboard migrates it to {version} when it starts)"
+        );
+        assert!(
+            stdout(&out).lines().any(|l| l == expected),
+            "{expected:?} in {out:?}"
+        );
+    }
+    drop(Store::open_postgres(&url, 1).await.unwrap());
     let out = hipboard(&["check"], &[("HIPBOARD_DATABASE_URL", &url)]);
     assert!(out.status.success(), "{out:?}");
-    // The test server's URL carries no password: it is printed as given.
-    let expected = format!(
-        "ok    store: postgres at {url}, schema version {}",
-        hipboard::store::SCHEMA_VERSION
-    );
+    let expected = format!("ok    store: postgres at {url}, schema version {version}");
     assert!(
         stdout(&out).lines().any(|l| l == expected),
         "{expected:?} in {out:?}"
+    );
+
+    // A newer schema fails the check, saying so.
+    sql(
+        &url,
+        &format!(
+            "INSERT INTO hipboard_schema (version) VALUES ({})",
+            version + 1
+        ),
+    )
+    .await;
+    let out = hipboard(&["check"], &[("HIPBOARD_DATABASE_URL", &url)]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.starts_with("FAIL  store: postgres at ")
+                && l.contains("is newer than this hipboard")),
+        "{out:?}"
     );
 
     // Nobody listens on the proxy's port once it is gone: the check fails, saying where.

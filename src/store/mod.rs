@@ -50,7 +50,7 @@ pub use batch::Batch;
 pub use copy::Copied;
 pub use engine::Engine;
 pub use observer::{StoreObserver, observe};
-pub use open::{Location, Retry};
+pub use open::{Inspected, Location, Retry};
 pub use queue::{Queue, QueueId};
 
 /// Errors of the store. Callers map them to an HTTP status or a room reply in one place.

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::{Store, StoreError, StoreResult};
+use super::{PostgresBackend, Store, StoreError, StoreResult};
 
 /// Where the store lives, as the configuration names it.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +38,26 @@ impl Retry {
     };
 }
 
+/// A PostgreSQL database as `hipboard check` sees it, without changing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspected {
+    /// The database as `postgres://user@host:port/db`, without the password.
+    pub target: String,
+    /// Its schema version: 0 before the first start, [`super::SCHEMA_VERSION`] once migrated.
+    pub schema_version: i32,
+}
+
 impl Store {
+    /// Reads the schema version of the database at `url` without migrating it: a check must
+    /// not upgrade a schema that running instances use. Errors as for [`Store::open_postgres`].
+    pub async fn inspect_postgres(url: &str) -> StoreResult<Inspected> {
+        let (target, schema_version) = PostgresBackend::inspect(url).await?;
+        Ok(Inspected {
+            target,
+            schema_version,
+        })
+    }
+
     /// Opens the store at `location`. A database that does not answer
     /// ([`StoreError::Unreachable`]) is tried again after a growing pause, with one warning line
     /// per attempt, until it answers; any other failure (a newer schema, refused credentials,
