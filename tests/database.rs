@@ -218,6 +218,11 @@ async fn migrate_copies_into_an_empty_database_and_refuses_a_used_one() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_str().unwrap();
     let out = hipboard(&["migrate", "--to", &url], &[("HIPBOARD_DATA_DIR", dir)]);
+    assert_refused(&out, "holds no hipboard data");
+    // `check` opens (so creates) the sled store, and lets go of it when it exits.
+    let out = hipboard(&["check"], &[("HIPBOARD_DATA_DIR", dir)]);
+    assert!(out.status.success(), "{out:?}");
+    let out = hipboard(&["migrate", "--to", &url], &[("HIPBOARD_DATA_DIR", dir)]);
     assert!(out.status.success(), "{out:?}");
     let printed = stdout(&out);
     for space in ["installations", "incidents", "seen", "inbox", "outbox"] {

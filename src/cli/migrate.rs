@@ -17,8 +17,12 @@ pub async fn run(raw: RawConfig, args: MigrateArgs) -> Result<(), String> {
     let config = raw.validate().map_err(|e| e.to_string())?;
     let url = parse_database_url("--to", &args.to).map_err(|e| e.to_string())?;
     let dir = config.data_dir.display().to_string();
-    if !config.data_dir.is_dir() {
-        return Err(format!("HIPBOARD_DATA_DIR: {dir} is no data directory"));
+    // Opening a directory that holds no store would create an empty one there: refuse instead,
+    // as the operator most likely named the wrong directory.
+    if !Store::exists_in(&config.data_dir) {
+        return Err(format!(
+            "HIPBOARD_DATA_DIR: {dir} holds no hipboard data (set HIPBOARD_DATA_DIR or --data-dir)"
+        ));
     }
     let source = Store::open(&config.data_dir).map_err(|e| match e {
         StoreError::Open { .. } => format!("HIPBOARD_DATA_DIR: {e} (is hipboard running?)"),

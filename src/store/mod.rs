@@ -130,6 +130,11 @@ impl Store {
         Ok(Store::new(Engine::Sled(SledBackend::open(dir)?)))
     }
 
+    /// Whether `dir` holds an embedded store (one [`Store::open`] created before).
+    pub fn exists_in(dir: &Path) -> bool {
+        SledBackend::exists_in(dir)
+    }
+
     /// Connects to the PostgreSQL database at `url` (migrating its schema under a lock) with at
     /// most `pool_size` connections. Caches follow every instance's writes: the backend's change
     /// announcements invalidate them as they arrive.
