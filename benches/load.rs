@@ -18,8 +18,9 @@
 
 #[path = "common/ceiling.rs"]
 mod ceiling;
-#[path = "../tests/common/database.rs"]
-mod database;
+#[allow(dead_code)] // The bench needs fresh databases only.
+#[path = "../tests/common/postgres.rs"]
+mod postgres;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -330,7 +331,7 @@ async fn compare_stores(cells: &[usize], seconds: u64) {
                 match store {
                     "sled" => None,
                     _ => Some(
-                        database::fresh()
+                        postgres::fresh_database()
                             .await
                             .expect("--stores needs HIPBOARD_TEST_DATABASE_URL"),
                     ),

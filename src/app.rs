@@ -25,7 +25,7 @@ use crate::net::OutboundPolicy;
 use crate::pipeline::Pipeline;
 use crate::pipeline::events::Inbound;
 use crate::runtime::outbox::Outbox;
-use crate::store::{Store, StoreError};
+use crate::store::{Location, Retry, Store, StoreError};
 use crate::views::{TemplateError, Templates, Views};
 
 /// How often an instance on a shared store looks for stored work nobody works on: a dead
@@ -38,6 +38,9 @@ pub enum StartError {
     /// The data directory cannot hold the store.
     #[error("HIPBOARD_DATA_DIR: {0}")]
     Store(StoreError),
+    /// The database cannot be used (a newer schema, refused credentials, …).
+    #[error("HIPBOARD_DATABASE_URL: {0}")]
+    Database(StoreError),
     /// A commands/ file is wrong.
     #[error(transparent)]
     Commands(#[from] CommandFileError),
@@ -47,6 +50,25 @@ pub enum StartError {
     /// A view template is wrong.
     #[error(transparent)]
     Templates(#[from] TemplateError),
+}
+
+/// Opens the store the configuration names: PostgreSQL at `HIPBOARD_DATABASE_URL` when set
+/// (retried per `retry` while it does not answer), else sled in `HIPBOARD_DATA_DIR`.
+pub async fn open_store(config: &Config, retry: Retry) -> Result<Store, StartError> {
+    match &config.database_url {
+        Some(url) => Store::open_at(
+            Location::Postgres {
+                url: url.secret(),
+                pool_size: config.database_pool,
+            },
+            retry,
+        )
+        .await
+        .map_err(StartError::Database),
+        None => Store::open_at(Location::Sled(&config.data_dir), retry)
+            .await
+            .map_err(StartError::Store),
+    }
 }
 
 /// Everything request handlers share.
@@ -98,15 +120,16 @@ impl Drop for App {
 }
 
 impl App {
-    /// Opens the store, loads commands and descriptor, and wires the services.
-    pub fn build(config: Config, clock: Clock) -> Result<App, StartError> {
+    /// Loads commands and descriptor, opens the configured store (waiting for a database that
+    /// does not answer yet, see [`open_store`]), and wires the services.
+    pub async fn build(config: Config, clock: Clock) -> Result<App, StartError> {
         let registry = Arc::new(Registry::load(&config.resources.join("commands"))?);
         let descriptor = Arc::new(Descriptor::load(
             &config.resources.join("descriptor.json"),
             &registry,
             config.base_url.as_str(),
         )?);
-        let store = Store::open(&config.data_dir).map_err(StartError::Store)?;
+        let store = open_store(&config, Retry::AT_START).await?;
         let policy = OutboundPolicy::new(config.operator_origins());
         let client = HipChatClient::new(policy.clone());
         let tokens = Arc::new(Tokens::new(

@@ -1,14 +1,15 @@
 //! `hipboard check`: validates descriptor.json, commands/ and templates/, then tests the
-//! configured connections — the default dynaBOARD (URL, token) and, when the store is not in
-//! use by a running server, every installation's HipChat credentials and scopes.
+//! configured connections — the store (PostgreSQL: reachable, and its schema version), the
+//! default dynaBOARD (URL, token) and, when the store is not in use by a running server, every
+//! installation's HipChat credentials and scopes.
 
-use crate::config::RawConfig;
+use crate::config::{Config, RawConfig};
 use crate::dynaboard::check;
 use crate::dynaboard::client::{Connection, DynaboardClient};
 use crate::handlers::Registry;
 use crate::hipchat::client::HipChatClient;
 use crate::hipchat::descriptor::Descriptor;
-use crate::store::Store;
+use crate::store::{SCHEMA_VERSION, Store, StoreError};
 use crate::views::Templates;
 use crate::views::configure::connection_check::Grant;
 
@@ -55,15 +56,16 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
             }
         }
     }
-    match Store::open(&config.data_dir) {
-        Err(e) => println!("skip  HipChat installations: {e} (is hipboard running?)"),
+    match open_store(&config).await {
+        Err(StoreCheck::Failed(line)) => lines.push(line),
+        Err(StoreCheck::Busy(e)) => {
+            println!("skip  HipChat installations: {e} (is hipboard running?)")
+        }
+        Err(StoreCheck::Skipped(why)) => println!("skip  HipChat installations: {why}"),
         Ok(store) => {
             let installations = store.installations().await.map_err(|e| e.to_string())?;
             if installations.is_empty() {
-                println!(
-                    "skip  HipChat: no installations in {}",
-                    config.data_dir.display()
-                );
+                println!("skip  HipChat: no installations in the store");
             }
             let client =
                 HipChatClient::new(crate::net::OutboundPolicy::new(config.operator_origins()));
@@ -88,4 +90,51 @@ pub async fn run(raw: RawConfig) -> Result<(), String> {
         0 => Ok(()),
         n => Err(format!("{n} check(s) failed")),
     }
+}
+
+/// Why `check` has no store to read installations from.
+enum StoreCheck {
+    /// sled's directory is locked by a running server: not a failure.
+    Busy(StoreError),
+    /// Nothing to read installations from yet: not a failure.
+    Skipped(String),
+    /// The store cannot be used: a failed check.
+    Failed(check::CheckLine),
+}
+
+/// Opens the configured store once (no waiting: `check` reports rather than retries), printing
+/// which one it is: `store: sled in DIR`, or `store: postgres at URL, schema version N`. A
+/// database is inspected first and opened only if its schema is this binary's: opening migrates,
+/// and a check must not upgrade the schema under running instances.
+async fn open_store(config: &Config) -> Result<Store, StoreCheck> {
+    let Some(url) = &config.database_url else {
+        let store = Store::open(&config.data_dir).map_err(StoreCheck::Busy)?;
+        println!("ok    store: sled in {}", config.data_dir.display());
+        return Ok(store);
+    };
+    let failed = |message: String| StoreCheck::Failed(check::CheckLine::failed("store", message));
+    let found = Store::inspect_postgres(url.secret())
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let (target, version) = (&found.target, found.schema_version);
+    if version > SCHEMA_VERSION {
+        return Err(failed(format!(
+            "postgres at {target}: database schema version {version} is newer than this \
+             hipboard (knows {SCHEMA_VERSION}); upgrade hipboard"
+        )));
+    }
+    if version < SCHEMA_VERSION {
+        println!(
+            "ok    store: postgres at {target}, schema version {version} \
+             (hipboard migrates it to {SCHEMA_VERSION} when it starts)"
+        );
+        return Err(StoreCheck::Skipped(
+            "the database's schema is not migrated yet".to_string(),
+        ));
+    }
+    println!("ok    store: postgres at {target}, schema version {version}");
+    // One connection is all a check needs; at this version, opening changes nothing.
+    Store::open_postgres(url.secret(), 1)
+        .await
+        .map_err(|e| failed(e.to_string()))
 }

@@ -63,6 +63,62 @@ pub struct Config {
     pub trusted_origins: Vec<url::Origin>,
     /// `HIPBOARD_METRICS_ADDR`: where `/metrics` listens; off when unset.
     pub metrics_addr: Option<SocketAddr>,
+    /// `HIPBOARD_DATABASE_URL`: PostgreSQL instead of sled in `data_dir` when set.
+    pub database_url: Option<DatabaseUrl>,
+    /// `HIPBOARD_DATABASE_POOL`: connections each instance keeps to the database.
+    pub database_pool: usize,
+}
+
+/// Connections to PostgreSQL per instance unless `HIPBOARD_DATABASE_POOL` says otherwise: enough
+/// for a busy instance's concurrent commits, few enough that several instances stay well under
+/// PostgreSQL's default `max_connections` (100).
+pub const DEFAULT_DATABASE_POOL: usize = 16;
+
+/// A `postgres://` URL. It may carry a password, so its `Debug` form hides it.
+#[derive(Clone, PartialEq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL as given, password included: for the driver only, never for messages.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match Url::parse(&self.0) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    // Cannot fail on a URL that has a password, hence a host.
+                    let _ = url.set_password(Some("***"));
+                }
+                write!(f, "DatabaseUrl({url})")
+            }
+            Err(_) => f.write_str("DatabaseUrl(<unparsable>)"),
+        }
+    }
+}
+
+/// `HIPBOARD_DATABASE_URL`: a `postgres://` or `postgresql://` URL with a host.
+pub fn parse_database_url(setting: &'static str, text: &str) -> Result<DatabaseUrl, ConfigError> {
+    let text = text.trim();
+    let url = Url::parse(text).map_err(|e| {
+        bad(
+            setting,
+            format!("not a URL ({e}); expected postgres://user:password@host:port/database"),
+        )
+    })?;
+    if !matches!(url.scheme(), "postgres" | "postgresql") || url.host_str().is_none() {
+        return Err(bad(
+            setting,
+            format!(
+                "must be postgres://user:password@host:port/database, not a {}:// URL",
+                url.scheme()
+            ),
+        ));
+    }
+    Ok(DatabaseUrl(text.to_owned()))
 }
 
 /// Raw settings as given by flags or the environment, before validation.
@@ -92,6 +148,10 @@ pub struct RawConfig {
     pub trusted_origins: Option<String>,
     /// `HIPBOARD_METRICS_ADDR`: `IP:port` of the metrics listener.
     pub metrics_addr: Option<String>,
+    /// `HIPBOARD_DATABASE_URL`: `postgres://…`.
+    pub database_url: Option<String>,
+    /// `HIPBOARD_DATABASE_POOL`: a positive number of connections.
+    pub database_pool: Option<String>,
 }
 
 /// Default listen address.
@@ -141,6 +201,23 @@ impl RawConfig {
                 )
             })?),
         };
+        let database_url = non_empty(self.database_url)
+            .map(|text| parse_database_url("HIPBOARD_DATABASE_URL", &text))
+            .transpose()?;
+        let database_pool = match non_empty(self.database_pool) {
+            None => DEFAULT_DATABASE_POOL,
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    bad(
+                        "HIPBOARD_DATABASE_POOL",
+                        format!("{text:?} is not a positive number of connections (default {DEFAULT_DATABASE_POOL})"),
+                    )
+                })?,
+        };
         if metrics_addr == Some(addr) {
             return Err(bad(
                 "HIPBOARD_METRICS_ADDR",
@@ -148,6 +225,8 @@ impl RawConfig {
             ));
         }
         Ok(Config {
+            database_url,
+            database_pool,
             metrics_addr,
             addr,
             base_url,
@@ -442,5 +521,43 @@ mod tests {
             Some("127.0.0.1:9100".parse().unwrap())
         );
         assert_eq!(raw().validate().unwrap().metrics_addr, None);
+    }
+
+    #[test]
+    fn the_database_url_selects_postgres_and_hides_its_password() {
+        let c = raw().validate().unwrap();
+        assert!(c.database_url.is_none(), "sled unless a database is named");
+        assert_eq!(c.database_pool, DEFAULT_DATABASE_POOL);
+        let c = RawConfig {
+            database_url: Some("postgres://hb:s3cret@db.internal:5432/hipboard".into()),
+            database_pool: Some("4".into()),
+            ..raw()
+        }
+        .validate()
+        .unwrap();
+        let url = c.database_url.as_ref().unwrap();
+        assert_eq!(
+            url.secret(),
+            "postgres://hb:s3cret@db.internal:5432/hipboard"
+        );
+        assert_eq!(c.database_pool, 4);
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
+        for (url, pool, setting) in [
+            ("mysql://db/x", "4", "HIPBOARD_DATABASE_URL"),
+            ("db.internal", "4", "HIPBOARD_DATABASE_URL"),
+            ("postgres://db/x", "0", "HIPBOARD_DATABASE_POOL"),
+            ("postgres://db/x", "many", "HIPBOARD_DATABASE_POOL"),
+        ] {
+            let e = RawConfig {
+                database_url: Some(url.into()),
+                database_pool: Some(pool.into()),
+                ..raw()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(e.setting, setting, "{url} {pool}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The `hipboard` binary: `serve` (the add-on), `demo` (add-on + sandbox HipChat + demo
-//! dynaBOARD, installed and ready in a browser) and `check` (validate and test connections).
+//! dynaBOARD, installed and ready in a browser), `check` (validate and test connections) and
+//! `migrate` (copy a sled data directory into PostgreSQL).
 
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ use hipboard::web::server;
 
 mod cli;
 
-use cli::{demo, sandbox as sandbox_command};
+use cli::{demo, migrate, sandbox as sandbox_command};
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +40,17 @@ struct Settings {
     /// Directory of the sled store.
     #[arg(long, env = "HIPBOARD_DATA_DIR", global = true)]
     data_dir: Option<String>,
+    /// PostgreSQL database (postgres://user:password@host:port/db) instead of sled.
+    #[arg(
+        long,
+        env = "HIPBOARD_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// Connections to the database per instance (default 16).
+    #[arg(long, env = "HIPBOARD_DATABASE_POOL", global = true)]
+    database_pool: Option<String>,
     /// Directory holding descriptor.json, commands/ and templates/.
     #[arg(long, env = "HIPBOARD_RESOURCES", global = true)]
     resources: Option<String>,
@@ -88,8 +100,10 @@ enum Command {
     Serve,
     /// Run the add-on with the sandbox HipChat and a demo dynaBOARD, installed and ready.
     Demo(demo::DemoArgs),
-    /// Validate descriptor.json and commands/, and test the dynaBOARD connection if configured.
+    /// Validate descriptor.json and commands/, and test the store and dynaBOARD connections.
     Check,
+    /// Copy the sled data directory into an empty PostgreSQL database.
+    Migrate(migrate::MigrateArgs),
     /// Run the HipChat emulator alone with its browser UI, installing the given add-ons.
     Sandbox(sandbox_command::SandboxArgs),
 }
@@ -130,6 +144,8 @@ fn main() -> ExitCode {
         addr: s.addr,
         base_url: s.base_url,
         data_dir: s.data_dir,
+        database_url: s.database_url,
+        database_pool: s.database_pool,
         resources: s.resources,
         dynaboard_url: s.dynaboard_url,
         dynaboard_token: s.dynaboard_token,
@@ -151,11 +167,14 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve => {
                 let config = raw.validate().map_err(|e| e.to_string())?;
-                let app = App::build(config, Clock::system()).map_err(|e| e.to_string())?;
+                let app = App::build(config, Clock::system())
+                    .await
+                    .map_err(|e| e.to_string())?;
                 server::serve(app).await
             }
             Command::Demo(args) => demo::run(raw, args).await,
             Command::Check => check::run(raw).await,
+            Command::Migrate(args) => migrate::run(raw, args).await,
             Command::Sandbox(args) => sandbox_command::run(args).await,
         }
     });

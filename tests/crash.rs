@@ -197,7 +197,7 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_postgres_sigkilled_under_load_lose_nothing() {
-    let Some(database) = common::database::fresh().await else {
+    let Some(database) = common::postgres::fresh_database().await else {
         return;
     };
     let cycles: usize = std::env::var("HIPBOARD_CRASH_CYCLES")

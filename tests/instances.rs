@@ -36,7 +36,7 @@ async fn cluster(n: usize) -> Option<Cluster> {
 
 /// [`cluster`], HipChat (the sandbox) and the instances keeping `limits`.
 async fn cluster_keeping(n: usize, limits: Limits) -> Option<Cluster> {
-    let database = common::database::fresh().await?;
+    let database = common::postgres::fresh_database().await?;
     let (sandbox, sandbox_task) = common::sandbox_only(SandboxSettings {
         limits,
         ..SandboxSettings::default()

@@ -133,7 +133,7 @@ pub async fn run(raw: RawConfig, args: DemoArgs) -> Result<(), String> {
 
     let addon_listener = server::bind("HIPBOARD_ADDR", config.addr).await?;
     let descriptor_url = config.url("/descriptor.json");
-    let app = App::build(config, clock).map_err(|e| e.to_string())?;
+    let app = App::build(config, clock).await.map_err(|e| e.to_string())?;
     app.start_background().await.map_err(|e| e.to_string())?;
     let router = app.router();
     let addon_task = tokio::spawn(server::serve_guarded(

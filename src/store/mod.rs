@@ -15,6 +15,7 @@ mod chat_requests;
 mod chat_rooms;
 #[cfg(test)]
 mod contract;
+mod copy;
 mod dedupe;
 mod derived;
 mod engine;
@@ -23,6 +24,7 @@ mod installations;
 mod issue_cache;
 mod memes;
 mod observer;
+mod open;
 mod postgres;
 mod queue;
 mod removed;
@@ -48,8 +50,10 @@ pub use self::sled::SledBackend;
 pub use backend::{Backend, Keyspace, Op, Record, claim_expiry, claim_value};
 pub use batch::Batch;
 pub use budgets::Budget;
+pub use copy::Copied;
 pub use engine::Engine;
 pub use observer::{StoreObserver, observe};
+pub use open::{Inspected, Location, Retry};
 pub use queue::{Queue, QueueId};
 
 /// Errors of the store. Callers map them to an HTTP status or a room reply in one place.
@@ -63,6 +67,18 @@ pub enum StoreError {
         /// What the backend or the file system said.
         reason: String,
     },
+    /// The database did not answer: worth trying again later (the server may be starting, or
+    /// the network down). Distinct from [`StoreError::Open`], which retrying cannot fix.
+    #[error("cannot reach PostgreSQL at {target}: {reason}")]
+    Unreachable {
+        /// The database, without its password.
+        target: String,
+        /// What the driver said.
+        reason: String,
+    },
+    /// The target of a copy holds data already: copies go into an empty database only.
+    #[error("{0} is not empty: hipboard migrate copies into an empty database only")]
+    NotEmpty(String),
     /// Reading or writing failed.
     #[error("store I/O failed: {0}")]
     Io(String),
@@ -115,6 +131,11 @@ impl Store {
     /// Opens (creating if needed) the embedded store in the data directory `dir`.
     pub fn open(dir: &Path) -> StoreResult<Store> {
         Ok(Store::new(Engine::Sled(SledBackend::open(dir)?)))
+    }
+
+    /// Whether `dir` holds an embedded store (one [`Store::open`] created before).
+    pub fn exists_in(dir: &Path) -> bool {
+        SledBackend::exists_in(dir)
     }
 
     /// Connects to the PostgreSQL database at `url` (migrating its schema under a lock) with at

@@ -88,37 +88,33 @@ pub struct PostgresBackend {
 
 impl PostgresBackend {
     /// Connects to `url` (`postgres://user:password@host:port/db` or `key=value` form), with at
-    /// most `pool_size` connections, migrating the schema first. Unreachable databases, bad
-    /// URLs and newer schemas are `StoreError::Open` with a one-line reason.
+    /// most `pool_size` connections, migrating the schema first. A database that does not answer
+    /// is `StoreError::Unreachable` (worth retrying); bad URLs, refused credentials and newer
+    /// schemas are `StoreError::Open`; either with a one-line reason.
     pub async fn connect(url: &str, pool_size: usize) -> StoreResult<PostgresBackend> {
-        let mut config: Config = url.parse().map_err(|e| StoreError::Open {
-            path: PathBuf::from("<database URL>"),
-            reason: format!("invalid PostgreSQL URL: {}", describe(&e)),
-        })?;
-        let target = redacted(&config);
+        let (mut config, target) = parse(url)?;
         let open_err = |reason: String| StoreError::Open {
             path: PathBuf::from(&target),
             reason,
         };
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        if config.get_application_name().is_none() {
-            config.application_name("hipboard");
-        }
-
+        let failed = |doing: &str, e: &tokio_postgres::Error| open_failure(&target, doing, e);
         let (mut client, connection) = config
             .connect(NoTls)
             .await
-            .map_err(|e| open_err(format!("cannot connect: {}", describe(&e))))?;
+            .map_err(|e| failed("cannot connect", &e))?;
         let driver = tokio::spawn(connection);
         let schema_version = migrations::migrate(&mut client)
             .await
-            .map_err(|e| open_err(e.to_string()))?;
+            .map_err(|e| match e {
+                migrations::MigrateError::Db(e) if transient(&e) => {
+                    failed("migrating the schema failed", &e)
+                }
+                other => open_err(other.to_string()),
+            })?;
         let synchronous_commit: String = client
             .query_one("SELECT current_setting('synchronous_commit')", &[])
             .await
-            .map_err(|e| open_err(describe(&e)))?
+            .map_err(|e| failed("reading synchronous_commit", &e))?
             .get(0);
         drop(client);
         // The connection ends with its client; its outcome says nothing more.
@@ -150,13 +146,33 @@ impl PostgresBackend {
             .map_err(|e| open_err(format!("cannot build the connection pool: {e}")))?;
         let listener = changes::Listener::start(&config)
             .await
-            .map_err(|e| open_err(format!("cannot listen for changes: {}", describe(&e))))?;
+            .map_err(|e| failed("cannot listen for changes", &e))?;
         Ok(PostgresBackend {
             pool,
             schema_version,
             target,
             listener,
         })
+    }
+
+    /// The schema version of the database at `url` (0 before any migration) and the database
+    /// as `postgres://user@host:port/db`, read without migrating or changing anything: what
+    /// `hipboard check` reports, since a check must not upgrade a schema running instances use.
+    pub async fn inspect(url: &str) -> StoreResult<(String, i32)> {
+        let (config, target) = parse(url)?;
+        let failed = |doing: &str, e: &tokio_postgres::Error| open_failure(&target, doing, e);
+        let (client, connection) = config
+            .connect(NoTls)
+            .await
+            .map_err(|e| failed("cannot connect", &e))?;
+        let driver = tokio::spawn(connection);
+        let version = migrations::current_version(&client)
+            .await
+            .map_err(|e| failed("reading the schema version", &e))?;
+        drop(client);
+        // The connection ends with its client; its outcome says nothing more.
+        let _ = driver.await;
+        Ok((target, version))
     }
 
     /// The database's schema version after migrating (for `hipboard check`).
@@ -463,6 +479,53 @@ fn broken(e: &tokio_postgres::Error) -> bool {
     });
     let io = std::error::Error::source(e).is_some_and(|cause| cause.is::<std::io::Error>());
     e.is_closed() || ended_by_server || io
+}
+
+/// The connection settings of `url`, with hipboard's defaults (connect timeout, application
+/// name), and the database as `postgres://user@host:port/db` for messages.
+fn parse(url: &str) -> StoreResult<(Config, String)> {
+    let mut config: Config = url.parse().map_err(|e| StoreError::Open {
+        path: PathBuf::from("<database URL>"),
+        reason: format!("invalid PostgreSQL URL: {}", describe(&e)),
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("hipboard");
+    }
+    let target = redacted(&config);
+    Ok((config, target))
+}
+
+/// A failure while opening: `Unreachable` when waiting may fix it (nobody answers, the server
+/// is starting or overloaded, the connection was cut), else `Open` (refused credentials, a
+/// missing database), which waiting does not fix.
+fn open_failure(target: &str, doing: &str, e: &tokio_postgres::Error) -> StoreError {
+    let reason = format!("{doing}: {}", describe(e));
+    if transient(e) {
+        StoreError::Unreachable {
+            target: target.to_string(),
+            reason,
+        }
+    } else {
+        StoreError::Open {
+            path: PathBuf::from(target),
+            reason,
+        }
+    }
+}
+
+/// Whether `e` may go away by waiting: no answer at all (refused, timed out, cut), or the
+/// server saying it cannot take the connection now (starting, shutting down, too many clients).
+fn transient(e: &tokio_postgres::Error) -> bool {
+    match e.code() {
+        // Class 08: connection exceptions; 57P: shutdown or start-up; 53: out of resources.
+        Some(code) => ["08", "57P", "53"]
+            .iter()
+            .any(|class| code.code().starts_with(class)),
+        None => true,
+    }
 }
 
 /// `postgres://user@host:port/db` from a connection config, without the password.

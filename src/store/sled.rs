@@ -49,6 +49,11 @@ impl SledBackend {
         Ok(SledBackend { db, trees })
     }
 
+    /// Whether `dir` holds a sled database (its `conf` file), without opening or creating it.
+    pub fn exists_in(dir: &Path) -> bool {
+        dir.join("conf").is_file()
+    }
+
     fn tree(&self, space: Keyspace) -> &::sled::Tree {
         &self.trees[space as usize]
     }

@@ -1,5 +1,5 @@
 //! Test databases: each test gets a fresh database on the server named by
-//! `HIPBOARD_TEST_DATABASE_URL` (see `postgres-cluster.sh`), so tests run in parallel.
+//! `HIPBOARD_TEST_DATABASE_URL` (see `.ci/postgres`), so tests run in parallel.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,7 +14,7 @@ pub(crate) fn admin_url() -> Option<String> {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var_os("CI").is_some() => panic!("{URL_VAR} is not set under CI"),
         _ => {
-            eprintln!("skipped: {URL_VAR} is not set (start a server with postgres-cluster.sh)");
+            eprintln!("skipped: {URL_VAR} is not set (export \"$(.ci/postgres start /tmp/pg)\")");
             None
         }
     }

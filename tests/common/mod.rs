@@ -4,7 +4,7 @@
 //! finished all work it accepted, and returns the notifications that appeared in the room.
 #![allow(dead_code)]
 
-pub mod database;
+pub mod postgres;
 pub mod process;
 pub mod proxy;
 
@@ -528,7 +528,7 @@ async fn start_addon(
         // A killed predecessor may take a moment to release the store's file lock.
         let mut attempts = 0;
         let app = loop {
-            match App::build(config.clone(), clock.clone()) {
+            match App::build(config.clone(), clock.clone()).await {
                 Ok(app) => break Arc::new(app),
                 Err(_) if attempts < 100 => {
                     attempts += 1;

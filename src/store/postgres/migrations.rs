@@ -97,6 +97,22 @@ impl std::fmt::Display for MigrateError {
     }
 }
 
+/// The schema version the database holds now, 0 when it was never migrated; changes nothing.
+pub(super) async fn current_version(client: &Client) -> Result<i32, tokio_postgres::Error> {
+    // Two statements: one naming a table that does not exist would not even be planned.
+    let exists: bool = client
+        .query_one("SELECT to_regclass('hipboard_schema') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let row = client
+        .query_one("SELECT coalesce(max(version), 0) FROM hipboard_schema", &[])
+        .await?;
+    Ok(row.get(0))
+}
+
 /// Brings the schema to [`SCHEMA_VERSION`] and returns it. One transaction holding an advisory
 /// lock: concurrent callers wait for it, then find the work done. Read committed on purpose, so
 /// that a waiter's reads after the lock see what the holder committed.

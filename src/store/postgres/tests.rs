@@ -206,7 +206,7 @@ async fn a_newer_schema_is_refused_in_one_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_database_is_a_clear_open_error() {
+async fn an_unreachable_database_is_a_clear_error_worth_retrying() {
     // Bind a port, then free it: nothing listens there any more.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -215,15 +215,15 @@ async fn an_unreachable_database_is_a_clear_open_error() {
         .port();
     let url = format!("postgres://hipboard:secret@127.0.0.1:{port}/hipboard");
     match PostgresBackend::connect(&url, 1).await {
-        Err(StoreError::Open { path, reason }) => {
+        Err(StoreError::Unreachable { target, reason }) => {
             assert_eq!(
-                path.to_string_lossy(),
+                target,
                 format!("postgres://hipboard@127.0.0.1:{port}/hipboard")
             );
             assert!(reason.starts_with("cannot connect"), "{reason}");
             assert!(!reason.contains("secret"), "{reason}");
         }
-        Err(other) => panic!("expected Open, got {other:?}"),
+        Err(other) => panic!("expected Unreachable (worth retrying), got {other:?}"),
         Ok(_) => panic!("nothing listens on {port}"),
     }
 }
