@@ -105,6 +105,24 @@ impl Cluster {
         }
     }
 
+    /// Sends a dynaBOARD event, signed, to `base`; its status and JSON answer.
+    async fn send(&self, base: &str, event: &serde_json::Value) -> (u16, serde_json::Value) {
+        let body = serde_json::to_vec(event).unwrap();
+        let response = self
+            .http
+            .post(format!("{base}/dynaboard/events"))
+            .header(
+                "X-Dynaboard-Signature",
+                hipboard::auth::signature::sign(SECRET.as_bytes(), &body),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or_default())
+    }
+
     async fn post_event(&self, base: &str, id: &str, key: &str) -> u16 {
         let body = serde_json::to_vec(&json!({
             "id": id, "event": "issue_created", "at": chrono::Utc::now().to_rfc3339(),
@@ -316,4 +334,63 @@ async fn hipchats_rate_limits_hold_for_all_instances_together() {
         refused.is_empty(),
         "HipChat refused calls as over its limit: {refused:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_rooms_deferred_jobs_run_in_order_whichever_instance_accepted_them() {
+    let Some(cluster) = cluster(2).await else {
+        return;
+    };
+    let store = Store::open_postgres(&cluster.database, 2).await.unwrap();
+    // One after another through the proxy: accepted alternately by each instance.
+    let keys: Vec<String> = (0..10).map(|n| format!("DB-{}", 300 + n)).collect();
+    for key in &keys {
+        let status = cluster
+            .post_event(&cluster.proxy_url, &format!("evt-{key}"), key)
+            .await;
+        assert!(matches!(status, 200 | 202), "{key}: {status}");
+    }
+    cluster.settle(&store).await;
+    let announced: Vec<String> = cluster
+        .sandbox
+        .history(cluster.room)
+        .iter()
+        .filter_map(|p| p.card.as_ref()?["id"].as_str().map(str::to_owned))
+        .filter(|id| id.starts_with("DB-3"))
+        .collect();
+    assert_eq!(announced, keys, "announced in the order accepted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_chat_request_sent_to_every_instance_at_once_opens_one_room() {
+    let Some(cluster) = cluster(2).await else {
+        return;
+    };
+    // Two clicks of one user (two deliveries), one to each instance, at the same moment.
+    let request = |id: &str| {
+        json!({"id": id, "event": "chat_request", "at": chrono::Utc::now().to_rfc3339(),
+               "user": {"first_name": "Ana", "last_name": "Díaz", "email": "ana@acme.example",
+                        "customer": "Acme", "role": "customer"}})
+    };
+    let cluster = &cluster;
+    let sends = cluster.instances.iter().enumerate().map(|(n, instance)| {
+        let body = request(&format!("chat-{n}"));
+        async move { cluster.send(&instance.url, &body).await }
+    });
+    let answers = futures::future::join_all(sends).await;
+    for (status, answer) in &answers {
+        assert_eq!(*status, 200, "{answer}");
+    }
+    assert_eq!(
+        answers[0].1["room_id"], answers[1].1["room_id"],
+        "{answers:?}"
+    );
+    let rooms: Vec<String> = cluster
+        .sandbox
+        .rooms()
+        .into_iter()
+        .map(|r| r.name)
+        .filter(|name| name.starts_with("dynaBOARD Ana"))
+        .collect();
+    assert_eq!(rooms, ["dynaBOARD Ana Díaz"]);
 }

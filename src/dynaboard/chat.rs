@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::hipchat::message::truncate;
 use crate::hipchat::rooms::{RoomError, Rooms};
 use crate::hipchat::wire::RoomDetails;
-use crate::locks::KeyedLocks;
+use crate::locks::{Held, KeyedLocks};
 use crate::model::{ChatAnswer, ChatRoom, Installation, RoomKey, Settings};
 use crate::store::{Batch, Store, StoreError};
 
@@ -75,6 +75,9 @@ pub struct Opened {
     pub answer: ChatAnswer,
     /// Writes recording it (room mapping and answer), to commit with the notice.
     pub writes: Batch,
+    /// The user's room is this caller's to record until this is dropped, after the commit:
+    /// another request of the same user meanwhile would not see the room and open another.
+    pub turn: Held,
 }
 
 /// Opens chat rooms for one add-on.
@@ -82,7 +85,7 @@ pub struct Chats {
     rooms: Rooms,
     store: Store,
     clock: Clock,
-    /// One request at a time per user, so two clicks make one room.
+    /// One request at a time per user (in all instances), so two clicks make one room.
     locks: KeyedLocks,
 }
 
@@ -90,10 +93,10 @@ impl Chats {
     /// Chat rooms through `rooms`.
     pub fn new(rooms: Rooms, store: Store, clock: Clock) -> Chats {
         Chats {
+            locks: KeyedLocks::across_instances(&store, clock.clone(), "chat-room"),
             rooms,
             store,
             clock,
-            locks: KeyedLocks::default(),
         }
     }
 
@@ -124,7 +127,7 @@ impl Chats {
         }
         let user = &event.user;
         let key = format!("{}/{}", installation.oauth_id, user.email);
-        let _turn = self.locks.lock(&key).await;
+        let turn = self.locks.lock(&key).await;
         let topic = topic(user);
         let room = match self
             .store
@@ -160,7 +163,11 @@ impl Chats {
             .put_chat_room(&mut writes, &installation.oauth_id, &user.email, &mapping);
         self.store
             .put_chat_answer(&mut writes, &installation.oauth_id, delivery, &answer);
-        Ok(Opened { answer, writes })
+        Ok(Opened {
+            answer,
+            writes,
+            turn,
+        })
     }
 
     /// A new room under the first free name. A room that already has the name is never taken

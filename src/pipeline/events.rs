@@ -230,8 +230,10 @@ impl Inbound {
             room,
             chat_room: Some(notice),
         }));
-        // The answer, the room mapping and the notice become durable together.
+        // The answer, the room mapping and the notice become durable together; only then may
+        // another request of this user look for the room.
         self.pipeline.accept(writes, None, job).await?;
+        drop(opened.turn);
         crate::metrics::dynaboard_event("accepted", "");
         Ok(EventAnswer::Chat(opened.answer))
     }

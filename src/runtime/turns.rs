@@ -64,7 +64,7 @@ impl Turns {
             let now = self.clock.unix();
             let taken = self
                 .store
-                .take_turn(self.queue, lane, &self.holder, now, now + TURN_SECS)
+                .take_lease(&self.lease(lane), &self.holder, now, now + TURN_SECS)
                 .await;
             match taken {
                 Ok(true) => {}
@@ -92,8 +92,13 @@ impl Turns {
         }
     }
 
+    /// The name of the lease that is a lane's turn.
+    fn lease(&self, lane: &str) -> String {
+        format!("turn/{}/{lane}", self.queue.name())
+    }
+
     async fn end(&self, lane: &str) {
-        if let Err(e) = self.store.end_turn(self.queue, lane, &self.holder).await {
+        if let Err(e) = self.store.end_lease(&self.lease(lane), &self.holder).await {
             // It expires by itself.
             tracing::warn!(lane, error = %e, "cannot end a turn on a shared lane");
         }

@@ -1,16 +1,17 @@
-//! Shared lanes, for several instances on one store: an index of each lane's queue entries (so
-//! the first of a lane is found without reading the queue) and turns (which instance works a
-//! lane now, until when). A turn is a lease: taken with the record read as its precondition,
-//! so two instances cannot both take it, and free again once its holder ends it or it expires.
+//! What several instances on one store coordinate with: leases (which instance holds a named
+//! thing now, until when: a lane's turn, a user's chat room being opened), taken with the record
+//! read as their precondition, so two instances cannot both take one, and free again once their
+//! holder ends them or they expire; and an index of each lane's queue entries, so the first of a
+//! lane is found without reading the queue.
 
 use serde::{Deserialize, Serialize};
 
 use super::queue::{Queue, QueueId};
 use super::{Batch, Keyspace, Store, StoreError, StoreResult};
 
-/// Who works a lane, and until when (Unix seconds).
+/// Who holds a lease, and until when (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Turn {
+struct Lease {
     holder: String,
     until: i64,
 }
@@ -67,31 +68,30 @@ impl Store {
         }
     }
 
-    /// Takes (or extends) `holder`'s turn on `lane` until `until`; `false` while another
-    /// holder's turn lasts (at `now`) or another instance took it at the same moment.
-    pub async fn take_turn(
+    /// Takes (or extends) `holder`'s lease on `name` until `until`; `false` while another
+    /// holder's lease lasts (at `now`) or another instance took it at the same moment.
+    pub async fn take_lease(
         &self,
-        queue: Queue,
-        lane: &str,
+        name: &str,
         holder: &str,
         now: i64,
         until: i64,
     ) -> StoreResult<bool> {
-        let key = lane_prefix(queue, lane);
-        let current: Option<Turn> = self.get(Keyspace::Turns, &key).await?;
+        let key = name.as_bytes();
+        let current: Option<Lease> = self.get(Keyspace::Turns, key).await?;
         if current
             .as_ref()
-            .is_some_and(|turn| turn.holder != holder && turn.until > now)
+            .is_some_and(|lease| lease.holder != holder && lease.until > now)
         {
             return Ok(false);
         }
         let mut batch = Batch::new();
-        batch.expect(Keyspace::Turns, key.clone(), current.as_ref());
-        let turn = Turn {
+        batch.expect(Keyspace::Turns, key.to_vec(), current.as_ref());
+        let lease = Lease {
             holder: holder.to_owned(),
             until,
         };
-        batch.put(Keyspace::Turns, key, &turn);
+        batch.put(Keyspace::Turns, key.to_vec(), &lease);
         match self.apply(batch).await {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(_)) => Ok(false),
@@ -99,16 +99,16 @@ impl Store {
         }
     }
 
-    /// Ends `holder`'s turn on `lane`, if it still holds it.
-    pub async fn end_turn(&self, queue: Queue, lane: &str, holder: &str) -> StoreResult<()> {
-        let key = lane_prefix(queue, lane);
-        let current: Option<Turn> = self.get(Keyspace::Turns, &key).await?;
-        let Some(turn) = current.filter(|turn| turn.holder == holder) else {
+    /// Ends `holder`'s lease on `name`, if it still holds it.
+    pub async fn end_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let key = name.as_bytes();
+        let current: Option<Lease> = self.get(Keyspace::Turns, key).await?;
+        let Some(lease) = current.filter(|lease| lease.holder == holder) else {
             return Ok(());
         };
         let mut batch = Batch::new();
-        batch.expect(Keyspace::Turns, key.clone(), Some(&turn));
-        batch.remove(Keyspace::Turns, key);
+        batch.expect(Keyspace::Turns, key.to_vec(), Some(&lease));
+        batch.remove(Keyspace::Turns, key.to_vec());
         match self.apply(batch).await {
             Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
             Err(e) => Err(e),
@@ -121,56 +121,33 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_turn_is_one_holders_until_it_ends_or_expires() {
+    async fn a_lease_is_one_holders_until_it_ends_or_expires() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let lane = "oauth/12";
+        let name = "turn/outbox/oauth/12";
+        assert!(store.take_lease(name, "a", 100, 160).await.unwrap());
+        assert!(!store.take_lease(name, "b", 120, 180).await.unwrap());
         assert!(
-            store
-                .take_turn(Queue::Outbox, lane, "a", 100, 160)
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .take_turn(Queue::Outbox, lane, "b", 120, 180)
-                .await
-                .unwrap()
-        );
-        assert!(
-            store
-                .take_turn(Queue::Outbox, lane, "a", 120, 180)
-                .await
-                .unwrap(),
+            store.take_lease(name, "a", 120, 180).await.unwrap(),
             "its holder extends it"
         );
         assert!(
             store
-                .take_turn(Queue::Inbox, lane, "b", 120, 180)
+                .take_lease("turn/inbox/oauth/12", "b", 120, 180)
                 .await
                 .unwrap(),
-            "the other queue's lane is another lane"
+            "another name is another lease"
         );
-        store.end_turn(Queue::Outbox, lane, "b").await.unwrap();
+        store.end_lease(name, "b").await.unwrap();
         assert!(
-            !store
-                .take_turn(Queue::Outbox, lane, "b", 121, 181)
-                .await
-                .unwrap()
+            !store.take_lease(name, "b", 121, 181).await.unwrap(),
+            "only its holder ends it"
         );
-        store.end_turn(Queue::Outbox, lane, "a").await.unwrap();
+        store.end_lease(name, "a").await.unwrap();
+        assert!(store.take_lease(name, "b", 121, 181).await.unwrap());
         assert!(
-            store
-                .take_turn(Queue::Outbox, lane, "b", 121, 181)
-                .await
-                .unwrap()
-        );
-        assert!(
-            store
-                .take_turn(Queue::Outbox, lane, "c", 181, 241)
-                .await
-                .unwrap(),
-            "an expired turn is free"
+            store.take_lease(name, "c", 181, 241).await.unwrap(),
+            "an expired lease is free"
         );
     }
 
