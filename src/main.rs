@@ -167,10 +167,13 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve => {
                 let config = raw.validate().map_err(|e| e.to_string())?;
+                // Bound first: `/readyz` says "starting" while the store opens (a database may
+                // keep it waiting).
+                let starting = server::Starting::bind(config.addr).await?;
                 let app = App::build(config, Clock::system())
                     .await
                     .map_err(|e| e.to_string())?;
-                server::serve(app).await
+                server::serve_on(app, starting.ready()).await
             }
             Command::Demo(args) => demo::run(raw, args).await,
             Command::Check => check::run(raw).await,

@@ -70,7 +70,7 @@ async fn readyz_is_503_while_the_database_is_gone_and_recovers_when_it_returns()
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = app.router();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let http = reqwest::Client::new();
+    let http = hipboard::net::client(Duration::from_secs(5));
     let readyz = async || {
         let response = http.get(format!("{base}/readyz")).send().await.unwrap();
         let status = response.status().as_u16();
@@ -250,4 +250,55 @@ async fn migrate_copies_into_an_empty_database_and_refuses_a_used_one() {
         &[("HIPBOARD_DATA_DIR", dir)],
     );
     assert_refused(&out, "--to: must be postgres://");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_starting_while_it_waits_for_its_database() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let proxy = Proxy::start(&url, false).await;
+    let addr = common::process::free_port();
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_hipboard"))
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HIPBOARD_RESOURCES", env!("CARGO_MANIFEST_DIR"))
+            .env("HIPBOARD_ADDR", addr.to_string())
+            .env("HIPBOARD_DATABASE_URL", proxy.url(&url))
+            .env("RUST_LOG", "off")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let http = hipboard::net::client(Duration::from_secs(5));
+    // Waits (on conditions, not the clock) until /readyz answers `status`.
+    let mut answers = async |wanted: u16| -> String {
+        loop {
+            if let Ok(response) = http.get(format!("http://{addr}/readyz")).send().await {
+                if response.status().as_u16() == wanted {
+                    let body: serde_json::Value = response.json().await.unwrap();
+                    return body["status"].as_str().unwrap_or_default().to_owned();
+                }
+            }
+            assert!(child.0.try_wait().unwrap().is_none(), "serve exited");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    assert_eq!(answers(503).await, "starting");
+    assert!(proxy.turned_away() > 0, "it is waiting for the database");
+    proxy.set_up(true);
+    assert_eq!(answers(200).await, "ready");
+}
+
+/// A child process, killed when the test ends, however it ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

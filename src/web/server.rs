@@ -103,10 +103,60 @@ pub async fn bind(setting: &str, addr: SocketAddr) -> Result<TcpListener, String
         .map_err(|e| format!("{setting}: cannot listen on {addr}: {e}"))
 }
 
+/// The add-on's address, bound before the add-on is built: until [`Starting::ready`], every
+/// request is answered 503 `{"status": "starting"}` (connection closed after it), so while an
+/// instance waits for its database a load balancer sees one that is starting, not a refused
+/// connection.
+pub struct Starting {
+    listener: TcpListener,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Starting {
+    /// Binds `addr` (the setting `HIPBOARD_ADDR`) and starts answering 503.
+    pub async fn bind(addr: SocketAddr) -> Result<Starting, String> {
+        let listener = bind("HIPBOARD_ADDR", addr).await?;
+        let failed = |e: std::io::Error| format!("HIPBOARD_ADDR: {addr}: {e}");
+        // Two handles on one socket: the stand-in answers on one until the add-on takes the other.
+        let own = listener.into_std().map_err(failed)?;
+        let stand_in = TcpListener::from_std(own.try_clone().map_err(failed)?).map_err(failed)?;
+        let listener = TcpListener::from_std(own).map_err(failed)?;
+        let router = axum::Router::new().fallback(|| async {
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::CONNECTION, "close")],
+                axum::Json(serde_json::json!({"status": "starting"})),
+            )
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve_guarded(
+            stand_in,
+            router,
+            ConnectionLimits::default(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(Starting { listener, stop })
+    }
+
+    /// Stops answering 503 and hands over the listener, for [`serve_on`].
+    pub fn ready(self) -> TcpListener {
+        // The stand-in may be gone already; then there is nothing to stop.
+        let _ = self.stop.send(());
+        self.listener
+    }
+}
+
 /// Runs the add-on server until a shutdown signal.
 pub async fn serve(app: App) -> Result<(), String> {
+    let listener = bind("HIPBOARD_ADDR", app.state.config.addr).await?;
+    serve_on(app, listener).await
+}
+
+/// Runs the add-on server on `listener` (bound to its `HIPBOARD_ADDR`) until a shutdown signal.
+pub async fn serve_on(app: App, listener: TcpListener) -> Result<(), String> {
     let config = app.state.config.clone();
-    let listener = bind("HIPBOARD_ADDR", config.addr).await?;
     if let Some(addr) = config.metrics_addr {
         serve_metrics(&app, addr).await?;
     }
