@@ -86,8 +86,10 @@ impl<'a> Work<'a> {
         }
     }
 
-    /// Inbox entry `id` run: a command (replies attached to its message) or an event.
-    pub(super) fn job(job: &'a Job, id: QueueId) -> Work<'a> {
+    /// Inbox entry `id` run: a command (replies attached to its message) or an event. Its
+    /// commit claims `claim` (the job's own id): should two instances run the job (one's turn
+    /// expired while it ran), only the first commit counts.
+    pub(super) fn job(job: &'a Job, id: QueueId, claim: &'a str) -> Work<'a> {
         let (oauth_id, reply_to) = match job {
             Job::Command(command) => (
                 command.conversation.oauth_id.as_str(),
@@ -98,7 +100,7 @@ impl<'a> Work<'a> {
         Work {
             oauth_id,
             reply_to,
-            claim: None,
+            claim: Some(claim),
             finishes: Some((id, job)),
             queues: None,
             inline: false,

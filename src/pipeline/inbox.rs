@@ -242,7 +242,8 @@ impl Pipeline {
     }
 
     async fn run_queued(&self, id: QueueId, job: &Job) -> Result<(), HandlerError> {
-        let work = Work::job(job, id);
+        let claim = format!("job:{}", id.0);
+        let work = Work::job(job, id, &claim);
         let decide = || async {
             let outcome = match job {
                 Job::Command(command) => self.run_command(command).await?,
