@@ -289,6 +289,11 @@ fn store_ceiling(concurrency: usize, seconds: u64, database: Option<&str>) -> (f
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the ceiling run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut words = text.split_whitespace().map(|w| w.parse::<f64>().unwrap());
     let (rate, p99) = (words.next().unwrap(), words.next().unwrap());
     (rate, Duration::from_secs_f64(p99))
@@ -432,7 +437,7 @@ async fn populate(dir: &std::path::Path, caps_base: &str) -> Vec<String> {
             store.apply(batch).await.unwrap();
         }
     }
-    store.flush_blocking().unwrap();
+    store.flush().await.unwrap();
     ids
 }
 

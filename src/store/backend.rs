@@ -251,9 +251,6 @@ pub trait Backend: Send + Sync {
     /// at once (group commit) and answers none of them before it completes.
     fn flush(&self) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// [`Backend::flush`], blocking the calling thread: for shutdown outside the runtime.
-    fn flush_blocking(&self) -> StoreResult<()>;
-
     /// Whether the storage answers reads now (`/healthz`, `/readyz`).
     fn is_healthy(&self) -> impl Future<Output = bool> + Send;
 }

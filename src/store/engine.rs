@@ -64,10 +64,6 @@ impl Backend for Engine {
         dispatch!(self, b => b.flush().await)
     }
 
-    fn flush_blocking(&self) -> StoreResult<()> {
-        dispatch!(self, b => b.flush_blocking())
-    }
-
     async fn is_healthy(&self) -> bool {
         dispatch!(self, b => b.is_healthy().await)
     }

@@ -226,11 +226,6 @@ impl Store {
         Ok(())
     }
 
-    /// Blocking flush, for shutdown paths outside the runtime.
-    pub fn flush_blocking(&self) -> StoreResult<()> {
-        self.inner.backend.flush_blocking()
-    }
-
     /// Applies a batch atomically and waits until it is durable.
     pub async fn commit(&self, batch: Batch) -> StoreResult<()> {
         if batch.is_empty() {

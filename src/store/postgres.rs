@@ -4,7 +4,11 @@
 //! Every key space lives in one table `kv(space, key, value)`; `bytea` keys order bytewise as
 //! the contract requires. A batch is one call of the `hipboard_apply` function (see
 //! `migrations.rs`) in a SERIALIZABLE transaction, pipelined with its `BEGIN` and `COMMIT` so
-//! that it costs one round trip. Reads are single statements at READ COMMITTED: each sees one
+//! that it costs one round trip. It commits asynchronously (`synchronous_commit` off for that
+//! transaction): visible to every session at once, durable at the next flush, which commits a
+//! transaction synchronously and so waits for the WAL up to its own commit record, past every
+//! batch committed before it. Like sled's, the flush is shared by every commit waiting for it
+//! (group commit, in `Store::flush`), and the store answers nobody before it. Reads are single statements at READ COMMITTED: each sees one
 //! snapshot, so never half a batch, and takes no predicate locks that would make writers retry.
 //!
 //! Connections are plain TCP (`NoTls`): put the database on a private network or a local socket,
@@ -53,6 +57,15 @@ const SCAN_OPEN: &str = "SELECT key, value FROM kv WHERE space = $1 AND key >= $
 const COUNT: &str = "SELECT count(*) FROM kv WHERE space = $1 AND key >= $2 AND key < $3";
 /// Counts a prefix without an upper bound.
 const COUNT_OPEN: &str = "SELECT count(*) FROM kv WHERE space = $1 AND key >= $2";
+/// Opens a batch's transaction: serializable, committed without waiting for the disk (the
+/// flush does that, for many batches at once).
+const BEGIN_BATCH: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL synchronous_commit TO off";
+/// Makes every batch committed before it durable. A synchronous commit waits until the WAL is
+/// on disk through its commit record, but only for a transaction that wrote WAL (one that only
+/// took an id does not wait): a transactional logical-decoding message is the smallest such
+/// write, and needs no table (nor a row every instance's flush would queue on).
+const FLUSH: &str = "BEGIN; SET LOCAL synchronous_commit TO on; \
+                     SELECT pg_logical_emit_message(true, 'hipboard', ''); COMMIT";
 /// Applies one batch (inside the pipelined transaction).
 const APPLY: &str = "SELECT hipboard_apply($1, $2, $3, $4, $5, $6)";
 
@@ -92,7 +105,7 @@ impl PostgresBackend {
     /// is `StoreError::Unreachable` (worth retrying); bad URLs, refused credentials and newer
     /// schemas are `StoreError::Open`; either with a one-line reason.
     pub async fn connect(url: &str, pool_size: usize) -> StoreResult<PostgresBackend> {
-        let (mut config, target) = parse(url)?;
+        let (config, target) = parse(url)?;
         let open_err = |reason: String| StoreError::Open {
             path: PathBuf::from(&target),
             reason,
@@ -111,23 +124,9 @@ impl PostgresBackend {
                 }
                 other => open_err(other.to_string()),
             })?;
-        let synchronous_commit: String = client
-            .query_one("SELECT current_setting('synchronous_commit')", &[])
-            .await
-            .map_err(|e| failed("reading synchronous_commit", &e))?
-            .get(0);
         drop(client);
         // The connection ends with its client; its outcome says nothing more.
         let _ = driver.await;
-        if synchronous_commit == "off" {
-            // `flush` relies on every commit being durable when it returns.
-            tracing::info!("synchronous_commit is off on the server; hipboard turns it on");
-            let options = match config.get_options() {
-                Some(given) => format!("{given} -c synchronous_commit=on"),
-                None => "-c synchronous_commit=on".to_string(),
-            };
-            config.options(options);
-        }
 
         let manager = Manager::from_config(
             config.clone(),
@@ -255,7 +254,7 @@ impl PostgresBackend {
         // the aborted transaction as a rollback, leaving the connection idle either way.
         let (begin, applied, commit) = tokio::join!(
             biased;
-            client.batch_execute("BEGIN ISOLATION LEVEL SERIALIZABLE"),
+            client.batch_execute(BEGIN_BATCH),
             client.execute(&statement, &params),
             client.batch_execute("COMMIT"),
         );
@@ -435,16 +434,17 @@ impl Backend for PostgresBackend {
         u64::try_from(id).map_err(|_| StoreError::Io(format!("id sequence returned {id}")))
     }
 
-    /// Nothing to do: `apply` returns only after `COMMIT` returned, and commits are synchronous
-    /// (`synchronous_commit` is never `off` on hipboard's sessions, see `connect`), so every
-    /// applied batch is in the flushed WAL already.
+    /// One synchronous commit of a transaction with an id (so that it writes a commit record):
+    /// it returns once the WAL is on disk up to that record, which is after every batch
+    /// committed before the flush began, on this connection or any other.
     async fn flush(&self) -> StoreResult<()> {
-        Ok(())
-    }
-
-    /// Nothing to do, as for [`Backend::flush`].
-    fn flush_blocking(&self) -> StoreResult<()> {
-        Ok(())
+        // Not repeated on a broken connection: a fresh one's flush covers the same batches,
+        // but the caller hears of the failure and may retry the whole commit.
+        let client = self.client().await?;
+        client
+            .batch_execute(FLUSH)
+            .await
+            .map_err(|e| io_error("flushing", &e))
     }
 
     async fn is_healthy(&self) -> bool {

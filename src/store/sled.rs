@@ -110,11 +110,6 @@ impl Backend for SledBackend {
         Ok(())
     }
 
-    fn flush_blocking(&self) -> StoreResult<()> {
-        self.db.flush()?;
-        Ok(())
-    }
-
     async fn is_healthy(&self) -> bool {
         self.db.get(b"__health").is_ok()
     }
