@@ -15,8 +15,9 @@ use crate::store::Store;
 /// How long a lease held for a lock lasts unless released: longer than any holder keeps it.
 const LEASE_SECS: i64 = 60;
 
-/// How soon a lock held by another instance is asked for again.
-const RETRY: Duration = Duration::from_millis(50);
+/// How soon a lock held by another instance is asked for again: a few round trips to the
+/// store, about as long as a holder keeps it.
+const RETRY: Duration = Duration::from_millis(5);
 
 /// Locks by key.
 #[derive(Default)]
@@ -29,7 +30,11 @@ pub struct KeyedLocks {
 struct Shared {
     store: Store,
     clock: Clock,
-    holder: String,
+    /// This instance, to the others.
+    instance: String,
+    /// Numbers this instance's holds: each hold is a holder of its own, so that ending one
+    /// (in the background, after its drop) can never end the next one's lease.
+    holds: std::sync::atomic::AtomicU64,
     /// What the leases are for, in their names.
     purpose: &'static str,
 }
@@ -66,7 +71,8 @@ impl KeyedLocks {
             shared: store.is_shared().then(|| Shared {
                 store: store.clone(),
                 clock,
-                holder: uuid::Uuid::new_v4().to_string(),
+                instance: uuid::Uuid::new_v4().to_string(),
+                holds: std::sync::atomic::AtomicU64::new(0),
                 purpose,
             }),
         }
@@ -89,17 +95,21 @@ impl KeyedLocks {
             };
         };
         let name = format!("{}/{key}", shared.purpose);
+        let hold = shared
+            .holds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let holder = format!("{}/{hold}", shared.instance);
         loop {
             let now = shared.clock.unix();
             match shared
                 .store
-                .take_lease(&name, &shared.holder, now, now + LEASE_SECS)
+                .take_lease(&name, &holder, now, now + LEASE_SECS)
                 .await
             {
                 Ok(true) => {
                     return Held {
                         _local: local,
-                        lease: Some((shared.store.clone(), name, shared.holder.clone())),
+                        lease: Some((shared.store.clone(), name, holder)),
                     };
                 }
                 Ok(false) => {}

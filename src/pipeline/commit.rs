@@ -155,10 +155,19 @@ impl Pipeline {
             true => Some(self.writers.lock(work.oauth_id).await),
             false => None,
         };
-        for _ in 0..CONFLICT_RETRIES {
+        for attempt in 0..CONFLICT_RETRIES {
             let (outcome, value) = decide().await?;
             match self.commit(work, outcome).await {
-                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::Conflict(_)) => {
+                    // Another instance (on a shared store) won the same record: a short random
+                    // pause, growing with each loss, so that two rivals stop meeting in step. A
+                    // real pause, not the injected clock's: it spaces out store round trips.
+                    let most = 1u64 << attempt.min(5);
+                    let pause =
+                        std::time::Duration::from_micros(rand::random_range(0..most * 1000));
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
                 Ok(applied) => {
                     drop(turn);

@@ -38,7 +38,7 @@ const JOB_CONCURRENCY_PER_INSTALLATION: usize = 4;
 /// Concurrent deferred jobs across rooms.
 const JOB_CONCURRENCY: usize = 16;
 /// Attempts at committing when a concurrent change invalidated a handler's reads.
-const CONFLICT_RETRIES: usize = 5;
+const CONFLICT_RETRIES: usize = 8;
 
 /// What became of a user action.
 #[derive(Debug)]
@@ -70,8 +70,9 @@ pub struct Pipeline {
     outbox: Outbox,
     inbox: Lanes<(String, String), QueueId>,
     /// Per installation: handlers that number things (incidents) read and write in turn, so
-    /// concurrent commands do not collide on the counter. Only the apply is inside; the flush
-    /// is shared by everyone outside it.
+    /// concurrent commands of this instance do not collide on the counter (other instances'
+    /// may: the counter's precondition makes the loser retry). Only the apply is inside; the
+    /// flush is shared by everyone outside it.
     writers: KeyedLocks,
     /// Claims of messages whose answer changed nothing (see `recent.rs`).
     recent: recent::RecentClaims,
