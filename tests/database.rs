@@ -288,7 +288,20 @@ async fn serve_answers_starting_while_it_waits_for_its_database() {
         }
     };
     assert_eq!(answers(503).await, "starting");
-    assert!(proxy.turned_away() > 0, "it is waiting for the database");
+    // It answers before its first try at the database: wait for a try to be turned away.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while proxy.turned_away() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "it never tried the database"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        answers(503).await,
+        "starting",
+        "still waiting for the database"
+    );
     proxy.set_up(true);
     assert_eq!(answers(200).await, "ready");
 }
