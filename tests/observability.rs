@@ -49,7 +49,9 @@ async fn serve_exposes_metrics_on_its_own_listener_and_logs_json_with_request_id
     let url = format!("http://{addr}");
     let mut up = false;
     for _ in 0..300 {
-        if http.get(format!("{url}/healthz")).send().await.is_ok() {
+        // 503 `starting` until the store is open: up means 200.
+        let answered = http.get(format!("{url}/healthz")).send().await;
+        if answered.is_ok_and(|r| r.status().is_success()) {
             up = true;
             break;
         }
