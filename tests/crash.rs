@@ -134,26 +134,32 @@ fn announced(sandbox: &Sandbox, room: i64) -> HashMap<String, usize> {
     counts
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sigkill_under_load_loses_nothing_acknowledged() {
-    let cycles: usize = std::env::var("HIPBOARD_CRASH_CYCLES")
+/// Kills to make: `HIPBOARD_CRASH_CYCLES`, else `default`.
+fn cycles(default: usize) -> usize {
+    std::env::var("HIPBOARD_CRASH_CYCLES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(12);
-    // The load is far over HipChat Cloud's limits; this sandbox and the add-on agree on higher ones.
+        .unwrap_or(default)
+}
+
+/// The load is far over HipChat Cloud's limits; this sandbox and the add-on agree on higher ones.
+async fn unlimited_sandbox() -> (Sandbox, tokio::task::JoinHandle<()>) {
     let limits = hipboard_sandbox::Limits {
         per_token: 1_000_000,
         per_room: 1_000_000,
         ..hipboard_sandbox::Limits::hipchat()
     };
-    let (sandbox, _task) = common::sandbox_only(SandboxSettings {
+    common::sandbox_only(SandboxSettings {
         limits,
         ..SandboxSettings::default()
     })
-    .await;
-    let data = tempfile::tempdir().unwrap();
-    let addr = free_port();
-    let env = [
+    .await
+}
+
+/// The add-on's environment: installable from `sandbox`, the crash test's event secret, the
+/// sandbox's limits.
+fn addon_env(sandbox: &Sandbox) -> Vec<(&'static str, String)> {
+    vec![
         ("HIPBOARD_HIPCHAT_ORIGINS", sandbox.base_url().to_owned()),
         ("DYNABOARD_URL", "http://127.0.0.1:9".to_owned()),
         ("DYNABOARD_TOKEN", "unused".to_owned()),
@@ -162,7 +168,16 @@ async fn sigkill_under_load_loses_nothing_acknowledged() {
             "HIPBOARD_HIPCHAT_LIMITS",
             "1000000/60,1000000/60".to_owned(),
         ),
-    ];
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_under_load_loses_nothing_acknowledged() {
+    let cycles = cycles(12);
+    let (sandbox, _task) = unlimited_sandbox().await;
+    let data = tempfile::tempdir().unwrap();
+    let addr = free_port();
+    let env = addon_env(&sandbox);
     let room = sandbox.room_named("Support").unwrap().id;
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut oauth_id = String::new();
@@ -200,34 +215,15 @@ async fn two_instances_on_postgres_sigkilled_under_load_lose_nothing() {
     let Some(database) = common::postgres::fresh_database().await else {
         return;
     };
-    let cycles: usize = std::env::var("HIPBOARD_CRASH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let limits = hipboard_sandbox::Limits {
-        per_token: 1_000_000,
-        per_room: 1_000_000,
-        ..hipboard_sandbox::Limits::hipchat()
-    };
-    let (sandbox, _task) = common::sandbox_only(SandboxSettings {
-        limits,
-        ..SandboxSettings::default()
-    })
-    .await;
+    let cycles = cycles(20);
+    let (sandbox, _task) = unlimited_sandbox().await;
     let public = free_port();
     let addrs = [free_port(), free_port()];
-    let env = [
-        ("HIPBOARD_HIPCHAT_ORIGINS", sandbox.base_url().to_owned()),
-        ("DYNABOARD_URL", "http://127.0.0.1:9".to_owned()),
-        ("DYNABOARD_TOKEN", "unused".to_owned()),
-        ("DYNABOARD_WEBHOOK_SECRET", SECRET.to_owned()),
-        (
-            "HIPBOARD_HIPCHAT_LIMITS",
-            "1000000/60,1000000/60".to_owned(),
-        ),
+    let mut env = addon_env(&sandbox);
+    env.extend([
         ("HIPBOARD_DATABASE_URL", database.clone()),
         ("HIPBOARD_BASE_URL", format!("http://{public}")),
-    ];
+    ]);
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let mut instances = Vec::new();
     for (dir, addr) in dirs.iter().zip(addrs) {

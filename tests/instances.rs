@@ -123,28 +123,17 @@ impl Cluster {
         (status, response.json().await.unwrap_or_default())
     }
 
+    /// Sends an `issue_created` event for `key` with delivery id `id` to `base`; its status.
     async fn post_event(&self, base: &str, id: &str, key: &str) -> u16 {
-        let body = serde_json::to_vec(&json!({
+        let event = json!({
             "id": id, "event": "issue_created", "at": chrono::Utc::now().to_rfc3339(),
             "user": {"first_name": "Ana", "last_name": "Díaz", "email": "ana@acme.example",
                      "customer": "Acme", "role": "customer"},
             "issue": {"key": key, "summary": format!("Issue {key}"), "project": "DB",
                       "url": format!("https://dynaboard.example/browse/{key}"),
                       "type": "Task", "priority": "Minor"}
-        }))
-        .unwrap();
-        self.http
-            .post(format!("{base}/dynaboard/events"))
-            .header(
-                "X-Dynaboard-Signature",
-                hipboard::auth::signature::sign(SECRET.as_bytes(), &body),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        });
+        self.send(base, &event).await.0
     }
 }
 

@@ -51,10 +51,10 @@ impl Job {
         }
     }
 
-    /// The lane's name among instances: `{oauthId}/{room}`.
+    /// The lane's name among instances.
     pub(super) fn lane_name(&self) -> String {
         let (oauth_id, room) = self.lane();
-        format!("{oauth_id}/{room}")
+        crate::runtime::turns::lane_name(&oauth_id, room)
     }
 
     /// Jobs of one lane run in order: one lane per installation and room.
@@ -190,7 +190,7 @@ impl Pipeline {
         id: QueueId,
         attempts: &Attempts,
     ) -> Step {
-        let name = format!("{}/{}", lane.0, lane.1);
+        let name = crate::runtime::turns::lane_name(&lane.0, &lane.1);
         let step = self
             .turns
             .work(&name, id, |target| self.run_job(target, attempts))

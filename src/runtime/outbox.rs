@@ -95,9 +95,9 @@ struct Inner {
     known: Known,
 }
 
-/// A lane's name among instances: `{oauthId}/{room}`.
+/// A lane's name among instances.
 fn lane_name(lane: &Lane) -> String {
-    format!("{}/{}", lane.0, lane.1)
+    super::turns::lane_name(&lane.0, lane.1)
 }
 
 /// Entries staged in a batch, to be released to delivery once the batch is durable.

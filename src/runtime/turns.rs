@@ -20,6 +20,11 @@ const BUSY_WAIT: Duration = Duration::from_millis(250);
 /// How soon an entry is tried again after the store failed to say whose turn it is.
 const STORE_WAIT: Duration = Duration::from_secs(1);
 
+/// A lane's name among instances: `{oauthId}/{room}` (a room id, or an inbox lane's room name).
+pub fn lane_name(installation: &str, room: impl std::fmt::Display) -> String {
+    format!("{installation}/{room}")
+}
+
 /// This instance's turns on one queue's lanes.
 pub struct Turns {
     store: Store,

@@ -96,7 +96,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::{Incident, IncidentState, Stamp};
-    use crate::store::test_db::{admin_url, fresh_database};
+    use crate::store::test_db::fresh_database;
     use crate::store::tests::installation;
     use crate::store::{Queue, QueueId};
 
@@ -151,8 +151,9 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_sled_store_is_copied_whole_into_an_empty_database_once() {
-        let Some(admin) = admin_url() else { return };
-        let url = fresh_database(&admin).await;
+        let Some(url) = fresh_database().await else {
+            return;
+        };
         let dir = tempfile::tempdir().unwrap();
         let (sled, outbox_ids) = sled_with_data(dir.path()).await;
         let pg = Store::open_postgres(&url, 2).await.unwrap();

@@ -31,7 +31,10 @@ mod removed;
 mod rooms;
 mod settings;
 mod sled;
+// The end-to-end tests' fresh databases serve the backend's own tests too.
 #[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../tests/common/postgres.rs"]
 mod test_db;
 mod turns;
 mod unfurls;

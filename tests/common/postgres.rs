@@ -46,13 +46,13 @@ pub async fn fresh_database() -> Option<String> {
     Some(url.to_string())
 }
 
-/// Runs `sql` on the database at `url`.
-pub async fn sql(url: &str, sql: &str) {
+/// Runs `sql` (one statement or several) on the database at `url`; what it answered.
+pub async fn sql(url: &str, sql: &str) -> Vec<tokio_postgres::SimpleQueryMessage> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap_or_else(|e| panic!("cannot reach the test server at {url}: {e:?}"));
     tokio::spawn(connection);
-    client.batch_execute(sql).await.unwrap();
+    client.simple_query(sql).await.unwrap()
 }
 
 /// A TCP proxy on a loopback port in front of a database server. While down, it accepts and

@@ -7,11 +7,11 @@ use tokio::sync::broadcast::Receiver;
 use tokio_postgres::SimpleQueryMessage;
 
 use super::*;
-use crate::store::test_db::{admin_url, fresh_database, sql};
+use crate::store::test_db::{fresh_database, sql};
 
 /// A fresh database's URL, or `None` when no test server is configured.
 async fn database() -> Option<String> {
-    Some(fresh_database(&admin_url()?).await)
+    fresh_database().await
 }
 
 /// How long a test waits for a notification before failing (a bound, not a timing assertion).
