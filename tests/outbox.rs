@@ -257,8 +257,70 @@ async fn a_notification_whose_answer_was_lost_is_not_sent_again() {
         .sandbox
         .recorded()
         .iter()
-        .any(|r| r.path.contains("/history/latest"));
+        .any(|r| r.path.contains("/history?date="));
     assert!(asked_history);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_whose_answer_was_lost_is_found_behind_a_busy_room() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let room = installed.room_id;
+    world.sandbox.inject(Fault {
+        path_prefix: format!("/v2/room/{room}/notification"),
+        answer: FaultAnswer::StallAfterWork,
+        count: 1,
+    });
+    send(&world, &installed.oauth_id, room, "behind the chatter").await;
+    // While the add-on waits for the lost answer, the room gets more messages than one page of
+    // history holds (as while a dead instance's turn runs out): the notification is no longer
+    // among the latest thousand.
+    while posted(&world, room, "behind the chatter") == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for n in 0..1_200 {
+        world
+            .sandbox
+            .post_message(room, 2, &format!("chatter {n}"))
+            .await
+            .unwrap();
+    }
+    world.idle().await;
+    assert_eq!(posted(&world, room, "behind the chatter"), 1);
+    let pages = world
+        .sandbox
+        .recorded()
+        .iter()
+        .filter(|r| r.path.contains("/history?date=") && r.status == 200)
+        .count();
+    assert_eq!(pages, 2, "found on the second page of the dated history");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hipchat_without_dated_history_is_asked_for_its_latest_messages() {
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let room = installed.room_id;
+    world.sandbox.inject(Fault {
+        path_prefix: format!("/v2/room/{room}/notification"),
+        answer: FaultAnswer::StallAfterWork,
+        count: 1,
+    });
+    // The dated history is unknown to this HipChat (404); its latest page answers.
+    world.sandbox.inject(Fault {
+        path_prefix: format!("/v2/room/{room}/history"),
+        answer: FaultAnswer::Status(404),
+        count: 1,
+    });
+    send(&world, &installed.oauth_id, room, "once, still").await;
+    world.idle().await;
+    assert_eq!(posted(&world, room, "once, still"), 1);
+    let latest = world
+        .sandbox
+        .recorded()
+        .iter()
+        .any(|r| r.path.contains("/history/latest") && r.status == 200);
+    assert!(latest);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -273,10 +335,11 @@ async fn a_hipchat_that_will_not_show_history_still_gets_the_notification() {
         answer: FaultAnswer::Stall,
         count: 1,
     });
+    // Both the dated history and the latest page are refused.
     world.sandbox.inject(Fault {
         path_prefix: format!("/v2/room/{}/history", installed.room_id),
         answer: FaultAnswer::Status(403),
-        count: 1,
+        count: 2,
     });
     send(&world, &installed.oauth_id, installed.room_id, "not lost").await;
     world.idle().await;

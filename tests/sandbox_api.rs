@@ -141,6 +141,23 @@ async fn the_rest_calls_frameworks_make_work_as_hipchats_did() {
     )
     .await;
     assert_eq!(body["items"][0]["message"], "note 2", "{body}");
+    // `end-date` bounds the page from below (with a `date`, as HipChat applied it).
+    let at = |hours: i64| {
+        (sandbox.clock().now() + chrono::Duration::hours(hours))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let ranged = |date: String, end: String| {
+        format!("/v2/room/{room}/history?date={date}&end-date={end}&max-results=1000")
+    };
+    let (status, body) = call(Method::GET, &ranged(at(2), at(1)), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"].as_array().unwrap().len(), 0, "{body}");
+    let (_, body) = call(Method::GET, &ranged(at(1), at(-1)), None).await;
+    let notes = body["items"].as_array().unwrap().iter();
+    let notes = notes.filter(|i| i["message"].as_str().unwrap().starts_with("note "));
+    assert_eq!(notes.count(), 3, "{body}");
+    let (status, body) = call(Method::GET, &ranged(at(1), "yesterday".into()), None).await;
+    assert_eq!(status, 400, "{body}");
 
     let (status, _) = call(
         Method::POST,

@@ -215,7 +215,8 @@ fn find_user(sandbox: &Sandbox, key: &str) -> Option<i64> {
 }
 
 /// `GET /v2/room/{room}/history`: paged, newest first unless `reverse` (default true) puts the
-/// page oldest first, as HipChat did; `date` (RFC 3339, or `recent`) is the newest included.
+/// page oldest first, as HipChat did; `date` (RFC 3339, or `recent`) is the newest included,
+/// `end-date` (RFC 3339, only with a `date`) the oldest.
 async fn history(
     State(sandbox): State<Sandbox>,
     Path(room): Path<String>,
@@ -225,23 +226,28 @@ async fn history(
     let auth = authorize(&sandbox, &headers, &query, &["view_messages"])?;
     let room = room_or_404(&sandbox, &room).map_err(|r| r.with(&auth))?;
     let (start, max) = paging(&query, 100);
-    let until = match query.get("date").map(String::as_str) {
-        None | Some("recent") => None,
+    let date = |name: &str| match query.get(name).map(String::as_str) {
+        None | Some("recent" | "") => Ok(None),
         Some(text) => match chrono::DateTime::parse_from_rfc3339(text) {
-            Ok(d) => Some(d.with_timezone(&chrono::Utc)),
+            Ok(d) => Ok(Some(d.with_timezone(&chrono::Utc))),
             Err(_) => {
-                let problem = format!("date must be 'recent' or an ISO-8601 date, not {text}");
-                return Err(Refused::hipchat(StatusCode::BAD_REQUEST, &problem).with(&auth));
+                let problem = format!("{name} must be 'recent' or an ISO-8601 date, not {text}");
+                Err(Refused::hipchat(StatusCode::BAD_REQUEST, &problem).with(&auth))
             }
         },
     };
+    let until = date("date")?;
+    // HipChat applied `end-date` only together with a `date`.
+    let from = date("end-date")?.filter(|_| until.is_some());
     let reverse = query.get("reverse").is_none_or(|r| r != "false");
     let mut newest_first: Vec<Posted> = sandbox
         .history(room.id)
         .into_iter()
         .filter(|p| {
-            until
-                .is_none_or(|u| chrono::DateTime::parse_from_rfc3339(&p.date).is_ok_and(|d| d <= u))
+            let Ok(d) = chrono::DateTime::parse_from_rfc3339(&p.date) else {
+                return until.is_none() && from.is_none();
+            };
+            until.is_none_or(|u| d <= u) && from.is_none_or(|f| d >= f)
         })
         .rev()
         .skip(start)

@@ -233,6 +233,34 @@ impl HipChatClient {
         Ok(decode::<HistoryPage>(response).await?.items)
     }
 
+    /// `GET /room/{room}/history?date=…&end-date=…&start-index=…&max-results=…&reverse=false`
+    /// (scope `view_messages`): one page of the messages posted from `oldest` to `newest`,
+    /// newest first. `reverse=false` is HipChat's order for consistent paging: with `date`
+    /// fixed, a message posted meanwhile can only repeat an item on the next page, never hide one.
+    pub async fn history_page(
+        &self,
+        api: Api<'_>,
+        room_id: i64,
+        range: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+        start_index: u32,
+        max_results: u32,
+    ) -> Result<Vec<HistoryItem>, HipChatError> {
+        let (oldest, newest) = range;
+        let iso = |d: chrono::DateTime<chrono::Utc>| {
+            d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        };
+        let mut url = room_url(api.base, RoomKey::Id(room_id), &["history"])?;
+        url.query_pairs_mut()
+            .append_pair("date", &iso(newest))
+            .append_pair("end-date", &iso(oldest))
+            .append_pair("timezone", "UTC")
+            .append_pair("start-index", &start_index.to_string())
+            .append_pair("max-results", &max_results.to_string())
+            .append_pair("reverse", "false");
+        let response = send(self.http.get(url).bearer_auth(api.token)).await?;
+        Ok(decode::<HistoryPage>(response).await?.items)
+    }
+
     /// `GET /user/{id}`.
     pub async fn user(&self, api: Api<'_>, user_id: i64) -> Result<UserDetails, HipChatError> {
         let url = join(api.base, &["user", &user_id.to_string()])?;

@@ -19,7 +19,7 @@ use crate::hipchat::client::{Api, HipChatError};
 use crate::hipchat::retry::Policy;
 use crate::hipchat::session::{Access, Pace, SessionError, Sessions};
 use crate::hipchat::tokens::TokenError;
-use crate::hipchat::wire::{GlanceUpdate, Notification};
+use crate::hipchat::wire::{GlanceUpdate, HistoryItem, Notification};
 use crate::model::RoomKey;
 use crate::store::{Batch, Queue, QueueId, Store, StoreResult};
 
@@ -29,8 +29,12 @@ const CONCURRENCY: usize = 32;
 const CONCURRENCY_PER_INSTALLATION: usize = 8;
 /// Calls one installation may have waiting: beyond it, its new work is refused (others' is not).
 pub const QUOTA_PER_INSTALLATION: usize = 2_000;
-/// Messages of history searched for a notification that may already have been sent.
-const HISTORY_WINDOW: u32 = 1000;
+/// Messages per page of history searched for a notification that may already have been sent
+/// (HipChat's largest page).
+const HISTORY_PAGE: u32 = 1000;
+/// Pages searched at most: a room that received more messages than this since the attempt
+/// gets the notification again (a possible duplicate is a lesser harm than a lost notification).
+const HISTORY_PAGES: u32 = 50;
 /// Tolerated difference between our clock and HipChat's when matching history.
 const CLOCK_SKEW_SECS: i64 = 120;
 
@@ -50,6 +54,9 @@ pub struct OutboxEntry {
     /// HipChat's history is asked before sending it again.
     #[serde(default)]
     pub in_flight: bool,
+    /// Unix seconds when it was marked in flight: HipChat's history is searched from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight_at: Option<i64>,
     /// Unix seconds when it was accepted.
     pub created_at: i64,
     /// The request that caused it, for the logs.
@@ -152,6 +159,7 @@ impl Outbox {
             call,
             attempts: 0,
             in_flight: false,
+            in_flight_at: None,
             created_at: self.inner.clock.unix(),
             request_id: crate::requests::current(),
         };
@@ -362,27 +370,7 @@ impl Inner {
             return Ok(Ok(false));
         };
         if in_flight.load(Ordering::SeqCst) {
-            let posted = match self
-                .sessions
-                .client()
-                .latest_history(api, entry.room_id, HISTORY_WINDOW)
-                .await
-            {
-                Ok(items) => Ok(items.iter().any(|m| {
-                    m.kind == "notification"
-                        && m.message == notification.message
-                        && chrono::DateTime::parse_from_rfc3339(&m.date)
-                            .is_ok_and(|d| d.timestamp() >= entry.created_at - CLOCK_SKEW_SECS)
-                })),
-                // HipChat will not show the history (scope not granted, no history API): a
-                // possible duplicate is a lesser harm than a lost notification. Transient
-                // failures and a stale token are retried like any call.
-                Err(e) if !e.is_transient() && !matches!(e, HipChatError::Unauthorized(_)) => {
-                    tracing::warn!(oauth_id = %entry.oauth_id, room = entry.room_id, error = %e, "cannot read the room's history; sending again, which may repeat the notification");
-                    Ok(false)
-                }
-                Err(e) => Err(e),
-            };
+            let posted = self.posted(api, entry, notification).await;
             if posted == Ok(true) {
                 tracing::info!(oauth_id = %entry.oauth_id, room = entry.room_id, "notification found in history; not sent again");
             }
@@ -390,11 +378,71 @@ impl Inner {
         }
         let mut marked = entry.clone();
         marked.in_flight = true;
+        marked.in_flight_at = Some(self.clock.unix());
         let mut batch = Batch::new();
         self.store.requeue(&mut batch, Queue::Outbox, id, &marked);
         self.store.commit(batch).await?;
         in_flight.store(true, Ordering::SeqCst);
         Ok(Ok(false))
+    }
+
+    /// Whether `notification` is in the room's history since `entry` was marked in flight: every
+    /// message posted since then is searched (newest first, page by page), however busy the
+    /// room was while a dead instance's turn ran out. A HipChat without the dated history is
+    /// asked for its latest page instead.
+    async fn posted(
+        &self,
+        api: Api<'_>,
+        entry: &OutboxEntry,
+        notification: &Notification,
+    ) -> Result<bool, HipChatError> {
+        let since = entry.in_flight_at.unwrap_or(entry.created_at) - CLOCK_SKEW_SECS;
+        let oldest = chrono::DateTime::from_timestamp(since, 0).unwrap_or_default();
+        let newest = self.clock.now() + chrono::Duration::seconds(CLOCK_SKEW_SECS);
+        let is_it = |m: &HistoryItem| {
+            m.kind == "notification"
+                && m.message == notification.message
+                && chrono::DateTime::parse_from_rfc3339(&m.date).is_ok_and(|d| d >= oldest)
+        };
+        let client = self.sessions.client();
+        for page in 0..HISTORY_PAGES {
+            let items = match client
+                .history_page(
+                    api,
+                    entry.room_id,
+                    (oldest, newest),
+                    page * HISTORY_PAGE,
+                    HISTORY_PAGE,
+                )
+                .await
+            {
+                Ok(items) => items,
+                Err(e) if page == 0 && refuses(&e) => {
+                    tracing::debug!(error = %e, "no dated history; reading the latest page");
+                    match client
+                        .latest_history(api, entry.room_id, HISTORY_PAGE)
+                        .await
+                    {
+                        Ok(items) => return Ok(items.iter().any(is_it)),
+                        Err(e) => return unreadable(entry, e),
+                    }
+                }
+                Err(e) => return unreadable(entry, e),
+            };
+            if items.iter().any(is_it) {
+                return Ok(true);
+            }
+            // Newest first: a page reaching past `oldest` (a HipChat ignoring `end-date`), or
+            // a short one, is the last.
+            let past = items
+                .iter()
+                .any(|m| chrono::DateTime::parse_from_rfc3339(&m.date).is_ok_and(|d| d < oldest));
+            if past || (items.len() as u32) < HISTORY_PAGE {
+                return Ok(false);
+            }
+        }
+        tracing::warn!(oauth_id = %entry.oauth_id, room = entry.room_id, pages = HISTORY_PAGES, "notification not found in the room's history searched; sending again, which may repeat it");
+        Ok(false)
     }
 
     /// Whether a newer push of the same room's glance is queued behind this one.
@@ -445,4 +493,21 @@ impl Inner {
         self.store.apply(batch).await?;
         Ok(None)
     }
+}
+
+/// After a failed history read: a transient failure or a stale token is retried like any call;
+/// a refusal for good (scope not granted, no such API) sends the notification again, since a
+/// possible duplicate is a lesser harm than a lost notification.
+fn unreadable(entry: &OutboxEntry, e: HipChatError) -> Result<bool, HipChatError> {
+    if !refuses(&e) {
+        return Err(e);
+    }
+    tracing::warn!(oauth_id = %entry.oauth_id, room = entry.room_id, error = %e, "cannot read the room's history; sending again, which may repeat the notification");
+    Ok(false)
+}
+
+/// Whether HipChat refused a history read for good (scope not granted, no such API), as opposed
+/// to a transient failure or a stale token, which are retried like any call.
+fn refuses(e: &HipChatError) -> bool {
+    !e.is_transient() && !matches!(e, HipChatError::Unauthorized(_))
 }

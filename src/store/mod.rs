@@ -35,7 +35,7 @@ mod sled;
 #[cfg(test)]
 #[allow(dead_code)]
 #[path = "../../tests/common/postgres.rs"]
-mod test_db;
+pub(crate) mod test_db;
 mod turns;
 mod unfurls;
 
