@@ -215,11 +215,12 @@ pub async fn open_in(
         resolved: None,
         issue,
     };
-    let incident = services
-        .store
-        .stage_new_incident(&mut writes, &home, draft)
-        .await?;
-    let mut active = services.store.active_incidents(&home, room_id).await?;
+    // Read together: on a database each is a round trip, and all are in the numbering turn.
+    let (incident, mut active, glancing) = tokio::try_join!(
+        services.store.stage_new_incident(&mut writes, &home, draft),
+        services.store.active_incidents(&home, room_id),
+        services.store.room_installations(&home, room_id),
+    )?;
     active.push(incident.clone());
     let card = incident_notification(&incident, &services.base_url);
     let mut outcome = Outcome {
@@ -236,7 +237,7 @@ pub async fn open_in(
     }
     outcome
         .room_calls
-        .extend(glance_calls(services, &home, room_id, &active).await?);
+        .extend(glance_calls(&glancing, room_id, &active));
     Ok(outcome)
 }
 
@@ -324,10 +325,11 @@ pub async fn apply(services: &Services, change: &Change) -> Result<Outcome, Hand
     services
         .store
         .stage_incident_change(&mut writes, home, before, after);
-    let mut active: Vec<Incident> = services
-        .store
-        .active_incidents(home, after.room_id)
-        .await?
+    let (active, glancing) = tokio::try_join!(
+        services.store.active_incidents(home, after.room_id),
+        services.store.room_installations(home, after.room_id),
+    )?;
+    let mut active: Vec<Incident> = active
         .into_iter()
         .filter(|i| i.number != after.number)
         .collect();
@@ -337,7 +339,7 @@ pub async fn apply(services: &Services, change: &Change) -> Result<Outcome, Hand
     Ok(Outcome {
         replies: vec![incident_notification(after, &services.base_url)],
         writes,
-        room_calls: glance_calls(services, home, after.room_id, &active).await?,
+        room_calls: glance_calls(&glancing, after.room_id, &active),
     })
 }
 
@@ -373,17 +375,9 @@ pub fn refusal_reply(refusal: &Refusal) -> Notification {
 }
 
 /// The room's glance, pushed through every installation showing it there.
-async fn glance_calls(
-    services: &Services,
-    home: &str,
-    room_id: i64,
-    active: &[Incident],
-) -> StoreResult<Vec<RoomCall>> {
+fn glance_calls(glancing: &[String], room_id: i64, active: &[Incident]) -> Vec<RoomCall> {
     let update = incidents_update(active);
-    Ok(services
-        .store
-        .room_installations(home, room_id)
-        .await?
+    glancing
         .iter()
         .map(|oauth_id| {
             let call = Outbound::Glance {
@@ -391,7 +385,7 @@ async fn glance_calls(
             };
             RoomCall::new(room_id, call).by(oauth_id)
         })
-        .collect())
+        .collect()
 }
 
 /// Who is acting, and now.

@@ -13,25 +13,39 @@ use super::{Store, StoreResult};
 use crate::model::Installation;
 
 /// Active installations by (REST API base, group id): one HipChat group each.
-pub(super) type Groups = Arc<HashMap<(String, i64), Vec<Installation>>>;
+pub(super) type Groups = Arc<GroupIndex>;
+
+/// The active installations of each HipChat group, and each installation's group.
+#[derive(Default)]
+pub(super) struct GroupIndex {
+    groups: HashMap<(String, i64), Vec<Installation>>,
+    group_of: HashMap<String, (String, i64)>,
+}
+
+impl GroupIndex {
+    /// The active installations of `oauth_id`'s group (none when it is not active).
+    fn group_of(&self, oauth_id: &str) -> &[Installation] {
+        self.group_of
+            .get(oauth_id)
+            .and_then(|key| self.groups.get(key))
+            .map_or(&[], Vec::as_slice)
+    }
+}
 
 impl Store {
     /// The oauthId of the installation whose incidents room `room_id` shows, seen from
     /// installation `oauth_id` (itself when it is unknown or alone in its group).
     pub async fn room_home(&self, oauth_id: &str, room_id: i64) -> StoreResult<String> {
-        let Some(asking) = self.installation(oauth_id).await? else {
-            return Ok(oauth_id.to_owned());
-        };
+        // From the cache of groups, not the installation's record: this is read in the
+        // numbering turn, and the cache follows every installation change (on a shared store,
+        // through the change announcements).
         let groups = self.groups().await?;
-        let group = groups
-            .get(&(asking.api_url.clone(), asking.group_id))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let group = groups.group_of(oauth_id);
         let in_room = group.iter().find(|i| i.room_id == Some(room_id));
         let global = || group.iter().find(|i| i.room_id.is_none());
         Ok(in_room
             .or_else(global)
-            .map_or(asking.oauth_id, |home| home.oauth_id.clone()))
+            .map_or_else(|| oauth_id.to_owned(), |home| home.oauth_id.clone()))
     }
 
     /// The installations with a glance in room `room_id`, seen from installation `oauth_id`
@@ -44,14 +58,8 @@ impl Store {
         room_id: i64,
     ) -> StoreResult<Vec<String>> {
         let mut found = vec![oauth_id.to_owned()];
-        let Some(asking) = self.installation(oauth_id).await? else {
-            return Ok(found);
-        };
         let groups = self.groups().await?;
-        let group = groups
-            .get(&(asking.api_url, asking.group_id))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let group = groups.group_of(oauth_id);
         let in_room = group.iter().find(|i| i.room_id == Some(room_id));
         let global = group.iter().find(|i| i.room_id.is_none());
         for other in [in_room, global].into_iter().flatten() {
@@ -77,12 +85,15 @@ impl Store {
                 active.sort_by(|a, b| {
                     (a.installed_at_ms, &a.oauth_id).cmp(&(b.installed_at_ms, &b.oauth_id))
                 });
-                let mut groups: HashMap<(String, i64), Vec<Installation>> = HashMap::new();
+                let mut index = GroupIndex::default();
                 for installation in active {
                     let key = (installation.api_url.clone(), installation.group_id);
-                    groups.entry(key).or_default().push(installation);
+                    index
+                        .group_of
+                        .insert(installation.oauth_id.clone(), key.clone());
+                    index.groups.entry(key).or_default().push(installation);
                 }
-                Ok(Arc::new(groups))
+                Ok(Arc::new(index))
             })
             .await
     }
