@@ -11,20 +11,22 @@
 //! (group commit, in `Store::flush`), and the store answers nobody before it. Reads are single statements at READ COMMITTED: each sees one
 //! snapshot, so never half a batch, and takes no predicate locks that would make writers retry.
 //!
-//! Connections are plain TCP (`NoTls`): put the database on a private network or a local socket,
-//! or add a TLS connector here before reaching it over an untrusted one.
+//! Connections use TLS as the URL's `sslmode` says, as libpq reads it (see `tls.rs`): give
+//! `sslmode=verify-full` to reach a database over a network you do not trust.
 
 mod changes;
 mod migrations;
+mod tls;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use tokio::sync::broadcast;
+use tokio_postgres::Config;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::backend::{Backend, Keyspace, Op, Record, claim_value};
 use super::{StoreError, StoreResult};
@@ -105,14 +107,14 @@ impl PostgresBackend {
     /// is `StoreError::Unreachable` (worth retrying); bad URLs, refused credentials and newer
     /// schemas are `StoreError::Open`; either with a one-line reason.
     pub async fn connect(url: &str, pool_size: usize) -> StoreResult<PostgresBackend> {
-        let (config, target) = parse(url)?;
+        let (config, tls, target) = parse(url)?;
         let open_err = |reason: String| StoreError::Open {
             path: PathBuf::from(&target),
             reason,
         };
         let failed = |doing: &str, e: &tokio_postgres::Error| open_failure(&target, doing, e);
         let (mut client, connection) = config
-            .connect(NoTls)
+            .connect(tls.clone())
             .await
             .map_err(|e| failed("cannot connect", &e))?;
         let driver = tokio::spawn(connection);
@@ -130,7 +132,7 @@ impl PostgresBackend {
 
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -143,7 +145,7 @@ impl PostgresBackend {
             .recycle_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| open_err(format!("cannot build the connection pool: {e}")))?;
-        let listener = changes::Listener::start(&config)
+        let listener = changes::Listener::start(&config, &tls)
             .await
             .map_err(|e| failed("cannot listen for changes", &e))?;
         Ok(PostgresBackend {
@@ -158,10 +160,10 @@ impl PostgresBackend {
     /// as `postgres://user@host:port/db`, read without migrating or changing anything: what
     /// `hipboard check` reports, since a check must not upgrade a schema running instances use.
     pub async fn inspect(url: &str) -> StoreResult<(String, i32)> {
-        let (config, target) = parse(url)?;
+        let (config, tls, target) = parse(url)?;
         let failed = |doing: &str, e: &tokio_postgres::Error| open_failure(&target, doing, e);
         let (client, connection) = config
-            .connect(NoTls)
+            .connect(tls)
             .await
             .map_err(|e| failed("cannot connect", &e))?;
         let driver = tokio::spawn(connection);
@@ -483,11 +485,15 @@ fn broken(e: &tokio_postgres::Error) -> bool {
 
 /// The connection settings of `url`, with hipboard's defaults (connect timeout, application
 /// name), and the database as `postgres://user@host:port/db` for messages.
-fn parse(url: &str) -> StoreResult<(Config, String)> {
-    let mut config: Config = url.parse().map_err(|e| StoreError::Open {
+fn parse(url: &str) -> StoreResult<(Config, MakeRustlsConnect, String)> {
+    let invalid = |reason: String| StoreError::Open {
         path: PathBuf::from("<database URL>"),
-        reason: format!("invalid PostgreSQL URL: {}", describe(&e)),
-    })?;
+        reason,
+    };
+    let tls::Split { url, tls } = tls::split(url).map_err(invalid)?;
+    let mut config: Config = url
+        .parse()
+        .map_err(|e| invalid(format!("invalid PostgreSQL URL: {}", describe(&e))))?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -495,7 +501,7 @@ fn parse(url: &str) -> StoreResult<(Config, String)> {
         config.application_name("hipboard");
     }
     let target = redacted(&config);
-    Ok((config, target))
+    Ok((config, tls, target))
 }
 
 /// A failure while opening: `Unreachable` when waiting may fix it (nobody answers, the server
@@ -519,6 +525,20 @@ fn open_failure(target: &str, doing: &str, e: &tokio_postgres::Error) -> StoreEr
 /// Whether `e` may go away by waiting: no answer at all (refused, timed out, cut), or the
 /// server saying it cannot take the connection now (starting, shutting down, too many clients).
 fn transient(e: &tokio_postgres::Error) -> bool {
+    // A certificate refused (or a TLS setting the server does not meet) stays refused however
+    // long we wait: say so once rather than retry.
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<rustls::Error>()
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .is_some_and(|inner| inner.is::<rustls::Error>())
+        {
+            return false;
+        }
+        source = cause.source();
+    }
     match e.code() {
         // Class 08: connection exceptions; 57P: shutdown or start-up; 53: out of resources.
         Some(code) => ["08", "57P", "53"]

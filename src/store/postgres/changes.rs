@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, Client, Config, NoTls};
+use tokio_postgres::{AsyncMessage, Client, Config};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Keyspace, Op};
 
@@ -66,12 +67,15 @@ pub(super) struct Listener {
 impl Listener {
     /// Listens on a connection made from `config`; fails if the first connection fails, so
     /// that a store never starts without hearing other instances' changes.
-    pub(super) async fn start(config: &Config) -> Result<Listener, tokio_postgres::Error> {
+    pub(super) async fn start(
+        config: &Config,
+        tls: &MakeRustlsConnect,
+    ) -> Result<Listener, tokio_postgres::Error> {
         let mut config = config.clone();
         config.application_name(LISTENER_NAME);
         let (changes, _) = broadcast::channel(CAPACITY);
-        let session = Session::open(&config, &changes).await?;
-        let task = tokio::spawn(run(config, changes.clone(), session));
+        let session = Session::open(&config, tls, &changes).await?;
+        let task = tokio::spawn(run(config, tls.clone(), changes.clone(), session));
         Ok(Listener { changes, task })
     }
 
@@ -89,13 +93,18 @@ impl Drop for Listener {
 
 /// Keeps listening: waits for the session to be lost, reconnects with backoff, and then
 /// announces every space as changed, since notifications sent meanwhile were missed.
-async fn run(config: Config, changes: broadcast::Sender<Vec<Keyspace>>, mut session: Session) {
+async fn run(
+    config: Config,
+    tls: MakeRustlsConnect,
+    changes: broadcast::Sender<Vec<Keyspace>>,
+    mut session: Session,
+) {
     loop {
         let reason = session.until_lost().await;
         tracing::warn!(%reason, "lost the PostgreSQL change listener; reconnecting");
         let mut backoff = Duration::from_millis(100);
         session = loop {
-            match Session::open(&config, &changes).await {
+            match Session::open(&config, &tls, &changes).await {
                 Ok(session) => break session,
                 Err(e) => {
                     tracing::warn!(error = %super::describe(&e), "cannot listen for changes");
@@ -121,9 +130,10 @@ impl Session {
     /// Connects and issues `LISTEN`.
     async fn open(
         config: &Config,
+        tls: &MakeRustlsConnect,
         changes: &broadcast::Sender<Vec<Keyspace>>,
     ) -> Result<Session, tokio_postgres::Error> {
-        let (client, mut connection) = config.connect(NoTls).await?;
+        let (client, mut connection) = config.connect(tls.clone()).await?;
         let changes = changes.clone();
         let driver = tokio::spawn(async move {
             loop {

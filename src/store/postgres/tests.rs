@@ -429,3 +429,88 @@ async fn a_flush_makes_every_batch_before_it_durable() {
         );
     }
 }
+
+/// The test server's CA (beside its certificate, as `.ci/postgres` makes it), or `None` when
+/// the server offers no TLS (a failure under `CI`, whose cluster always does).
+async fn test_ca(url: &str) -> Option<String> {
+    let ssl = single(&sql(url, "SHOW ssl").await);
+    if ssl != "on" {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the CI cluster offers TLS (.ci/postgres)"
+        );
+        return None;
+    }
+    let cert = single(&sql(url, "SHOW ssl_cert_file").await);
+    let ca = std::path::Path::new(&cert).with_file_name("ca.crt");
+    Some(ca.to_string_lossy().into_owned())
+}
+
+/// Whether the backend's pooled connection is encrypted, as the server sees it.
+async fn encrypted(backend: &PostgresBackend) -> bool {
+    let client = backend.client().await.unwrap();
+    let row = client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap();
+    row.get(0)
+}
+
+/// `url` with `query` added to its parameters.
+fn with(url: &str, query: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{query}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_is_used_and_checked_as_sslmode_says() {
+    let Some(url) = database().await else { return };
+    let Some(ca) = test_ca(&url).await else {
+        return;
+    };
+    // The server's certificate names localhost, not 127.0.0.1 (the test URL's host).
+    let localhost = url.replacen("127.0.0.1", "localhost", 1);
+    assert_ne!(localhost, url, "the test server is reached at 127.0.0.1");
+
+    for (url, tls) in [
+        (with(&url, "sslmode=disable"), false),
+        (url.clone(), true),
+        (with(&url, "sslmode=require"), true),
+        (
+            with(&url, &format!("sslmode=verify-ca&sslrootcert={ca}")),
+            true,
+        ),
+        (
+            with(&localhost, &format!("sslmode=verify-full&sslrootcert={ca}")),
+            true,
+        ),
+    ] {
+        let backend = PostgresBackend::connect(&url, 2)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(encrypted(&backend).await, tls, "{url}");
+    }
+
+    // verify-full refuses a certificate for another name, and verify-ca one from an unknown CA.
+    let wrong_name = with(&url, &format!("sslmode=verify-full&sslrootcert={ca}"));
+    let err = PostgresBackend::connect(&wrong_name, 2)
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, StoreError::Open { .. }), "{err}");
+    assert!(err.to_string().contains("certificate"), "{err}");
+    let unknown_ca = with(&url, "sslmode=verify-ca&sslrootcert=system");
+    let err = PostgresBackend::connect(&unknown_ca, 2)
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("certificate"), "{err}");
+
+    // A root file that is not there is named in one line, before anything is tried.
+    let missing = with(&url, "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem");
+    let err = PostgresBackend::connect(&missing, 2).await.err().unwrap();
+    assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+}
