@@ -347,6 +347,70 @@ async fn a_hipchat_that_will_not_show_history_still_gets_the_notification() {
     assert_eq!(posted, 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn glance_pushes_queued_behind_a_newer_one_are_not_sent() {
+    use hipboard::hipchat::wire::{GlanceContent, GlanceLabel, GlanceUpdate, GlanceUpdateEntry};
+    let world = World::start().await;
+    let installed = world.install_in("Support").await;
+    let room = installed.room_id;
+    let path = format!("/v2/addon/ui/room/{room}");
+    // The first push is refused for a moment (429): the next twenty queue up behind it.
+    world.sandbox.inject(Fault {
+        path_prefix: path.clone(),
+        answer: FaultAnswer::Status(429),
+        count: 1,
+    });
+    let key = hipboard::hipchat::module_keys::INCIDENTS_GLANCE;
+    let state = &world.addon().app.state;
+    for n in 0..=20 {
+        let update = GlanceUpdate {
+            glance: vec![GlanceUpdateEntry {
+                key: key.into(),
+                content: GlanceContent {
+                    label: GlanceLabel {
+                        kind: "html".into(),
+                        value: format!("<b>{n}</b> open"),
+                    },
+                    status: None,
+                    metadata: None,
+                },
+            }],
+        };
+        let mut batch = Batch::new();
+        let mut staged = Staged::default();
+        let call = Outbound::Glance { update };
+        let oauth_id = &installed.oauth_id;
+        let outbox = &state.outbox;
+        outbox
+            .stage(&mut batch, &mut staged, oauth_id, room, call)
+            .await
+            .unwrap();
+        state.store.commit(batch).await.unwrap();
+        outbox.release(staged);
+    }
+    world.idle().await;
+    let shown = world
+        .sandbox
+        .glance(room, &installed.oauth_id, key)
+        .unwrap();
+    assert_eq!(
+        shown.label.value, "<b>20</b> open",
+        "the newest state is shown"
+    );
+    let pushes: Vec<u16> = world
+        .sandbox
+        .recorded()
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        pushes,
+        [429, 204],
+        "only the refused first and the newest were sent"
+    );
+}
+
 /// How many times `text` was posted to the room.
 fn posted(world: &World, room_id: i64, text: &str) -> usize {
     world

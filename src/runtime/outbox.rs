@@ -82,11 +82,18 @@ pub enum Outbound {
 
 type Lane = (String, i64);
 
+/// An entry in a lane, and whether it is a glance push (which a newer one makes moot).
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    id: QueueId,
+    glance: bool,
+}
+
 /// Handle to the outbox; cheap to clone.
 #[derive(Clone)]
 pub struct Outbox {
     inner: Arc<Inner>,
-    lanes: Lanes<Lane, QueueId>,
+    lanes: Lanes<Lane, Item>,
 }
 
 struct Inner {
@@ -136,9 +143,9 @@ impl Outbox {
             CONCURRENCY,
             CONCURRENCY_PER_INSTALLATION,
             clock,
-            move |lane: Lane, id: QueueId| {
+            move |lane: Lane, item: Item| {
                 let inner = worker.clone();
-                async move { inner.deliver(lane, id).await }
+                async move { inner.deliver(lane, item).await }
             },
         );
         Outbox { inner, lanes }
@@ -200,7 +207,7 @@ impl Outbox {
             let slot = newest.entry(lane.clone()).or_insert(id);
             *slot = (*slot).max(id);
         }
-        self.lanes.push(lane, id);
+        self.lanes.push(lane, Item { id, glance });
     }
 
     /// Queues every stored entry not in this instance's lanes: after a restart, and on a
@@ -232,7 +239,17 @@ impl Outbox {
 }
 
 impl Inner {
-    async fn deliver(&self, lane: Lane, id: QueueId) -> Step {
+    async fn deliver(&self, lane: Lane, Item { id, glance }: Item) -> Step {
+        // A glance push with a newer one queued behind it would show what nobody sees: it is
+        // dropped without taking the lane's turn, which on a shared store costs most of it.
+        if self.superseded(&lane, id, glance) {
+            if let Err(e) = self.finish(&lane, id).await {
+                // It stays stored; a later start drops it the same way.
+                tracing::error!(oauth_id = %lane.0, room = lane.1, error = %e, "outbox storage failed");
+            }
+            self.known.remove(id);
+            return Step::Done;
+        }
         let name = lane_name(&lane);
         let step = self
             .turns
@@ -276,7 +293,7 @@ impl Inner {
         if let Some(request) = &entry.request_id {
             tracing::Span::current().record("request_id", request.as_str());
         }
-        if self.superseded(lane, id, &entry) {
+        if self.superseded(lane, id, matches!(entry.call, Outbound::Glance { .. })) {
             return self.finish(lane, id).await;
         }
         let installation = match self.store.installation(&entry.oauth_id).await? {
@@ -446,8 +463,8 @@ impl Inner {
     }
 
     /// Whether a newer push of the same room's glance is queued behind this one.
-    fn superseded(&self, lane: &Lane, id: QueueId, entry: &OutboxEntry) -> bool {
-        if !matches!(entry.call, Outbound::Glance { .. }) {
+    fn superseded(&self, lane: &Lane, id: QueueId, glance: bool) -> bool {
+        if !glance {
             return false;
         }
         let mut newest = self.newest_glance.lock().unwrap_or_else(|p| p.into_inner());
