@@ -7,7 +7,7 @@
 //! HipChat refuses on its merits is logged and dropped, since repeating it cannot succeed.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
@@ -310,15 +310,16 @@ impl Inner {
             Outbound::Glance { .. } => Pace::Call,
         };
         // Set once the entry is durably marked in flight (by the first attempt that sends).
-        let in_flight = AtomicBool::new(entry.in_flight);
+        let mark = Mark::of(&entry);
         let attempt = self
             .sessions
             .of(&installation)
-            .attempt(pace, &mut |access| {
-                self.send(access, id, &entry, &in_flight)
-            })
+            .attempt(pace, &mut |access| self.send(access, id, &entry, &mark))
             .await;
-        entry.in_flight = in_flight.load(Ordering::SeqCst);
+        if let Some(at) = mark.at() {
+            entry.in_flight = true;
+            entry.in_flight_at = Some(at);
+        }
         let error = match attempt {
             // A call that does not fit waits without a slot.
             Err(wait) => return Ok(Some(wait)),
@@ -362,10 +363,10 @@ impl Inner {
         access: Access<'_>,
         id: QueueId,
         entry: &OutboxEntry,
-        in_flight: &AtomicBool,
+        mark: &Mark,
     ) -> Result<StoreResult<()>, HipChatError> {
         let api = access.api();
-        match self.settle_in_flight(api, id, entry, in_flight).await {
+        match self.settle_in_flight(api, id, entry, mark).await {
             Ok(Ok(true)) => Ok(Ok(())),
             Ok(Ok(false)) => self.call(api, entry).await.map(Ok),
             Ok(Err(e)) => Err(e),
@@ -381,39 +382,41 @@ impl Inner {
         api: Api<'_>,
         id: QueueId,
         entry: &OutboxEntry,
-        in_flight: &AtomicBool,
+        mark: &Mark,
     ) -> StoreResult<Result<bool, HipChatError>> {
         let Outbound::Notification { notification } = &entry.call else {
             return Ok(Ok(false));
         };
-        if in_flight.load(Ordering::SeqCst) {
-            let posted = self.posted(api, entry, notification).await;
+        if let Some(since) = mark.at() {
+            let posted = self.posted(api, entry, notification, since).await;
             if posted == Ok(true) {
                 tracing::info!(oauth_id = %entry.oauth_id, room = entry.room_id, "notification found in history; not sent again");
             }
             return Ok(posted);
         }
         let mut marked = entry.clone();
+        let now = self.clock.unix();
         marked.in_flight = true;
-        marked.in_flight_at = Some(self.clock.unix());
+        marked.in_flight_at = Some(now);
         let mut batch = Batch::new();
         self.store.requeue(&mut batch, Queue::Outbox, id, &marked);
         self.store.commit(batch).await?;
-        in_flight.store(true, Ordering::SeqCst);
+        mark.set(now);
         Ok(Ok(false))
     }
 
-    /// Whether `notification` is in the room's history since `entry` was marked in flight: every
-    /// message posted since then is searched (newest first, page by page), however busy the
-    /// room was while a dead instance's turn ran out. A HipChat without the dated history is
-    /// asked for its latest page instead.
+    /// Whether `notification` is in the room's history since `entry` was marked in flight (at
+    /// `since`): every message posted since then is searched (newest first, page by page),
+    /// however busy the room was while a dead instance's turn ran out. A HipChat without the
+    /// dated history is asked for its latest page instead.
     async fn posted(
         &self,
         api: Api<'_>,
         entry: &OutboxEntry,
         notification: &Notification,
+        since: i64,
     ) -> Result<bool, HipChatError> {
-        let since = entry.in_flight_at.unwrap_or(entry.created_at) - CLOCK_SKEW_SECS;
+        let since = since - CLOCK_SKEW_SECS;
         let oldest = chrono::DateTime::from_timestamp(since, 0).unwrap_or_default();
         let newest = self.clock.now() + chrono::Duration::seconds(CLOCK_SKEW_SECS);
         let is_it = |m: &HistoryItem| {
@@ -509,6 +512,31 @@ impl Inner {
         }
         self.store.apply(batch).await?;
         Ok(None)
+    }
+}
+
+/// When the entry being attempted was durably marked in flight (Unix seconds), if it was.
+struct Mark(AtomicI64);
+
+impl Mark {
+    const UNMARKED: i64 = i64::MIN;
+
+    /// The entry's mark as stored (one marked before marks kept their time: its acceptance).
+    fn of(entry: &OutboxEntry) -> Mark {
+        let at = match entry.in_flight {
+            true => entry.in_flight_at.unwrap_or(entry.created_at),
+            false => Mark::UNMARKED,
+        };
+        Mark(AtomicI64::new(at))
+    }
+
+    fn at(&self) -> Option<i64> {
+        let at = self.0.load(Ordering::SeqCst);
+        (at != Mark::UNMARKED).then_some(at)
+    }
+
+    fn set(&self, at: i64) {
+        self.0.store(at, Ordering::SeqCst);
     }
 }
 
