@@ -484,6 +484,10 @@ async fn tls_is_used_and_checked_as_sslmode_says() {
             true,
         ),
         (
+            with(&url, &format!("sslmode=require&sslrootcert={ca}")),
+            true,
+        ),
+        (
             with(&localhost, &format!("sslmode=verify-full&sslrootcert={ca}")),
             true,
         ),
@@ -508,6 +512,22 @@ async fn tls_is_used_and_checked_as_sslmode_says() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("certificate"), "{err}");
+    // `require` with a root file checks the chain (as libpq does): the server's own
+    // certificate is no root of itself.
+    let server_cert = ca.replace("ca.crt", "server.crt");
+    let not_its_root = with(&url, &format!("sslmode=require&sslrootcert={server_cert}"));
+    let err = PostgresBackend::connect(&not_its_root, 2)
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("certificate"), "{err}");
+    // The last sslmode counts, as in libpq.
+    let last = with(
+        &url,
+        &format!("sslmode=verify-full&sslrootcert={ca}&sslmode=disable"),
+    );
+    let backend = PostgresBackend::connect(&last, 2).await.unwrap();
+    assert!(!encrypted(&backend).await);
 
     // A root file that is not there is named in one line, before anything is tried.
     let missing = with(&url, "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem");

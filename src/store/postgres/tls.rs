@@ -3,7 +3,8 @@
 //!
 //! - `disable`: plain TCP;
 //! - `prefer` (the default) and `require`: encrypted if the server offers it (`require`: or not
-//!   at all), the certificate not checked, as libpq does not check it in these modes;
+//!   at all), the certificate not checked, as libpq does not check it in these modes, except
+//!   that `require` with an `sslrootcert` file checks it like `verify-ca`, as libpq does;
 //! - `verify-ca`: the certificate must chain to a trusted root; `verify-full`: and name the host
 //!   connected to.
 //!
@@ -48,19 +49,28 @@ pub(super) fn split(url: &str) -> Result<Split, String> {
     let mut root_file = None;
     let url = match url::Url::parse(url) {
         Ok(mut parsed) if matches!(parsed.scheme(), "postgres" | "postgresql") => {
+            let mut mode = None;
             let mut kept = Vec::new();
             for (key, value) in parsed.query_pairs() {
                 match (key.as_ref(), value.as_ref()) {
-                    ("sslmode", "verify-ca") => check = Check::Chain,
-                    ("sslmode", "verify-full") => check = Check::Full,
+                    // The last one counts, as in libpq.
+                    ("sslmode", value) => mode = Some(value.to_owned()),
                     ("sslrootcert", "system") => root_file = None,
                     ("sslrootcert", file) => root_file = Some(file.to_owned()),
                     _ => kept.push((key.into_owned(), value.into_owned())),
                 }
             }
-            if check != Check::None {
-                kept.push(("sslmode".into(), "require".into()));
-            }
+            check = match (mode.as_deref(), &root_file) {
+                (Some("verify-ca"), _) | (Some("require"), Some(_)) => Check::Chain,
+                (Some("verify-full"), _) => Check::Full,
+                _ => Check::None,
+            };
+            // tokio-postgres is told only whether TLS is required; the checks are ours.
+            let told = match mode.as_deref() {
+                Some("verify-ca" | "verify-full") => Some("require".to_owned()),
+                _ => mode,
+            };
+            kept.extend(told.map(|mode| ("sslmode".to_owned(), mode)));
             parsed.set_query(None);
             if !kept.is_empty() {
                 parsed.query_pairs_mut().extend_pairs(kept);
