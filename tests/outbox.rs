@@ -14,34 +14,54 @@ use hipboard_sandbox::model::{Fault, FaultAnswer};
 
 /// Sends `message` (text is escaped, `Html` kept) to the room through the outbox.
 async fn send(world: &World, oauth_id: &str, room_id: i64, message: impl ToHtml) {
+    let notification = Box::new(html(hipboard::html!("{}", message), Color::Green));
+    queue(
+        world,
+        oauth_id,
+        room_id,
+        Outbound::Notification { notification },
+    )
+    .await;
+}
+
+/// Queues `call` for the room in the outbox, as a committed change does.
+async fn queue(world: &World, oauth_id: &str, room_id: i64, call: Outbound) {
     let state = &world.addon().app.state;
     let mut batch = Batch::new();
     let mut staged = Staged::default();
-    let notification = Box::new(html(hipboard::html!("{}", message), Color::Green));
     state
         .outbox
-        .stage(
-            &mut batch,
-            &mut staged,
-            oauth_id,
-            room_id,
-            Outbound::Notification { notification },
-        )
+        .stage(&mut batch, &mut staged, oauth_id, room_id, call)
         .await
         .unwrap();
     state.store.commit(batch).await.unwrap();
     state.outbox.release(staged);
 }
 
-fn notification_calls(world: &World, room_id: i64) -> Vec<u16> {
-    let path = format!("/v2/room/{room_id}/notification");
+/// The statuses HipChat answered the calls whose path (with its query) `matches` with.
+fn statuses(world: &World, matches: impl Fn(&str) -> bool) -> Vec<u16> {
     world
         .sandbox
         .recorded()
         .iter()
-        .filter(|r| r.path == path)
+        .filter(|r| matches(&r.path))
         .map(|r| r.status)
         .collect()
+}
+
+fn notification_calls(world: &World, room_id: i64) -> Vec<u16> {
+    let path = format!("/v2/room/{room_id}/notification");
+    statuses(world, |p| p == path)
+}
+
+/// HipChat posts the room's next notification but its answer never arrives (the client times
+/// out), so the add-on cannot know it was sent.
+fn lose_next_answer(world: &World, room_id: i64) {
+    world.sandbox.inject(Fault {
+        path_prefix: format!("/v2/room/{room_id}/notification"),
+        answer: FaultAnswer::StallAfterWork,
+        count: 1,
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,13 +256,7 @@ async fn a_flood_control_refusal_waits_for_the_room_window_not_the_token_window(
 async fn a_notification_whose_answer_was_lost_is_not_sent_again() {
     let world = World::start().await;
     let installed = world.install_in("Support").await;
-    // HipChat posts the first attempt but its answer never arrives (the client times out).
-    let path = format!("/v2/room/{}/notification", installed.room_id);
-    world.sandbox.inject(Fault {
-        path_prefix: path,
-        answer: FaultAnswer::StallAfterWork,
-        count: 1,
-    });
+    lose_next_answer(&world, installed.room_id);
     send(
         &world,
         &installed.oauth_id,
@@ -253,12 +267,8 @@ async fn a_notification_whose_answer_was_lost_is_not_sent_again() {
     world.idle().await;
     let posted = posted(&world, installed.room_id, "exactly once");
     assert_eq!(posted, 1, "the retry found it in the room's history");
-    let asked_history = world
-        .sandbox
-        .recorded()
-        .iter()
-        .any(|r| r.path.contains("/history?date="));
-    assert!(asked_history);
+    let asked_history = statuses(&world, |p| p.contains("/history?date="));
+    assert!(!asked_history.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,11 +276,7 @@ async fn a_notification_whose_answer_was_lost_is_found_behind_a_busy_room() {
     let world = World::start().await;
     let installed = world.install_in("Support").await;
     let room = installed.room_id;
-    world.sandbox.inject(Fault {
-        path_prefix: format!("/v2/room/{room}/notification"),
-        answer: FaultAnswer::StallAfterWork,
-        count: 1,
-    });
+    lose_next_answer(&world, room);
     send(&world, &installed.oauth_id, room, "behind the chatter").await;
     // While the add-on waits for the lost answer, the room gets more messages than one page of
     // history holds (as while a dead instance's turn runs out): the notification is no longer
@@ -287,13 +293,12 @@ async fn a_notification_whose_answer_was_lost_is_found_behind_a_busy_room() {
     }
     world.idle().await;
     assert_eq!(posted(&world, room, "behind the chatter"), 1);
-    let pages = world
-        .sandbox
-        .recorded()
-        .iter()
-        .filter(|r| r.path.contains("/history?date=") && r.status == 200)
-        .count();
-    assert_eq!(pages, 2, "found on the second page of the dated history");
+    let pages = statuses(&world, |p| p.contains("/history?date="));
+    assert_eq!(
+        pages,
+        [200, 200],
+        "found on the second page of the dated history"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,11 +306,7 @@ async fn a_hipchat_without_dated_history_is_asked_for_its_latest_messages() {
     let world = World::start().await;
     let installed = world.install_in("Support").await;
     let room = installed.room_id;
-    world.sandbox.inject(Fault {
-        path_prefix: format!("/v2/room/{room}/notification"),
-        answer: FaultAnswer::StallAfterWork,
-        count: 1,
-    });
+    lose_next_answer(&world, room);
     // The dated history is unknown to this HipChat (404); its latest page answers.
     world.sandbox.inject(Fault {
         path_prefix: format!("/v2/room/{room}/history"),
@@ -315,12 +316,8 @@ async fn a_hipchat_without_dated_history_is_asked_for_its_latest_messages() {
     send(&world, &installed.oauth_id, room, "once, still").await;
     world.idle().await;
     assert_eq!(posted(&world, room, "once, still"), 1);
-    let latest = world
-        .sandbox
-        .recorded()
-        .iter()
-        .any(|r| r.path.contains("/history/latest") && r.status == 200);
-    assert!(latest);
+    let latest = statuses(&world, |p| p.contains("/history/latest"));
+    assert_eq!(latest, [200]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,7 +358,6 @@ async fn glance_pushes_queued_behind_a_newer_one_are_not_sent() {
         count: 1,
     });
     let key = hipboard::hipchat::module_keys::INCIDENTS_GLANCE;
-    let state = &world.addon().app.state;
     for n in 0..=20 {
         let update = GlanceUpdate {
             glance: vec![GlanceUpdateEntry {
@@ -376,17 +372,8 @@ async fn glance_pushes_queued_behind_a_newer_one_are_not_sent() {
                 },
             }],
         };
-        let mut batch = Batch::new();
-        let mut staged = Staged::default();
         let call = Outbound::Glance { update };
-        let oauth_id = &installed.oauth_id;
-        let outbox = &state.outbox;
-        outbox
-            .stage(&mut batch, &mut staged, oauth_id, room, call)
-            .await
-            .unwrap();
-        state.store.commit(batch).await.unwrap();
-        outbox.release(staged);
+        queue(&world, &installed.oauth_id, room, call).await;
     }
     world.idle().await;
     let shown = world
@@ -397,13 +384,7 @@ async fn glance_pushes_queued_behind_a_newer_one_are_not_sent() {
         shown.label.value, "<b>20</b> open",
         "the newest state is shown"
     );
-    let pushes: Vec<u16> = world
-        .sandbox
-        .recorded()
-        .iter()
-        .filter(|r| r.path == path)
-        .map(|r| r.status)
-        .collect();
+    let pushes = statuses(&world, |p| p == path);
     assert_eq!(
         pushes,
         [429, 204],

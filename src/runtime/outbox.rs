@@ -419,10 +419,11 @@ impl Inner {
         let since = since - CLOCK_SKEW_SECS;
         let oldest = chrono::DateTime::from_timestamp(since, 0).unwrap_or_default();
         let newest = self.clock.now() + chrono::Duration::seconds(CLOCK_SKEW_SECS);
+        let date = |m: &HistoryItem| chrono::DateTime::parse_from_rfc3339(&m.date).ok();
         let is_it = |m: &HistoryItem| {
             m.kind == "notification"
                 && m.message == notification.message
-                && chrono::DateTime::parse_from_rfc3339(&m.date).is_ok_and(|d| d >= oldest)
+                && date(m).is_some_and(|d| d >= oldest)
         };
         let client = self.sessions.client();
         for page in 0..HISTORY_PAGES {
@@ -454,9 +455,7 @@ impl Inner {
             }
             // Newest first: a page reaching past `oldest` (a HipChat ignoring `end-date`), or
             // a short one, is the last.
-            let past = items
-                .iter()
-                .any(|m| chrono::DateTime::parse_from_rfc3339(&m.date).is_ok_and(|d| d < oldest));
+            let past = items.iter().any(|m| date(m).is_some_and(|d| d < oldest));
             if past || (items.len() as u32) < HISTORY_PAGE {
                 return Ok(false);
             }

@@ -70,12 +70,7 @@ impl Turns {
         // failed) is not run again in this turn.
         let mut ran = Vec::new();
         loop {
-            let now = self.clock.unix();
-            let taken = self
-                .store
-                .take_lease(&self.lease(lane), &self.holder, now, now + TURN_SECS)
-                .await;
-            match taken {
+            match self.take(lane, self.clock.unix()).await {
                 Ok(true) => {}
                 Ok(false) => return Step::Later(BUSY_WAIT),
                 Err(e) => {
@@ -121,12 +116,7 @@ impl Turns {
             self.clock.sleep(wait).await;
             let now = self.clock.now();
             due = now + RENEW_EVERY;
-            let now = now.timestamp();
-            let renewed = self
-                .store
-                .take_lease(&self.lease(lane), &self.holder, now, now + TURN_SECS)
-                .await;
-            match renewed {
+            match self.take(lane, now.timestamp()).await {
                 Ok(true) => {}
                 // Another instance took the lane over (this one stalled past its turn): a job's
                 // commit claim and the outbox's history check keep the work done once.
@@ -134,6 +124,15 @@ impl Turns {
                 Err(e) => tracing::warn!(lane, error = %e, "cannot renew a turn"),
             }
         }
+    }
+
+    /// Takes (or extends) this instance's turn on `lane` from `now` for [`TURN_SECS`].
+    async fn take(&self, lane: &str, now: i64) -> crate::store::StoreResult<bool> {
+        let lease = self.lease(lane);
+        let until = now + TURN_SECS;
+        self.store
+            .take_lease(&lease, &self.holder, now, until)
+            .await
     }
 
     /// The name of the lease that is a lane's turn.
@@ -182,11 +181,14 @@ mod tests {
     use crate::store::Keyspace;
     use crate::store::test_db::fresh_database;
 
-    /// Until when the turn on `lane` lasts, as stored.
-    async fn turn_until(store: &Store, lane: &str) -> Option<i64> {
-        let name = format!("turn/outbox/{lane}");
-        let lease: Option<serde_json::Value> =
-            store.get(Keyspace::Turns, name.as_bytes()).await.ok()?;
+    /// Until when the turn on `lane` of `turns`' queue lasts, as stored.
+    async fn turn_until(turns: &Turns, lane: &str) -> Option<i64> {
+        let name = turns.lease(lane);
+        let lease: Option<serde_json::Value> = turns
+            .store
+            .get(Keyspace::Turns, name.as_bytes())
+            .await
+            .ok()?;
         lease?["until"].as_i64()
     }
 
@@ -221,7 +223,7 @@ mod tests {
             clock.advance(RENEW_EVERY);
             let renewed = clock.unix() + TURN_SECS;
             let deadline = std::time::Instant::now() + Duration::from_secs(20);
-            while turn_until(&store, lane).await != Some(renewed) {
+            while turn_until(&b, lane).await != Some(renewed) {
                 assert!(std::time::Instant::now() < deadline, "the turn was renewed");
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -257,7 +259,7 @@ mod tests {
         };
         started.notified().await;
         dying.abort();
-        let until = turn_until(&store, lane).await.unwrap();
+        let until = turn_until(&b, lane).await.unwrap();
         clock.set(chrono::Utc.timestamp_opt(until, 0).unwrap());
         let step = b.work(lane, QueueId(2), |_| async { Step::Done }).await;
         assert_eq!(step, Step::Done, "taken over when the turn ends");

@@ -526,18 +526,17 @@ fn open_failure(target: &str, doing: &str, e: &tokio_postgres::Error) -> StoreEr
 /// server saying it cannot take the connection now (starting, shutting down, too many clients).
 fn transient(e: &tokio_postgres::Error) -> bool {
     // A certificate refused (or a TLS setting the server does not meet) stays refused however
-    // long we wait: say so once rather than retry.
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        if cause.is::<rustls::Error>()
+    // long we wait: say so once rather than retry. rustls' errors reach us inside I/O errors,
+    // whose `source` skips the error they wrap.
+    let tls_refused = causes(e).any(|cause| {
+        cause.is::<rustls::Error>()
             || cause
                 .downcast_ref::<std::io::Error>()
                 .and_then(|io| io.get_ref())
                 .is_some_and(|inner| inner.is::<rustls::Error>())
-        {
-            return false;
-        }
-        source = cause.source();
+    });
+    if tls_refused {
+        return false;
     }
     match e.code() {
         // Class 08: connection exceptions; 57P: shutdown or start-up; 53: out of resources.
@@ -572,13 +571,16 @@ fn describe(e: &tokio_postgres::Error) -> String {
         return format!("{}: {} ({})", db.severity(), db.message(), db.code().code());
     }
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
+    for cause in causes(e) {
         text.push_str(": ");
         text.push_str(&cause.to_string());
-        source = cause.source();
     }
     text.replace('\n', " ")
+}
+
+/// The errors behind `e`, nearest first.
+fn causes(e: &tokio_postgres::Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    std::iter::successors(std::error::Error::source(e), |cause| cause.source())
 }
 
 /// A driver error while `doing` something, as the store's I/O error.

@@ -23,12 +23,21 @@ pub(super) struct GroupIndex {
 }
 
 impl GroupIndex {
-    /// The active installations of `oauth_id`'s group (none when it is not active).
-    fn group_of(&self, oauth_id: &str) -> &[Installation] {
-        self.group_of
+    /// In `oauth_id`'s group (none when it is not active): the installation in room `room_id`,
+    /// and the global one.
+    fn in_room_and_global(
+        &self,
+        oauth_id: &str,
+        room_id: i64,
+    ) -> (Option<&Installation>, Option<&Installation>) {
+        let group = self
+            .group_of
             .get(oauth_id)
             .and_then(|key| self.groups.get(key))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[][..], Vec::as_slice);
+        let in_room = group.iter().find(|i| i.room_id == Some(room_id));
+        let global = group.iter().find(|i| i.room_id.is_none());
+        (in_room, global)
     }
 }
 
@@ -40,11 +49,9 @@ impl Store {
         // numbering turn, and the cache follows every installation change (on a shared store,
         // through the change announcements).
         let groups = self.groups().await?;
-        let group = groups.group_of(oauth_id);
-        let in_room = group.iter().find(|i| i.room_id == Some(room_id));
-        let global = || group.iter().find(|i| i.room_id.is_none());
+        let (in_room, global) = groups.in_room_and_global(oauth_id, room_id);
         Ok(in_room
-            .or_else(global)
+            .or(global)
             .map_or_else(|| oauth_id.to_owned(), |home| home.oauth_id.clone()))
     }
 
@@ -59,9 +66,7 @@ impl Store {
     ) -> StoreResult<Vec<String>> {
         let mut found = vec![oauth_id.to_owned()];
         let groups = self.groups().await?;
-        let group = groups.group_of(oauth_id);
-        let in_room = group.iter().find(|i| i.room_id == Some(room_id));
-        let global = group.iter().find(|i| i.room_id.is_none());
+        let (in_room, global) = groups.in_room_and_global(oauth_id, room_id);
         for other in [in_room, global].into_iter().flatten() {
             if !found.contains(&other.oauth_id) {
                 found.push(other.oauth_id.clone());

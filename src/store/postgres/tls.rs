@@ -27,7 +27,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 enum Check {
     /// Not at all (`disable`, `prefer`, `require`): the connection is encrypted, not authenticated.
     None,
-    /// Chains to a trusted root (`verify-ca`).
+    /// Chains to a trusted root (`verify-ca`, or `require` with a root file).
     Chain,
     /// Chains to a trusted root and names the host (`verify-full`).
     Full,
@@ -45,43 +45,13 @@ pub(super) struct Split {
 /// Takes `sslmode=verify-ca|verify-full` and `sslrootcert` out of `url` and builds the
 /// connector they ask for. A connection string that is not a URL is left to tokio-postgres.
 pub(super) fn split(url: &str) -> Result<Split, String> {
-    let mut check = Check::None;
-    let mut root_file = None;
-    let url = match url::Url::parse(url) {
-        Ok(mut parsed) if matches!(parsed.scheme(), "postgres" | "postgresql") => {
-            let mut mode = None;
-            let mut kept = Vec::new();
-            for (key, value) in parsed.query_pairs() {
-                match (key.as_ref(), value.as_ref()) {
-                    // The last one counts, as in libpq.
-                    ("sslmode", value) => mode = Some(value.to_owned()),
-                    ("sslrootcert", "system") => root_file = None,
-                    ("sslrootcert", file) => root_file = Some(file.to_owned()),
-                    _ => kept.push((key.into_owned(), value.into_owned())),
-                }
-            }
-            check = match (mode.as_deref(), &root_file) {
-                (Some("verify-ca"), _) | (Some("require"), Some(_)) => Check::Chain,
-                (Some("verify-full"), _) => Check::Full,
-                _ => Check::None,
-            };
-            // tokio-postgres is told only whether TLS is required; the checks are ours.
-            let told = match mode.as_deref() {
-                Some("verify-ca" | "verify-full") => Some("require".to_owned()),
-                _ => mode,
-            };
-            kept.extend(told.map(|mode| ("sslmode".to_owned(), mode)));
-            parsed.set_query(None);
-            if !kept.is_empty() {
-                parsed.query_pairs_mut().extend_pairs(kept);
-            }
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
+    let (url, check, root_file) = match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "postgres" | "postgresql") => take_settings(parsed),
+        _ => (url.to_owned(), Check::None, None),
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier: Arc<dyn ServerCertVerifier> = match check {
-        Check::None => Arc::new(EncryptOnly(provider.clone())),
+    let chain = match check {
+        Check::None => None,
         Check::Chain | Check::Full => {
             let roots = match &root_file {
                 Some(file) => roots_from(file)?,
@@ -91,12 +61,14 @@ pub(super) fn split(url: &str) -> Result<Split, String> {
                 WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                     .build()
                     .map_err(|e| format!("cannot check certificates: {e}"))?;
-            match check {
-                Check::Full => webpki,
-                _ => Arc::new(AnyName(webpki)),
-            }
+            Some(webpki)
         }
     };
+    let verifier = Arc::new(Verifier {
+        chain,
+        name: check == Check::Full,
+        provider: provider.clone(),
+    });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?
@@ -107,6 +79,39 @@ pub(super) fn split(url: &str) -> Result<Split, String> {
         url,
         tls: MakeRustlsConnect::new(config),
     })
+}
+
+/// `url` without `sslrootcert` and with `sslmode` as tokio-postgres knows it, the check the
+/// settings ask for, and the root file they name.
+fn take_settings(mut url: url::Url) -> (String, Check, Option<String>) {
+    let mut mode = None;
+    let mut root_file = None;
+    let mut kept = Vec::new();
+    for (key, value) in url.query_pairs() {
+        match (key.as_ref(), value.as_ref()) {
+            // The last one counts, as in libpq.
+            ("sslmode", value) => mode = Some(value.to_owned()),
+            ("sslrootcert", "system") => root_file = None,
+            ("sslrootcert", file) => root_file = Some(file.to_owned()),
+            _ => kept.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    let check = match (mode.as_deref(), &root_file) {
+        (Some("verify-ca"), _) | (Some("require"), Some(_)) => Check::Chain,
+        (Some("verify-full"), _) => Check::Full,
+        _ => Check::None,
+    };
+    // tokio-postgres is told only whether TLS is required; the checks are ours.
+    let told = match mode.as_deref() {
+        Some("verify-ca" | "verify-full") => Some("require".to_owned()),
+        _ => mode,
+    };
+    kept.extend(told.map(|mode| ("sslmode".to_owned(), mode)));
+    url.set_query(None);
+    if !kept.is_empty() {
+        url.query_pairs_mut().extend_pairs(kept);
+    }
+    (url.to_string(), check, root_file)
 }
 
 /// The certificates of the PEM file `file` (`sslrootcert`).
@@ -137,61 +142,19 @@ fn system_roots() -> Result<RootCertStore, String> {
     Ok(roots)
 }
 
-/// `prefer` and `require`: any certificate is taken (the session is still encrypted, and its
-/// handshake signatures checked), as libpq takes it in these modes.
+/// The server certificate check of every mode: none (`prefer`, `require`: any certificate is
+/// taken, as libpq takes it, the session still encrypted and its handshake signatures checked),
+/// the chain only (`verify-ca`), or the chain and the host name (`verify-full`).
 #[derive(Debug)]
-struct EncryptOnly(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for EncryptOnly {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+struct Verifier {
+    /// The chain's check against the trusted roots, when there is one.
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    /// Whether the certificate must name the host.
+    name: bool,
+    provider: Arc<CryptoProvider>,
 }
 
-/// `verify-ca`: the chain is checked, the host name is not.
-#[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -200,15 +163,15 @@ impl ServerCertVerifier for AnyName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
         // The name is checked after the chain: failing on it means the chain held.
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
+            )) if !self.name => Ok(ServerCertVerified::assertion()),
+            checked => checked,
         }
     }
 
@@ -218,7 +181,8 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
@@ -227,10 +191,13 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        verify_tls13_signature(message, cert, dss, algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
