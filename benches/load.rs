@@ -9,7 +9,8 @@
 //! `--pin` runs the add-on and the bare handler on core 0 and the load generator (with the
 //! HipChat sink) on core 1, with `taskset`, so a run on a 2-core machine compares the two servers
 //! on one core each time. `--concurrency 64` (comma-separated) picks the cells; `--no-memory`
-//! skips the memory part; `BENCH_TEXT=/help` measures a reply that changes nothing.
+//! skips the memory part; `BENCH_TEXT=/help` measures a reply that changes nothing;
+//! `BENCH_ROOMS=1` sends every request to one room (1,000 rooms in turn otherwise).
 //!
 //! `--stores` (with `HIPBOARD_TEST_DATABASE_URL` naming a PostgreSQL server, e.g. from
 //! `.ci/postgres start DIR`) instead measures `/incident` on sled, on PostgreSQL with one
@@ -175,13 +176,23 @@ static TEXT: once_cell::sync::Lazy<String> = once_cell::sync::Lazy::new(|| {
     std::env::var("BENCH_TEXT").unwrap_or_else(|_| "/incident load test {n}".into())
 });
 
+/// The rooms the requests go to in turn: `BENCH_ROOMS` (1 puts every glance push in one room's
+/// lane), 1,000 unless set.
+static ROOMS: once_cell::sync::Lazy<usize> = once_cell::sync::Lazy::new(|| {
+    std::env::var("BENCH_ROOMS")
+        .ok()
+        .and_then(|rooms| rooms.parse().ok())
+        .filter(|rooms| *rooms > 0)
+        .unwrap_or(1000)
+});
+
 fn webhook(oauth_id: &str, n: usize) -> Value {
     json!({
         "event": "room_message", "oauth_client_id": oauth_id,
         "item": {"message": {"id": format!("bench-{}-{n}", std::process::id()), "type": "message",
                              "message": TEXT.replace("{n}", &n.to_string()),
                              "from": {"id": 2, "name": "Ben Builder", "mention_name": "Ben"}},
-                 "room": {"id": 1000 + n % 1000, "name": "bench"}}
+                 "room": {"id": 1000 + n % *ROOMS, "name": "bench"}}
     })
 }
 

@@ -59,6 +59,9 @@ pub struct Pacer {
     windows: Mutex<Windows>,
     /// The store whose budgets every instance takes from too, on a shared store.
     shared: Option<Store>,
+    /// One taker per installation at a time in this instance: concurrent takes of one budget
+    /// record would fail each other's precondition and retry.
+    takers: crate::locks::KeyedLocks,
 }
 
 #[derive(Default)]
@@ -84,6 +87,7 @@ impl Pacer {
             clock,
             windows: Mutex::new(Windows::default()),
             shared: None,
+            takers: Default::default(),
         }
     }
 
@@ -124,10 +128,13 @@ impl Pacer {
                 self.limits.room_window,
             ));
         }
-        match store
-            .take_budget(&budgets, self.clock.now().timestamp_millis())
-            .await
-        {
+        let taken = {
+            let _taker = self.takers.lock(oauth_id).await;
+            store
+                .take_budget(&budgets, self.clock.now().timestamp_millis())
+                .await
+        };
+        match taken {
             Ok(None) => Ok(permit),
             Ok(Some(wait_ms)) => {
                 permit.cancel();

@@ -296,7 +296,7 @@ impl Inner {
         if self.superseded(lane, id, matches!(entry.call, Outbound::Glance { .. })) {
             return self.finish(lane, id).await;
         }
-        let installation = match self.store.installation(&entry.oauth_id).await? {
+        let installation = match self.store.cached_installation(&entry.oauth_id).await? {
             Some(i) if i.is_active() => i,
             _ => {
                 tracing::warn!(oauth_id = %entry.oauth_id, "dropping outbox entry of a removed or revoked installation");

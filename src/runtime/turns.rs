@@ -78,8 +78,8 @@ impl Turns {
                     return Step::Later(STORE_WAIT);
                 }
             }
-            let target = match self.store.first_in_lane(self.queue, lane).await {
-                Ok(Some(first)) if first < id && !ran.contains(&first) => first,
+            let target = match self.store.first_in_lane(self.queue, lane, id).await {
+                Ok(Some(first)) if !ran.contains(&first) => first,
                 Ok(_) => id,
                 Err(e) => {
                     tracing::warn!(lane, error = %e, "cannot read a shared lane");

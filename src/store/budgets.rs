@@ -1,11 +1,23 @@
 //! Rate budgets shared by instances (HipChat's limits hold for all of them together): per budget
-//! key, the times of the calls made within its window, taken with the record read as the
-//! precondition, so two instances cannot both take the last call of a window.
+//! key, the calls made within its window, taken with the record read as the precondition, so two
+//! instances cannot both take the last call of a window.
+//!
+//! Calls are counted per slice of the window (a sixtieth of it), each slice's calls as if made at
+//! its last millisecond: they leave the window up to one slice later than they really do, so the
+//! count is never below HipChat's, and a budget's record stays a few hundred bytes whatever its
+//! limit (it held every call's time before: 500 numbers for HipChat's token limit, read and
+//! written with every call).
 
-use super::{Batch, Keyspace, Store, StoreError, StoreResult};
+use serde::{Deserialize, Serialize};
+
+use super::{Batch, Keyspace, Store, StoreError, StoreResult, decode, encode};
 
 /// How often taking a call is tried again when another instance took one at the same moment.
 const ATTEMPTS: usize = 8;
+
+/// Slices a window is counted in: a call may be counted up to a sixtieth of the window longer
+/// than HipChat counts it (5 s of HipChat's 5 minutes), never shorter.
+const SLICES: i64 = 60;
 
 /// One budget: at most `limit` calls per `window_ms` under `key`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +30,32 @@ pub struct Budget {
     pub window_ms: i64,
 }
 
+impl Budget {
+    /// The millisecond a call made at `now_ms` is counted at: the last of its slice.
+    fn counted_at(&self, now_ms: i64) -> i64 {
+        let slice = (self.window_ms / SLICES).max(1);
+        now_ms.div_euclid(slice) * slice + slice - 1
+    }
+}
+
+/// A budget's record: `(counted at, calls)` per slice, oldest first. A record written before
+/// slices (every call's time) is read as slices of one call each.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Record {
+    Slices(Vec<(i64, u32)>),
+    Calls(Vec<i64>),
+}
+
+impl Record {
+    fn into_slices(self) -> Vec<(i64, u32)> {
+        match self {
+            Record::Slices(slices) => slices,
+            Record::Calls(calls) => calls.into_iter().map(|at| (at, 1)).collect(),
+        }
+    }
+}
+
 impl Store {
     /// Takes one call at `now_ms` (Unix milliseconds) from every budget, or none: `Ok(None)`
     /// when taken, `Ok(Some(wait_ms))` when one of them is spent for that long.
@@ -27,24 +65,39 @@ impl Store {
             let mut wait = 0;
             for budget in budgets {
                 let key = budget.key.as_bytes();
-                let stored: Option<Vec<i64>> = self.get(Keyspace::Budgets, key).await?;
-                let mut calls: Vec<i64> = stored
-                    .iter()
-                    .flatten()
-                    .copied()
-                    .filter(|at| *at > now_ms - budget.window_ms)
-                    .collect();
-                calls.sort_unstable();
-                let limit = budget.limit.max(1);
-                if calls.len() >= limit {
-                    // The call that frees a place is the one `limit` calls back from the end.
-                    let freeing = calls[calls.len() - limit];
-                    wait = wait.max(freeing + budget.window_ms - now_ms);
+                let stored = self.get_raw(Keyspace::Budgets, key).await?;
+                let mut slices = match &stored {
+                    Some(bytes) => decode::<Record>(Keyspace::Budgets, key, bytes)?.into_slices(),
+                    None => Vec::new(),
+                };
+                slices.retain(|(at, _)| *at > now_ms - budget.window_ms);
+                slices.sort_unstable();
+                let counted: u64 = slices.iter().map(|(_, calls)| u64::from(*calls)).sum();
+                let limit = budget.limit.max(1) as u64;
+                if counted >= limit {
+                    // Free once enough of the oldest slices have left for one more call.
+                    let mut freed = 0;
+                    let to_free = counted - limit + 1;
+                    for (at, calls) in &slices {
+                        freed += u64::from(*calls);
+                        if freed >= to_free {
+                            wait = wait.max(at + budget.window_ms - now_ms);
+                            break;
+                        }
+                    }
                     continue;
                 }
-                calls.push(now_ms);
-                batch.expect(Keyspace::Budgets, key.to_vec(), stored.as_ref());
-                batch.put(Keyspace::Budgets, key.to_vec(), &calls);
+                let at = budget.counted_at(now_ms);
+                match slices.last_mut() {
+                    Some((last, calls)) if *last == at => *calls += 1,
+                    _ => slices.push((at, 1)),
+                }
+                batch.expect_bytes(Keyspace::Budgets, key.to_vec(), stored);
+                batch.put_bytes(
+                    Keyspace::Budgets,
+                    key.to_vec(),
+                    encode(Keyspace::Budgets, &Record::Slices(slices))?,
+                );
             }
             if wait > 0 {
                 return Ok(Some(wait));
@@ -65,49 +118,93 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn budgets_are_taken_together_and_free_up_as_their_window_slides() {
+    async fn budgets_are_taken_together_and_free_up_as_their_slices_leave_the_window() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
+        // Slices of 20 ms and 200 ms.
         let token = Budget {
             key: "i/a".into(),
             limit: 3,
-            window_ms: 1_000,
+            window_ms: 1_200,
         };
         let room = Budget {
             key: "r/1".into(),
             limit: 2,
-            window_ms: 10_000,
+            window_ms: 12_000,
         };
         let both = [token.clone(), room.clone()];
+        let token = std::slice::from_ref(&token);
         assert_eq!(store.take_budget(&both, 0).await.unwrap(), None);
         assert_eq!(store.take_budget(&both, 100).await.unwrap(), None);
         assert_eq!(
             store.take_budget(&both, 200).await.unwrap(),
-            Some(9_800),
-            "the room's budget is spent until its first call leaves the window"
+            Some(11_999),
+            "the room's budget is spent until its first slice (counted at 199 ms) leaves"
         );
         assert_eq!(
-            store
-                .take_budget(std::slice::from_ref(&token), 200)
-                .await
-                .unwrap(),
+            store.take_budget(token, 200).await.unwrap(),
             None,
             "a refused call took nothing from the token's budget"
         );
-        assert_eq!(
-            store
-                .take_budget(std::slice::from_ref(&token), 300)
-                .await
-                .unwrap(),
-            Some(700)
+        assert_eq!(store.take_budget(token, 300).await.unwrap(), Some(919));
+        assert_eq!(store.take_budget(token, 1_218).await.unwrap(), Some(1));
+        assert_eq!(store.take_budget(token, 1_219).await.unwrap(), None);
+        assert_eq!(store.take_budget(&both, 12_198).await.unwrap(), Some(1));
+        assert_eq!(store.take_budget(&both, 12_199).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn no_window_ever_holds_more_calls_than_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let budget = [Budget {
+            key: "i/a".into(),
+            limit: 50,
+            window_ms: 6_000,
+        }];
+        // A call tried every 7 ms for a minute; every admitted call's real time is kept.
+        let mut admitted = Vec::new();
+        for now in (0..60_000).step_by(7) {
+            if store.take_budget(&budget, now).await.unwrap().is_none() {
+                admitted.push(now);
+            }
+        }
+        for (i, at) in admitted.iter().enumerate() {
+            let within = admitted[i..]
+                .iter()
+                .take_while(|t| **t < at + 6_000)
+                .count();
+            assert!(within <= 50, "{within} calls in the window from {at} ms");
+        }
+        // Slices cost at most a sixtieth of the window: over 54 s of full windows, at least
+        // 50 calls per 6.1 s.
+        assert!(
+            admitted.len() >= 9 * 50,
+            "{} calls admitted",
+            admitted.len()
         );
+        let record = store.get_raw(Keyspace::Budgets, b"i/a").await.unwrap();
+        let slices: Vec<(i64, u32)> = serde_json::from_slice(&record.unwrap()).unwrap();
+        assert!(slices.len() <= 61, "{} slices kept", slices.len());
+    }
+
+    #[tokio::test]
+    async fn a_record_of_call_times_from_before_slices_is_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut batch = Batch::new();
+        batch.put(Keyspace::Budgets, b"i/a".to_vec(), &vec![100i64, 200]);
+        store.apply(batch).await.unwrap();
+        let budget = [Budget {
+            key: "i/a".into(),
+            limit: 3,
+            window_ms: 6_000,
+        }];
+        assert_eq!(store.take_budget(&budget, 300).await.unwrap(), None);
         assert_eq!(
-            store
-                .take_budget(std::slice::from_ref(&token), 1_000)
-                .await
-                .unwrap(),
-            None
+            store.take_budget(&budget, 400).await.unwrap(),
+            Some(5_700),
+            "the call at 100 ms leaves at 6,100 ms"
         );
-        assert_eq!(store.take_budget(&both, 10_000).await.unwrap(), None);
     }
 }

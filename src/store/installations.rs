@@ -25,6 +25,14 @@ impl Store {
         if self.is_shared() {
             return self.get(Keyspace::Installations, oauth_id.as_bytes()).await;
         }
+        self.cached_installation(oauth_id).await
+    }
+
+    /// One installation by oauthId, from the cache even on a shared store, where another
+    /// instance's change shows once its announcement arrives (milliseconds later): for work a
+    /// read that late cannot make unsafe, such as the outbox's calls, which HipChat refuses
+    /// for a removed installation's token anyway.
+    pub async fn cached_installation(&self, oauth_id: &str) -> StoreResult<Option<Installation>> {
         let cache = &self.inner.installations.inner;
         let generation = {
             let read = cache.read().unwrap_or_else(|p| p.into_inner());

@@ -45,9 +45,14 @@ impl Store {
         batch.remove(Keyspace::LaneIndex, index_key(queue, lane, id));
     }
 
-    /// The first entry of `lane` still queued. Index records whose entry is gone (dequeued
-    /// without its lane) are removed on the way.
-    pub async fn first_in_lane(&self, queue: Queue, lane: &str) -> StoreResult<Option<QueueId>> {
+    /// The first entry of `lane` still queued, if it comes before `before`. Index records
+    /// whose entry is gone (dequeued without its lane) are removed on the way.
+    pub async fn first_in_lane(
+        &self,
+        queue: Queue,
+        lane: &str,
+        before: QueueId,
+    ) -> StoreResult<Option<QueueId>> {
         let prefix = lane_prefix(queue, lane);
         loop {
             let first = self.first_key(Keyspace::LaneIndex, &prefix).await?;
@@ -59,6 +64,11 @@ impl Store {
                     key: String::from_utf8_lossy(&key).into_owned(),
                     reason: "lane index key does not end in an 8-byte id".into(),
                 })?;
+            if id >= before {
+                // Nothing earlier: whether `before` itself is still queued is for its runner
+                // to find out (it reads the entry anyway).
+                return Ok(None);
+            }
             if self.is_queued(queue, id).await? {
                 return Ok(Some(id));
             }
@@ -164,13 +174,22 @@ mod tests {
             store.apply(batch).await.unwrap();
             ids.push(id);
         }
+        let last = QueueId(u64::MAX);
         assert_eq!(
-            store.first_in_lane(Queue::Inbox, lane).await.unwrap(),
+            store.first_in_lane(Queue::Inbox, lane, last).await.unwrap(),
             Some(ids[0])
         );
         assert_eq!(
             store
-                .first_in_lane(Queue::Inbox, "oauth/Room ")
+                .first_in_lane(Queue::Inbox, lane, ids[0])
+                .await
+                .unwrap(),
+            None,
+            "nothing before the first"
+        );
+        assert_eq!(
+            store
+                .first_in_lane(Queue::Inbox, "oauth/Room ", last)
                 .await
                 .unwrap(),
             None
@@ -182,7 +201,7 @@ mod tests {
         store.dequeue(&mut batch, Queue::Inbox, ids[1]);
         store.apply(batch).await.unwrap();
         assert_eq!(
-            store.first_in_lane(Queue::Inbox, lane).await.unwrap(),
+            store.first_in_lane(Queue::Inbox, lane, last).await.unwrap(),
             Some(ids[2])
         );
         assert_eq!(
