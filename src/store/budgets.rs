@@ -89,7 +89,7 @@ impl Store {
                 }
                 let at = budget.counted_at(now_ms);
                 match slices.last_mut() {
-                    Some((last, calls)) if *last == at => *calls += 1,
+                    Some((last, calls)) if *last == at => *calls = calls.saturating_add(1),
                     _ => slices.push((at, 1)),
                 }
                 batch.expect_bytes(Keyspace::Budgets, key.to_vec(), stored);
