@@ -42,6 +42,21 @@ pub fn enable() -> Result<PrometheusHandle, String> {
         .cloned()
 }
 
+/// How often recorded histogram samples are folded into their buckets between scrapes.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds recorded histogram samples into their buckets every [`UPKEEP_EVERY`], for as long as it
+/// runs. The recorder keeps every sample until then: folded only at scrapes, a process nobody
+/// scraped grew by ~14 MiB per 30 s of `/help` at 27k requests/s.
+pub async fn keep_up(handle: PrometheusHandle) {
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        handle.run_upkeep();
+    }
+}
+
 /// Whether metrics are being recorded (the recorder is installed).
 pub fn enabled() -> bool {
     HANDLE.get().is_some()

@@ -188,6 +188,7 @@ pub async fn serve_on(app: App, listener: TcpListener) -> Result<(), String> {
 pub async fn serve_metrics(app: &App, addr: std::net::SocketAddr) -> Result<(), String> {
     let handle = crate::metrics::enable()?;
     let listener = bind("HIPBOARD_METRICS_ADDR", addr).await?;
+    tokio::spawn(crate::metrics::keep_up(handle.clone()));
     let router = super::metrics::router(super::metrics::Scrape {
         handle,
         store: app.state.store.clone(),
