@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Batch, Keyspace, Store, StoreError, StoreResult, decode, encode};
+use super::{Batch, Keyspace, Store, StoreError, StoreResult, decode};
 
 /// How often taking a call is tried again when another instance took one at the same moment.
 const ATTEMPTS: usize = 8;
@@ -35,6 +35,35 @@ impl Budget {
     fn counted_at(&self, now_ms: i64) -> i64 {
         let slice = (self.window_ms / SLICES).max(1);
         now_ms.div_euclid(slice) * slice + slice - 1
+    }
+
+    /// Counts one more call at `now_ms` in `slices` (this budget's record, slices that left the
+    /// window dropped), or, when the budget is spent, leaves them and says how long until the
+    /// oldest slices free a place.
+    fn take(&self, slices: &mut Vec<(i64, u32)>, now_ms: i64) -> Result<(), i64> {
+        slices.retain(|(at, _)| *at > now_ms - self.window_ms);
+        slices.sort_unstable();
+        let counted: u64 = slices.iter().map(|(_, calls)| u64::from(*calls)).sum();
+        let limit = self.limit.max(1) as u64;
+        if counted >= limit {
+            // Free once enough of the oldest slices have left for one more call.
+            let to_free = counted - limit + 1;
+            let mut freed = 0;
+            for (at, calls) in slices.iter() {
+                freed += u64::from(*calls);
+                if freed >= to_free {
+                    return Err(at + self.window_ms - now_ms);
+                }
+            }
+            // Not reached: the slices hold all `counted` calls.
+            return Err(self.window_ms);
+        }
+        let at = self.counted_at(now_ms);
+        match slices.last_mut() {
+            Some((last, calls)) if *last == at => *calls = calls.saturating_add(1),
+            _ => slices.push((at, 1)),
+        }
+        Ok(())
     }
 }
 
@@ -70,34 +99,13 @@ impl Store {
                     Some(bytes) => decode::<Record>(Keyspace::Budgets, key, bytes)?.into_slices(),
                     None => Vec::new(),
                 };
-                slices.retain(|(at, _)| *at > now_ms - budget.window_ms);
-                slices.sort_unstable();
-                let counted: u64 = slices.iter().map(|(_, calls)| u64::from(*calls)).sum();
-                let limit = budget.limit.max(1) as u64;
-                if counted >= limit {
-                    // Free once enough of the oldest slices have left for one more call.
-                    let mut freed = 0;
-                    let to_free = counted - limit + 1;
-                    for (at, calls) in &slices {
-                        freed += u64::from(*calls);
-                        if freed >= to_free {
-                            wait = wait.max(at + budget.window_ms - now_ms);
-                            break;
-                        }
+                match budget.take(&mut slices, now_ms) {
+                    Ok(()) => {
+                        batch.expect_bytes(Keyspace::Budgets, key.to_vec(), stored);
+                        batch.put(Keyspace::Budgets, key.to_vec(), &Record::Slices(slices));
                     }
-                    continue;
+                    Err(spent_for) => wait = wait.max(spent_for),
                 }
-                let at = budget.counted_at(now_ms);
-                match slices.last_mut() {
-                    Some((last, calls)) if *last == at => *calls = calls.saturating_add(1),
-                    _ => slices.push((at, 1)),
-                }
-                batch.expect_bytes(Keyspace::Budgets, key.to_vec(), stored);
-                batch.put_bytes(
-                    Keyspace::Budgets,
-                    key.to_vec(),
-                    encode(Keyspace::Budgets, &Record::Slices(slices))?,
-                );
             }
             if wait > 0 {
                 return Ok(Some(wait));
