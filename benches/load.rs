@@ -227,15 +227,29 @@ async fn load(urls: &[String], oauth_id: &str, concurrency: usize, seconds: u64)
                 // Freshly signed, as HipChat signs every delivery.
                 let auth = format!("JWT {}", token(&oauth_id, SECRET));
                 let started = Instant::now();
-                let ok = http
+                let answer = http
                     .post(&urls[n % urls.len()])
                     .header("Authorization", auth)
                     .json(&webhook(&oauth_id, n))
                     .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
+                    .await;
                 latencies.push(started.elapsed());
-                errors += usize::from(!ok);
+                let failure = match answer {
+                    Ok(r) if r.status().is_success() => None,
+                    Ok(r) => Some(format!(
+                        "{} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    )),
+                    Err(e) => Some(e.to_string()),
+                };
+                if let Some(failure) = failure {
+                    // The first few, to say what the errors column counts.
+                    if errors < 3 {
+                        eprintln!("request {n} failed: {failure}");
+                    }
+                    errors += 1;
+                }
             }
             (latencies, errors)
         }));
