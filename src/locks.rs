@@ -42,19 +42,19 @@ struct Shared {
 /// A held lock; dropping it lets the next holder in.
 pub struct Held {
     _local: OwnedMutexGuard<()>,
-    /// The store lease to end, with its name, holder and until when it was taken.
-    lease: Option<(Store, String, String, i64)>,
+    /// The store lease to end, with its name and holder.
+    lease: Option<(Store, String, String)>,
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let Some((store, name, holder, until)) = self.lease.take() else {
+        let Some((store, name, holder)) = self.lease.take() else {
             return;
         };
         // Ended in the background: a drop cannot wait. Should that fail, the lease expires.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                if let Err(e) = store.end_lease_taken(&name, &holder, until).await {
+                if let Err(e) = store.end_lease(&name, &holder).await {
                     tracing::warn!(lease = name, error = %e, "cannot end a lease; it will expire");
                 }
             });
@@ -101,12 +101,15 @@ impl KeyedLocks {
         let holder = format!("{}/{hold}", shared.instance);
         loop {
             let now = shared.clock.unix();
-            let until = now + LEASE_SECS;
-            match shared.store.take_lease(&name, &holder, now, until).await {
+            match shared
+                .store
+                .take_lease(&name, &holder, now, now + LEASE_SECS)
+                .await
+            {
                 Ok(true) => {
                     return Held {
                         _local: local,
-                        lease: Some((shared.store.clone(), name, holder, until)),
+                        lease: Some((shared.store.clone(), name, holder)),
                     };
                 }
                 Ok(false) => {}

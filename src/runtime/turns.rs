@@ -4,7 +4,6 @@
 //! expires. On a store of one process (sled) nobody shares a lane, and work runs directly.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use super::lanes::Step;
@@ -70,10 +69,8 @@ impl Turns {
         // Earlier entries run here once each: one that stays queued after its run (its storage
         // failed) is not run again in this turn.
         let mut ran = Vec::new();
-        // Until when the turn was last taken or renewed, for ending it without a read.
-        let until = AtomicI64::new(0);
         loop {
-            match self.take(lane, self.clock.unix(), &until).await {
+            match self.take(lane, self.clock.unix()).await {
                 Ok(true) => {}
                 Ok(false) => return Step::Later(BUSY_WAIT),
                 Err(e) => {
@@ -86,13 +83,13 @@ impl Turns {
                 Ok(_) => id,
                 Err(e) => {
                     tracing::warn!(lane, error = %e, "cannot read a shared lane");
-                    self.end(lane, &until).await;
+                    self.end(lane).await;
                     return Step::Later(STORE_WAIT);
                 }
             };
-            let step = self.holding(lane, &until, run(target)).await;
+            let step = self.holding(lane, run(target)).await;
             if target == id || step != Step::Done {
-                self.end(lane, &until).await;
+                self.end(lane).await;
                 return step;
             }
             ran.push(target);
@@ -100,17 +97,17 @@ impl Turns {
     }
 
     /// Runs `work` in this instance's turn on `lane`, renewing the turn until it finishes.
-    async fn holding<T>(&self, lane: &str, until: &AtomicI64, work: impl Future<Output = T>) -> T {
+    async fn holding<T>(&self, lane: &str, work: impl Future<Output = T>) -> T {
         tokio::select! {
             // The renewals' schedule starts before the work does.
             biased;
-            never = self.renew(lane, until) => match never {},
+            never = self.renew(lane) => match never {},
             done = work => done,
         }
     }
 
     /// Renews this instance's turn on `lane` every [`RENEW_EVERY`], for as long as it is polled.
-    async fn renew(&self, lane: &str, until: &AtomicI64) -> std::convert::Infallible {
+    async fn renew(&self, lane: &str) -> std::convert::Infallible {
         // Each renewal is due a fixed time after the previous one was stamped, however long
         // its write took.
         let mut due = self.clock.now() + RENEW_EVERY;
@@ -119,7 +116,7 @@ impl Turns {
             self.clock.sleep(wait).await;
             let now = self.clock.now();
             due = now + RENEW_EVERY;
-            match self.take(lane, now.timestamp(), until).await {
+            match self.take(lane, now.timestamp()).await {
                 Ok(true) => {}
                 // Another instance took the lane over (this one stalled past its turn): a job's
                 // commit claim and the outbox's history check keep the work done once.
@@ -129,24 +126,13 @@ impl Turns {
         }
     }
 
-    /// Takes (or extends) this instance's turn on `lane` from `now` for [`TURN_SECS`], noting
-    /// in `taken` until when.
-    async fn take(
-        &self,
-        lane: &str,
-        now: i64,
-        taken: &AtomicI64,
-    ) -> crate::store::StoreResult<bool> {
+    /// Takes (or extends) this instance's turn on `lane` from `now` for [`TURN_SECS`].
+    async fn take(&self, lane: &str, now: i64) -> crate::store::StoreResult<bool> {
         let lease = self.lease(lane);
         let until = now + TURN_SECS;
-        let took = self
-            .store
+        self.store
             .take_lease(&lease, &self.holder, now, until)
-            .await?;
-        if took {
-            taken.store(until, Ordering::SeqCst);
-        }
-        Ok(took)
+            .await
     }
 
     /// The name of the lease that is a lane's turn.
@@ -154,14 +140,8 @@ impl Turns {
         format!("turn/{}/{lane}", self.queue.name())
     }
 
-    /// Ends this instance's turn on `lane`, taken until `taken`.
-    async fn end(&self, lane: &str, taken: &AtomicI64) {
-        let until = taken.load(Ordering::SeqCst);
-        let ended = self
-            .store
-            .end_lease_taken(&self.lease(lane), &self.holder, until)
-            .await;
-        if let Err(e) = ended {
+    async fn end(&self, lane: &str) {
+        if let Err(e) = self.store.end_lease(&self.lease(lane), &self.holder).await {
             // It expires by itself.
             tracing::warn!(lane, error = %e, "cannot end a turn on a shared lane");
         }

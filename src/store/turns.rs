@@ -88,16 +88,6 @@ impl Store {
         until: i64,
     ) -> StoreResult<bool> {
         let key = name.as_bytes();
-        let lease = Lease {
-            holder: holder.to_owned(),
-            until,
-        };
-        // A free lease (its last holder ended it, the usual case of a lane's turn) is taken
-        // blind: one write whose precondition is that none is stored. On a database that
-        // spares a round trip; the record is read only when a lease is there.
-        if self.write_lease(key, None, Some(&lease)).await? {
-            return Ok(true);
-        }
         let current: Option<Lease> = self.get(Keyspace::Turns, key).await?;
         if current
             .as_ref()
@@ -105,39 +95,13 @@ impl Store {
         {
             return Ok(false);
         }
-        self.write_lease(key, current.as_ref(), Some(&lease)).await
-    }
-
-    /// Ends `holder`'s lease on `name` taken (or last extended) until `until`: one write when
-    /// the lease is as its holder left it, else as [`Store::end_lease`].
-    pub async fn end_lease_taken(&self, name: &str, holder: &str, until: i64) -> StoreResult<()> {
+        let mut batch = Batch::new();
+        batch.expect(Keyspace::Turns, key.to_vec(), current.as_ref());
         let lease = Lease {
             holder: holder.to_owned(),
             until,
         };
-        match self
-            .write_lease(name.as_bytes(), Some(&lease), None)
-            .await?
-        {
-            true => Ok(()),
-            false => self.end_lease(name, holder).await,
-        }
-    }
-
-    /// Replaces the lease stored under `key` (`None`: removes it) if it is still `current`;
-    /// `false` when it is not.
-    async fn write_lease(
-        &self,
-        key: &[u8],
-        current: Option<&Lease>,
-        new: Option<&Lease>,
-    ) -> StoreResult<bool> {
-        let mut batch = Batch::new();
-        batch.expect(Keyspace::Turns, key.to_vec(), current);
-        match new {
-            Some(lease) => batch.put(Keyspace::Turns, key.to_vec(), lease),
-            None => batch.remove(Keyspace::Turns, key.to_vec()),
-        }
+        batch.put(Keyspace::Turns, key.to_vec(), &lease);
         match self.apply(batch).await {
             Ok(()) => Ok(true),
             Err(StoreError::Conflict(_)) => Ok(false),
@@ -152,8 +116,13 @@ impl Store {
         let Some(lease) = current.filter(|lease| lease.holder == holder) else {
             return Ok(());
         };
-        // Another holder's write meanwhile (a take-over) leaves it theirs.
-        self.write_lease(key, Some(&lease), None).await.map(drop)
+        let mut batch = Batch::new();
+        batch.expect(Keyspace::Turns, key.to_vec(), Some(&lease));
+        batch.remove(Keyspace::Turns, key.to_vec());
+        match self.apply(batch).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -189,27 +158,6 @@ mod tests {
         assert!(
             store.take_lease(name, "c", 181, 241).await.unwrap(),
             "an expired lease is free"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_lease_ended_as_taken_ends_only_its_holders() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let name = "turn/outbox/oauth/12";
-        assert!(store.take_lease(name, "a", 100, 160).await.unwrap());
-        store.end_lease_taken(name, "a", 160).await.unwrap();
-        assert!(store.take_lease(name, "b", 101, 161).await.unwrap());
-        assert!(store.take_lease(name, "b", 102, 170).await.unwrap());
-        store.end_lease_taken(name, "b", 161).await.unwrap();
-        assert!(
-            store.take_lease(name, "c", 103, 163).await.unwrap(),
-            "ended although extended since"
-        );
-        store.end_lease_taken(name, "a", 160).await.unwrap();
-        assert!(
-            !store.take_lease(name, "d", 104, 164).await.unwrap(),
-            "another holder's lease stays"
         );
     }
 
