@@ -37,8 +37,10 @@ pub const INBOX_PER_INSTALLATION: usize = 1_000;
 const JOB_CONCURRENCY_PER_INSTALLATION: usize = 4;
 /// Concurrent deferred jobs across rooms.
 const JOB_CONCURRENCY: usize = 16;
-/// Attempts at committing when a concurrent change invalidated a handler's reads.
-const CONFLICT_RETRIES: usize = 8;
+/// Attempts at committing when a concurrent change invalidated a handler's reads. Two instances
+/// numbering one installation's incidents flat out lose to each other about half the time: with
+/// 8 attempts 0.4 % of `/incident`s answered 409 in the load bench, with 16 none (BENCHMARKS.md).
+const CONFLICT_RETRIES: usize = 16;
 
 /// What became of a user action.
 #[derive(Debug)]
