@@ -190,13 +190,19 @@ async fn flushed_writes_survive(
 ) {
     let mut batch = Batch::new();
     batch.put(SPACE, b"durable/a".to_vec(), &42u64);
+    batch.put(SPACE, b"durable/gone".to_vec(), &1u64);
     store.commit(batch).await.unwrap();
+    // One-key batches, which a backend may apply outside a transaction, are as durable.
     put(&store, "durable/b", 7).await;
+    let mut batch = Batch::new();
+    batch.remove(SPACE, b"durable/gone".to_vec());
+    store.apply(batch).await.unwrap();
     store.flush().await.unwrap();
     drop(store);
     let store = open().await.unwrap();
     assert_eq!(get(&store, "durable/a").await, Some(42));
     assert_eq!(get(&store, "durable/b").await, Some(7));
+    assert_eq!(get(&store, "durable/gone").await, None);
     assert_eq!(get(&store, "expect/a").await, Some(2));
     assert!(
         store.next_id().await.unwrap() > id,
