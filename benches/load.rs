@@ -244,7 +244,7 @@ async fn load(urls: &[String], oauth_id: &str, concurrency: usize, seconds: u64)
                     Err(e) => Some(e.to_string()),
                 };
                 if let Some(failure) = failure {
-                    // The first few, to say what the errors column counts.
+                    // Each client's first three, to say what the errors column counts.
                     if errors < 3 {
                         eprintln!("request {n} failed: {failure}");
                     }

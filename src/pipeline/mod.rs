@@ -39,7 +39,8 @@ const JOB_CONCURRENCY_PER_INSTALLATION: usize = 4;
 const JOB_CONCURRENCY: usize = 16;
 /// Attempts at committing when a concurrent change invalidated a handler's reads. Two instances
 /// numbering one installation's incidents flat out lose to each other about half the time: with
-/// 8 attempts 0.4 % of `/incident`s answered 409 in the load bench, with 16 none (BENCHMARKS.md).
+/// 8 attempts 0.4 % of `/incident`s answered 409 in the load bench, with 16 none in two runs
+/// (BENCHMARKS.md).
 const CONFLICT_RETRIES: usize = 16;
 
 /// What became of a user action.

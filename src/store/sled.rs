@@ -116,14 +116,16 @@ impl Backend for SledBackend {
 }
 
 impl SledBackend {
-    /// [`Backend::apply`]: one sled transaction over the trees the batch touches.
+    /// [`Backend::apply`]: one sled transaction over the trees the batch touches, or a plain
+    /// write for a batch of one put or one remove.
     fn apply_now(&self, ops: &[Op]) -> StoreResult<()> {
         match ops {
             // sled indexes the first tree of a transaction; with none it would panic.
             [] => return Ok(()),
             // One write is atomic by itself. A sled transaction seals the log's IO buffer and
-            // hands it to an IO thread, waking all of sled's idle IO threads: an outbox entry's
-            // removal cost three times its own work in context switches (BENCHMARKS.md).
+            // hands it to an IO thread, waking all of sled's idle IO threads: skipping it for
+            // the outbox's removals took sled's IO threads from 30 to 19 context switches per
+            // `/incident` (BENCHMARKS.md).
             [Op::Put { space, key, value }] => {
                 self.tree(*space).insert(key.as_slice(), value.as_slice())?;
                 return Ok(());
