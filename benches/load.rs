@@ -12,6 +12,11 @@
 //! skips the memory part; `BENCH_TEXT=/help` measures a reply that changes nothing;
 //! `BENCH_ROOMS=1` sends every request to one room (1,000 rooms in turn otherwise).
 //!
+//! Each cell also reports CPU time (user and system, from `/proc`) per request of the bare
+//! handler and of the add-on (everything the requests caused, glance pushes included), and per
+//! commit of the ceiling: on a machine too noisy to compare throughputs closely, what each unit
+//! of work costs the core is the steadier figure.
+//!
 //! `--stores` (with `HIPBOARD_TEST_DATABASE_URL` naming a PostgreSQL server, e.g. from
 //! `.ci/postgres start DIR`) instead measures `/incident` on sled, on PostgreSQL with one
 //! instance and with two (requests spread over both), each beside its store's own durable-commit
@@ -92,6 +97,29 @@ fn rss_kib(pid: u32) -> u64 {
         })
         .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
         .unwrap_or(0)
+}
+
+/// CPU time (user and system) process `pid` (a number, or `self`) has used so far.
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (in parentheses, which may hold spaces): the third is the
+    // state; utime and stime are the 14th and 15th, in clock ticks (USER_HZ, 100 on Linux).
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .skip(11)
+                .take(2)
+                .filter_map(|t| t.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Microseconds of CPU per unit of work: `cpu` spent on `units`.
+fn cpu_us(cpu: Duration, units: f64) -> f64 {
+    cpu.as_secs_f64() * 1e6 / units.max(1.0)
 }
 
 async fn wait_up(http: &reqwest::Client, url: &str) -> Duration {
@@ -286,8 +314,9 @@ fn bare_server(addr: &str) {
     });
 }
 
-/// The store's durable-commit ceiling at a concurrency, printed as `commits/s p99-seconds`: run
-/// as a child process, on the add-on's core when pinned, so both meet the same disk and CPU.
+/// The store's durable-commit ceiling at a concurrency, printed as `commits/s p99-seconds
+/// cpu-seconds`: run as a child process, on the add-on's core when pinned, so both meet the same
+/// disk and CPU.
 fn print_ceiling(concurrency: &str, seconds: &str, database: Option<&String>) {
     let (concurrency, seconds) = (concurrency.parse().unwrap(), seconds.parse().unwrap());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -300,13 +329,22 @@ fn print_ceiling(concurrency: &str, seconds: &str, database: Option<&String>) {
             Some(url) => Store::open_postgres(url, POOL).await.unwrap(),
             None => Store::open(dir.path()).unwrap(),
         };
+        let cpu = cpu_time("self");
         let (rate, _, p99) = ceiling::commit_ceiling(&store, concurrency, seconds).await;
-        println!("{rate} {}", p99.as_secs_f64());
+        let cpu = cpu_time("self") - cpu;
+        println!("{rate} {} {}", p99.as_secs_f64(), cpu.as_secs_f64());
     });
 }
 
+/// The store's durable-commit ceiling: commits/s, p99, and CPU per commit in microseconds.
+struct Ceiling {
+    rate: f64,
+    p99: Duration,
+    cpu_us: f64,
+}
+
 /// Runs [`print_ceiling`] in a child process (on a PostgreSQL `database`, else on sled).
-fn store_ceiling(concurrency: usize, seconds: u64, database: Option<&str>) -> (f64, Duration) {
+fn store_ceiling(concurrency: usize, seconds: u64, database: Option<&str>) -> Ceiling {
     let me = std::env::current_exe().unwrap().display().to_string();
     let out = server_command(&me)
         .args(["--ceiling", &concurrency.to_string(), &seconds.to_string()])
@@ -320,8 +358,16 @@ fn store_ceiling(concurrency: usize, seconds: u64, database: Option<&str>) -> (f
         String::from_utf8_lossy(&out.stderr)
     );
     let mut words = text.split_whitespace().map(|w| w.parse::<f64>().unwrap());
-    let (rate, p99) = (words.next().unwrap(), words.next().unwrap());
-    (rate, Duration::from_secs_f64(p99))
+    let (rate, p99, cpu) = (
+        words.next().unwrap(),
+        words.next().unwrap(),
+        words.next().unwrap(),
+    );
+    Ceiling {
+        rate,
+        p99: Duration::from_secs_f64(p99),
+        cpu_us: cpu * 1e6 / (rate * seconds as f64).max(1.0),
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -390,15 +436,15 @@ async fn compare_stores(cells: &[usize], seconds: u64) {
             let run = load(&urls, "bench", concurrency, seconds).await;
             drop(procs);
             let ceiling_database = fresh().await;
-            let (ceiling, ceiling_p99) =
-                store_ceiling(concurrency, seconds, ceiling_database.as_deref());
+            let ceiling = store_ceiling(concurrency, seconds, ceiling_database.as_deref());
             println!(
-                "| {store} | {instances} | {concurrency} | {:.0} | {} | {} | {ceiling:.0} ({}) | {:.2} | {} |",
+                "| {store} | {instances} | {concurrency} | {:.0} | {} | {} | {:.0} ({}) | {:.2} | {} |",
                 run.rps,
                 ms(run.p50),
                 ms(run.p99),
-                ms(ceiling_p99),
-                run.rps / ceiling,
+                ceiling.rate,
+                ms(ceiling.p99),
+                run.rps / ceiling.rate,
                 run.errors
             );
         }
@@ -525,11 +571,15 @@ fn main() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         install_bench(&http, &addon_url, &sink_url).await;
 
-        println!("| concurrency | bare axum req/s | hipboard req/s | ratio | hipboard p50 | hipboard p99 | bare p99 | store commit ceiling/s (p99) | hipboard / ceiling | errors |");
-        println!("|---|---|---|---|---|---|---|---|---|---|");
+        println!("| concurrency | bare axum req/s | hipboard req/s | ratio | hipboard p50 | hipboard p99 | bare p99 | store commit ceiling/s (p99) | hipboard / ceiling | CPU µs per request: bare / hipboard; per ceiling commit | errors |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        let (bare_pid, addon_pid) = (_bare.0.id().to_string(), addon.0.id().to_string());
         for concurrency in cells {
+            let cpu = cpu_time(&bare_pid);
             let bare = load(&[format!("http://{bare_addr}/webhooks/room-message")], "bench", concurrency, seconds).await;
+            let bare_cpu = cpu_us(cpu_time(&bare_pid) - cpu, bare.rps * seconds as f64);
             let before = sink_calls.load(Ordering::Relaxed);
+            let cpu = cpu_time(&addon_pid);
             let full = load(&[format!("{addon_url}/webhooks/room-message")], "bench", concurrency, seconds).await;
             // Wait for the outbox to deliver every glance push of the run.
             let drained = Instant::now();
@@ -541,11 +591,13 @@ fn main() {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             let drain_time = drained.elapsed();
+            // Everything the requests caused, their glance pushes included.
+            let full_cpu = cpu_us(cpu_time(&addon_pid) - cpu, full.rps * seconds as f64);
             let pushed = sink_calls.load(Ordering::Relaxed) - before;
-            let (ceiling, ceiling_p99) = store_ceiling(concurrency, seconds, None);
+            let ceiling = store_ceiling(concurrency, seconds, None);
             println!(
-                "| {concurrency} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {:.0} ({}) | {:.2} | {} (outbox drained {pushed} calls in {}) |",
-                bare.rps, full.rps, full.rps / bare.rps, ms(full.p50), ms(full.p99), ms(bare.p99), ceiling, ms(ceiling_p99), full.rps / ceiling, full.errors + bare.errors, ms(drain_time)
+                "| {concurrency} | {:.0} | {:.0} | {:.2} | {} | {} | {} | {:.0} ({}) | {:.2} | {bare_cpu:.1} / {full_cpu:.1}; {:.1} | {} (outbox drained {pushed} calls in {}) |",
+                bare.rps, full.rps, full.rps / bare.rps, ms(full.p50), ms(full.p99), ms(bare.p99), ceiling.rate, ms(ceiling.p99), full.rps / ceiling.rate, ceiling.cpu_us, full.errors + bare.errors, ms(drain_time)
             );
         }
         println!();

@@ -136,11 +136,40 @@ pub fn http_request(route: &str, method: &str, status: u16, elapsed: Duration) {
     handles.latency.record(elapsed.as_secs_f64());
 }
 
+/// Counters labelled with an outcome and a reason, by name, outcome and reason.
+type OutcomeMap = HashMap<(&'static str, &'static str, &'static str), metrics::Counter>;
+
+static OUTCOME_HANDLES: Lazy<RwLock<OutcomeMap>> = Lazy::new(RwLock::default);
+
+/// Counts one `outcome` (with `reason`) of counter `name`, registered once per label pair: the
+/// registration hashed and allocated its labels on every webhook, half of what metrics cost
+/// the webhook path (BENCHMARKS.md).
+fn count_outcome(name: &'static str, outcome: &'static str, reason: &'static str) {
+    // A handle taken before the recorder is installed would stay a no-op.
+    if !enabled() {
+        return;
+    }
+    let key = (name, outcome, reason);
+    let known = OUTCOME_HANDLES
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key)
+        .cloned();
+    let counter = known.unwrap_or_else(|| {
+        let counter = metrics::counter!(name, "outcome" => outcome, "reason" => reason);
+        OUTCOME_HANDLES
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, counter.clone());
+        counter
+    });
+    counter.increment(1);
+}
+
 /// What became of one room-message webhook: `handled`, `duplicate`, `ignored` (nothing to do),
 /// or `refused` with the reason.
 pub fn webhook(outcome: &'static str, reason: &'static str) {
-    metrics::counter!("hipboard_webhooks_total", "outcome" => outcome, "reason" => reason)
-        .increment(1);
+    count_outcome("hipboard_webhooks_total", outcome, reason);
 }
 
 /// One call to HipChat: `2xx`, `4xx`, `429`, `5xx`, `timeout` or `unreachable`.
@@ -168,8 +197,7 @@ pub fn dynaboard_call(outcome: &'static str, elapsed: Duration) {
 
 /// One dynaBOARD event delivery: `accepted`, `duplicate`, or `refused` with the reason.
 pub fn dynaboard_event(outcome: &'static str, reason: &'static str) {
-    metrics::counter!("hipboard_dynaboard_events_total", "outcome" => outcome, "reason" => reason)
-        .increment(1);
+    count_outcome("hipboard_dynaboard_events_total", outcome, reason);
 }
 
 /// One durable commit of the store (apply and fsync).
