@@ -562,7 +562,7 @@ fn main() {
 
         let bare_addr = free_addr();
         let me = std::env::current_exe().unwrap();
-        let _bare = Proc(server_command(&me.display().to_string()).args(["--bare", &bare_addr.to_string()]).spawn().unwrap());
+        let bare_proc = Proc(server_command(&me.display().to_string()).args(["--bare", &bare_addr.to_string()]).spawn().unwrap());
         let data = tempfile::tempdir().unwrap();
         let addon_addr = free_addr();
         let addon = spawn_addon(data.path(), addon_addr, &sink_url);
@@ -573,7 +573,7 @@ fn main() {
 
         println!("| concurrency | bare axum req/s | hipboard req/s | ratio | hipboard p50 | hipboard p99 | bare p99 | store commit ceiling/s (p99) | hipboard / ceiling | CPU µs per request: bare / hipboard; per ceiling commit | errors |");
         println!("|---|---|---|---|---|---|---|---|---|---|---|");
-        let (bare_pid, addon_pid) = (_bare.0.id().to_string(), addon.0.id().to_string());
+        let (bare_pid, addon_pid) = (bare_proc.0.id().to_string(), addon.0.id().to_string());
         for concurrency in cells {
             let cpu = cpu_time(&bare_pid);
             let bare = load(&[format!("http://{bare_addr}/webhooks/room-message")], "bench", concurrency, seconds).await;
