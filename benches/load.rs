@@ -366,7 +366,7 @@ fn store_ceiling(concurrency: usize, seconds: u64, database: Option<&str>) -> Ce
     Ceiling {
         rate,
         p99: Duration::from_secs_f64(p99),
-        cpu_us: cpu * 1e6 / (rate * seconds as f64).max(1.0),
+        cpu_us: cpu_us(Duration::from_secs_f64(cpu), rate * seconds as f64),
     }
 }
 
